@@ -1,0 +1,290 @@
+#include "projections/case_state.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "projections/dates.h"
+
+namespace caseline {
+namespace {
+
+absl::Status Precondition(absl::string_view path, absl::string_view problem) {
+  return absl::FailedPreconditionError(absl::StrCat(path, ": ", problem));
+}
+
+}  // namespace
+
+absl::Status CaseState::Append(const v1::Event& event) {
+  absl::Status status = CheckOrder(event);
+  if (!status.ok()) return status;
+
+  entry_by_event_id_[event.event_id()] = entries_.size();
+  entries_.push_back(MakeEntry(event));
+  if (event.has_event_retracted()) {
+    const size_t target =
+        entry_by_event_id_.at(event.event_retracted().retracted_event_id());
+    entries_[target].retracted = true;
+    Rederive();
+  } else {
+    Apply(entries_.back());
+  }
+  return absl::OkStatus();
+}
+
+void CaseState::Restore(const v1::Event& event) {
+  entry_by_event_id_[event.event_id()] = entries_.size();
+  entries_.push_back(MakeEntry(event));
+  if (!event.has_event_retracted()) {
+    Apply(entries_.back());
+    return;
+  }
+  auto it =
+      entry_by_event_id_.find(event.event_retracted().retracted_event_id());
+  if (it == entry_by_event_id_.end()) return;
+  entries_[it->second].retracted = true;
+  Rederive();
+}
+
+absl::Status CaseState::CheckOrder(const v1::Event& event) const {
+  if (event.has_event_retracted()) {
+    return CheckRetraction(event.event_retracted());
+  }
+  if (!opened_) {
+    if (event.has_case_opened()) return absl::OkStatus();
+    return Precondition("body",
+                        absl::StrCat(EventKindName(event.body_case()),
+                                     " cannot come first: a case begins with "
+                                     "case_opened, and this case has none"));
+  }
+  if (event.has_case_opened()) {
+    return Precondition("case_opened", absl::StrCat("the case was opened "
+                                                    "already by event ",
+                                                    opened_by_));
+  }
+  if (closed_) {
+    return Precondition(
+        "body", absl::StrCat("the case was closed by event ", closed_by_,
+                             "; only event_retracted may follow"));
+  }
+  // ParseDate cannot fail: ValidateEventFields accepted the date.
+  const absl::CivilDay occurred_on = *ParseDate(event.occurred_on());
+  if (occurred_on < anchor_on_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "occurred_on: ", event.occurred_on(),
+        " is before the case's anchor date ", FormatDate(anchor_on_)));
+  }
+  switch (event.body_case()) {
+    case v1::Event::kReferralMade:
+      if (referrals_.contains(event.referral_made().referral_id())) {
+        return Precondition(
+            "referral_made.referral_id",
+            absl::StrCat("referral ", event.referral_made().referral_id(),
+                         " exists already in this case"));
+      }
+      break;
+    case v1::Event::kReferralCancelled: {
+      const std::string& id = event.referral_cancelled().referral_id();
+      auto it = referrals_.find(id);
+      if (it == referrals_.end()) {
+        return Precondition("referral_cancelled.referral_id",
+                            absl::StrCat("no referral ", id, " in this case"));
+      }
+      if (it->second.cancelled) {
+        return Precondition(
+            "referral_cancelled.referral_id",
+            absl::StrCat("referral ", id, " is cancelled already"));
+      }
+      if (it->second.started) {
+        return Precondition(
+            "referral_cancelled.referral_id",
+            absl::StrCat("referral ", id, " has led to an offer already"));
+      }
+      break;
+    }
+    case v1::Event::kOfferStarted: {
+      const v1::OfferStarted& body = event.offer_started();
+      if (offers_.contains(body.offer_id())) {
+        return Precondition("offer_started.offer_id",
+                            absl::StrCat("offer ", body.offer_id(),
+                                         " exists already in this case"));
+      }
+      if (body.referral_id().empty()) break;
+      auto it = referrals_.find(body.referral_id());
+      if (it == referrals_.end()) {
+        return Precondition(
+            "offer_started.referral_id",
+            absl::StrCat("no referral ", body.referral_id(), " in this case"));
+      }
+      if (it->second.cancelled) {
+        return Precondition(
+            "offer_started.referral_id",
+            absl::StrCat("referral ", body.referral_id(), " was cancelled"));
+      }
+      if (it->second.started) {
+        return Precondition("offer_started.referral_id",
+                            absl::StrCat("referral ", body.referral_id(),
+                                         " has led to an offer already"));
+      }
+      break;
+    }
+    case v1::Event::kOfferEnded: {
+      const std::string& id = event.offer_ended().offer_id();
+      auto it = offers_.find(id);
+      if (it == offers_.end()) {
+        return Precondition("offer_ended.offer_id",
+                            absl::StrCat("no offer ", id, " in this case"));
+      }
+      if (it->second) {
+        return Precondition("offer_ended.offer_id",
+                            absl::StrCat("offer ", id, " has ended already"));
+      }
+      break;
+    }
+    case v1::Event::kCaseworkerChanged:
+      if (event.caseworker_changed().caseworker_id() == caseworker_id_) {
+        return Precondition(
+            "caseworker_changed.caseworker_id",
+            absl::StrCat(caseworker_id_, " is the case's caseworker already"));
+      }
+      break;
+    case v1::Event::kTargetGroupChanged:
+      if (event.target_group_changed().target_group() == target_group_) {
+        return Precondition(
+            "target_group_changed.target_group",
+            absl::StrCat("the case is in ", v1::TargetGroup_Name(target_group_),
+                         " already"));
+      }
+      break;
+    case v1::Event::kCasePaused:
+      if (paused_)
+        return Precondition("case_paused", "the case is paused already");
+      break;
+    case v1::Event::kCaseResumed:
+      if (!paused_)
+        return Precondition("case_resumed", "the case is not paused");
+      break;
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CaseState::CheckRetraction(const v1::EventRetracted& body) const {
+  constexpr absl::string_view kPath = "event_retracted.retracted_event_id";
+  auto it = entry_by_event_id_.find(body.retracted_event_id());
+  if (it == entry_by_event_id_.end()) {
+    return Precondition(kPath, absl::StrCat(body.retracted_event_id(),
+                                            " is not an event of this case"));
+  }
+  const Entry& target = entries_[it->second];
+  if (target.retracted) {
+    return Precondition(kPath, absl::StrCat(body.retracted_event_id(),
+                                            " is retracted already"));
+  }
+  if (target.kind == v1::Event::kEventRetracted) {
+    return Precondition(
+        kPath, absl::StrCat(body.retracted_event_id(),
+                            " is a retraction, which cannot be retracted; "
+                            "append the fact again instead"));
+  }
+  return absl::OkStatus();
+}
+
+CaseState::Entry CaseState::MakeEntry(const v1::Event& event) {
+  Entry entry;
+  entry.event_id = event.event_id();
+  entry.kind = event.body_case();
+  switch (entry.kind) {
+    case v1::Event::kCaseOpened:
+      entry.key = event.case_opened().caseworker_id();
+      entry.anchor_on =
+          ParseDate(event.case_opened().anchor_on()).value_or(absl::CivilDay());
+      entry.target_group = event.case_opened().target_group();
+      break;
+    case v1::Event::kCaseworkerChanged:
+      entry.key = event.caseworker_changed().caseworker_id();
+      break;
+    case v1::Event::kTargetGroupChanged:
+      entry.target_group = event.target_group_changed().target_group();
+      break;
+    case v1::Event::kReferralMade:
+      entry.key = event.referral_made().referral_id();
+      break;
+    case v1::Event::kReferralCancelled:
+      entry.key = event.referral_cancelled().referral_id();
+      break;
+    case v1::Event::kOfferStarted:
+      entry.key = event.offer_started().offer_id();
+      entry.referral_id = event.offer_started().referral_id();
+      break;
+    case v1::Event::kOfferEnded:
+      entry.key = event.offer_ended().offer_id();
+      break;
+    default:
+      break;
+  }
+  return entry;
+}
+
+void CaseState::Apply(const Entry& entry) {
+  switch (entry.kind) {
+    case v1::Event::kCaseOpened:
+      opened_ = true;
+      opened_by_ = entry.event_id;
+      anchor_on_ = entry.anchor_on;
+      target_group_ = entry.target_group;
+      caseworker_id_ = entry.key;
+      break;
+    case v1::Event::kCaseworkerChanged:
+      caseworker_id_ = entry.key;
+      break;
+    case v1::Event::kTargetGroupChanged:
+      target_group_ = entry.target_group;
+      break;
+    case v1::Event::kReferralMade:
+      referrals_[entry.key] = Referral{};
+      break;
+    case v1::Event::kReferralCancelled:
+      referrals_[entry.key].cancelled = true;
+      break;
+    case v1::Event::kOfferStarted:
+      offers_[entry.key] = false;
+      if (!entry.referral_id.empty())
+        referrals_[entry.referral_id].started = true;
+      break;
+    case v1::Event::kOfferEnded:
+      offers_[entry.key] = true;
+      break;
+    case v1::Event::kCasePaused:
+      paused_ = true;
+      break;
+    case v1::Event::kCaseResumed:
+      paused_ = false;
+      break;
+    case v1::Event::kCaseClosed:
+      closed_ = true;
+      closed_by_ = entry.event_id;
+      break;
+    default:
+      break;
+  }
+}
+
+void CaseState::Rederive() {
+  opened_ = false;
+  opened_by_.clear();
+  anchor_on_ = absl::CivilDay();
+  target_group_ = v1::TARGET_GROUP_UNSPECIFIED;
+  closed_ = false;
+  closed_by_.clear();
+  paused_ = false;
+  caseworker_id_.clear();
+  referrals_.clear();
+  offers_.clear();
+  for (const Entry& entry : entries_) {
+    if (!entry.retracted) Apply(entry);
+  }
+}
+
+}  // namespace caseline

@@ -1,0 +1,93 @@
+// What the write path must know about a case to accept its next event: the
+// case's facts so far, in the order they were recorded. It decides the
+// FAILED_PRECONDITION rules (a case begins with case_opened, nothing follows
+// case_closed but retractions, offers name live referrals, ...).
+//
+// Retractions are honoured: a retracted event no longer counts, so retracting
+// case_closed reopens the case and retracting a caseworker_changed restores
+// the caseworker before it.
+//
+// Not thread-safe; a value type, cheap enough to copy for one request.
+#ifndef CASELINE_PROJECTIONS_CASE_STATE_H_
+#define CASELINE_PROJECTIONS_CASE_STATE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "caseline/v1/events.pb.h"
+#include "projections/event_kinds.h"
+
+namespace caseline {
+
+class CaseState {
+ public:
+  // Checks that `event`, whose fields ValidateEventFields accepted, may be the
+  // case's next event, and if so records it. On error nothing changes:
+  // - FAILED_PRECONDITION when the case's history forbids it (e.g. no
+  //   case_opened yet, a second case_opened, the case is closed, an unknown
+  //   or cancelled referral, a retraction of an event not in this case);
+  // - INVALID_ARGUMENT when occurred_on is before the case's anchor date.
+  // Messages start with the field path relative to the event.
+  absl::Status Append(const v1::Event& event);
+
+  // Records `event`, read back from the log, without the checks: the log is
+  // the truth, even if a later server would have refused the event.
+  void Restore(const v1::Event& event);
+
+  // Events recorded in the case, retracted or not.
+  uint64_t version() const { return entries_.size(); }
+  bool opened() const { return opened_; }
+  bool closed() const { return closed_; }
+  const std::string& caseworker_id() const { return caseworker_id_; }
+
+ private:
+  // The little the rules need from each event, in version order.
+  struct Entry {
+    std::string event_id;
+    EventKind kind = v1::Event::BODY_NOT_SET;
+    bool retracted = false;
+    // caseworker_id, referral_id or offer_id, by kind.
+    std::string key;
+    // offer_started: the referral it came from.
+    std::string referral_id;
+    // case_opened: the anchor; target_group_changed: the new group.
+    absl::CivilDay anchor_on;
+    v1::TargetGroup target_group = v1::TARGET_GROUP_UNSPECIFIED;
+  };
+  struct Referral {
+    bool cancelled = false;
+    bool started = false;
+  };
+
+  absl::Status CheckOrder(const v1::Event& event) const;
+  absl::Status CheckRetraction(const v1::EventRetracted& body) const;
+  static Entry MakeEntry(const v1::Event& event);
+  // Applies one entry's effect to the derived state, without checks.
+  void Apply(const Entry& entry);
+  // Recomputes the derived state from the entries not retracted.
+  void Rederive();
+
+  std::vector<Entry> entries_;
+  absl::flat_hash_map<std::string, size_t> entry_by_event_id_;
+
+  // Derived from entries_ that are not retracted, in version order.
+  bool opened_ = false;
+  std::string opened_by_;
+  absl::CivilDay anchor_on_;
+  v1::TargetGroup target_group_ = v1::TARGET_GROUP_UNSPECIFIED;
+  bool closed_ = false;
+  std::string closed_by_;
+  bool paused_ = false;
+  std::string caseworker_id_;
+  absl::flat_hash_map<std::string, Referral> referrals_;
+  // offer_id -> ended.
+  absl::flat_hash_map<std::string, bool> offers_;
+};
+
+}  // namespace caseline
+
+#endif  // CASELINE_PROJECTIONS_CASE_STATE_H_

@@ -1,0 +1,219 @@
+#include "server/api/event_store_service.h"
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "projections/event_validation.h"
+#include "server/api/convert.h"
+
+namespace caseline::api {
+namespace {
+
+// Who recorded the events, until authentication exists.
+constexpr char kAnonymous[] = "anonymous";
+// A waiting Subscribe looks up this often to notice a cancelled client or a
+// shutdown.
+constexpr absl::Duration kSubscribeWakeInterval = absl::Milliseconds(200);
+
+absl::Status CheckPage(uint32_t max_count) {
+  if (max_count > store::kReadPageMax) {
+    return absl::InvalidArgumentError(absl::StrCat("max_count: ", max_count,
+                                                   " is over the limit of ",
+                                                   store::kReadPageMax));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t EventsAppended(const absl::StatusOr<store::AppendResult>& result) {
+  if (!result.ok() || result->deduplicated) return 0;
+  return result->last_position - result->first_position + 1;
+}
+
+}  // namespace
+
+grpc::Status EventStoreService::Append(grpc::ServerContext* /*context*/,
+                                       const v1::AppendRequest* request,
+                                       v1::AppendResponse* response) {
+  const absl::Time started = absl::Now();
+  v1::AppendRequest owned = *request;
+  absl::StatusOr<store::AppendResult> result =
+      store_.Append(ToAppendCommand(owned, kAnonymous));
+  metrics_.RecordAppend(static_cast<int>(result.status().code()),
+                        EventsAppended(result), absl::Now() - started);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  ToAppendResponse(*result, response);
+  response->set_correlation_id(request->correlation_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::BatchAppend(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
+  // The reading thread hands appends to the store without waiting; a second
+  // thread answers them in order as they complete. Answering from its own
+  // thread means a client that waits for each answer before sending the next
+  // request cannot deadlock us.
+  struct InFlight {
+    std::string correlation_id;
+    std::future<absl::StatusOr<store::AppendResult>> result;
+    absl::Time started;
+  };
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<InFlight> in_flight;  // Guarded by mu.
+  bool reading_done = false;       // Guarded by mu.
+
+  std::thread answerer([&] {
+    bool client_gone = false;
+    for (;;) {
+      InFlight next;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        changed.wait(lock, [&] { return reading_done || !in_flight.empty(); });
+        if (in_flight.empty()) return;
+        next = std::move(in_flight.front());
+        in_flight.pop_front();
+      }
+      changed.notify_all();
+      absl::StatusOr<store::AppendResult> result = next.result.get();
+      metrics_.RecordAppend(static_cast<int>(result.status().code()),
+                            EventsAppended(result), absl::Now() - next.started);
+      if (client_gone) continue;  // Drain: every append still completes.
+      v1::AppendResponse response;
+      if (result.ok()) ToAppendResponse(*result, &response);
+      response.set_correlation_id(next.correlation_id);
+      response.set_status_code(static_cast<int>(result.status().code()));
+      response.set_status_message(std::string(result.status().message()));
+      client_gone = !stream->Write(response);
+    }
+  });
+
+  v1::AppendRequest request;
+  while (stream->Read(&request)) {
+    {
+      // Only this thread adds, so the room found here stays free.
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return in_flight.size() < kBatchInFlightMax; });
+    }
+    InFlight entry;
+    entry.correlation_id = request.correlation_id();
+    entry.started = absl::Now();
+    entry.result = store_.AppendAsync(ToAppendCommand(request, kAnonymous));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      in_flight.push_back(std::move(entry));
+    }
+    changed.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    reading_done = true;
+  }
+  changed.notify_all();
+  answerer.join();
+  if (context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::ReadCase(grpc::ServerContext* /*context*/,
+                                         const v1::ReadCaseRequest* request,
+                                         v1::ReadCaseResponse* response) {
+  if (request->case_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("case_id: is required"));
+  }
+  if (absl::Status id = CheckId(request->case_id()); !id.ok()) {
+    return ToGrpcStatus(
+        absl::InvalidArgumentError(absl::StrCat("case_id: ", id.message())));
+  }
+  if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
+    return ToGrpcStatus(page);
+  }
+  absl::StatusOr<store::CasePage> page = store_.ReadCase(
+      request->case_id(), request->from_version(), request->max_count());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (v1::Event& event : page->events) {
+    *response->add_events() = std::move(event);
+  }
+  response->set_case_version(page->case_version);
+  response->set_next_version(page->next_version);
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::ReadAll(grpc::ServerContext* /*context*/,
+                                        const v1::ReadAllRequest* request,
+                                        v1::ReadAllResponse* response) {
+  if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
+    return ToGrpcStatus(page);
+  }
+  absl::StatusOr<store::KindFilter> kinds =
+      ToKindFilter(request->kinds(), "kinds");
+  if (!kinds.ok()) return ToGrpcStatus(kinds.status());
+  absl::StatusOr<store::LogPage> page =
+      store_.ReadAll(request->from_position(), request->max_count(), *kinds);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (v1::Event& event : page->events) {
+    *response->add_events() = std::move(event);
+  }
+  response->set_next_position(page->next_position);
+  response->set_last_position(page->last_position);
+  return grpc::Status::OK;
+}
+
+grpc::Status EventStoreService::Subscribe(
+    grpc::ServerContext* context, const v1::SubscribeRequest* request,
+    grpc::ServerWriter<v1::Event>* writer) {
+  absl::StatusOr<store::KindFilter> kinds =
+      ToKindFilter(request->kinds(), "kinds");
+  if (!kinds.ok()) return ToGrpcStatus(kinds.status());
+  if (subscribers_.fetch_add(1) >= kSubscribersMax) {
+    subscribers_.fetch_sub(1);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("the server has ", kSubscribersMax,
+                                     " subscribers already; retry later"));
+  }
+  struct Release {
+    std::atomic<int>& count;
+    ~Release() { count.fetch_sub(1); }
+  } release{subscribers_};
+
+  // The subscriber reads the log at its own pace, one page at a time: live
+  // events are read back from the log like old ones, so the switch from
+  // catch-up to live has no gap and no duplicate, and a slow subscriber costs
+  // one page of memory however far behind it falls.
+  uint64_t next = request->from_position() == 0 ? 1 : request->from_position();
+  for (;;) {
+    if (context->IsCancelled()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    }
+    if (shutting_down_ || store_.closing()) {
+      return grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          absl::StrCat("the server is shutting down; resubscribe from "
+                       "position ",
+                       next));
+    }
+    absl::StatusOr<store::LogPage> page =
+        store_.ReadAll(next, store::kReadPageMax, *kinds);
+    if (!page.ok()) return ToGrpcStatus(page.status());
+    for (const v1::Event& event : page->events) {
+      if (!writer->Write(event)) {
+        return grpc::Status(grpc::StatusCode::CANCELLED,
+                            "the client went away");
+      }
+    }
+    next = page->next_position;
+    if (next > page->last_position) {
+      store_.WaitForPosition(next, absl::Now() + kSubscribeWakeInterval);
+    }
+  }
+}
+
+}  // namespace caseline::api

@@ -1,0 +1,59 @@
+// The EventStore gRPC service: thin handlers over store::EventStore.
+#ifndef CASELINE_SERVER_API_EVENT_STORE_SERVICE_H_
+#define CASELINE_SERVER_API_EVENT_STORE_SERVICE_H_
+
+#include <atomic>
+#include <cstddef>
+
+#include "caseline/v1/caseline.grpc.pb.h"
+#include "server/metrics.h"
+#include "server/store/event_store.h"
+
+namespace caseline::api {
+
+// Concurrent Subscribe streams. Each holds a server thread while it waits
+// for new events, so their number is bounded; beyond it a subscriber gets
+// RESOURCE_EXHAUSTED and may retry later.
+inline constexpr int kSubscribersMax = 256;
+// Unanswered requests one BatchAppend stream may have in the store at once:
+// enough to fill group commits, few enough that one bulk loader cannot take
+// the whole write queue (store::kWriteQueueMax).
+inline constexpr size_t kBatchInFlightMax = 256;
+
+// Thread-safe; `store` and `metrics` must outlive the service.
+class EventStoreService final : public v1::EventStore::Service {
+ public:
+  EventStoreService(store::EventStore& store, Metrics& metrics)
+      : store_(store), metrics_(metrics) {}
+
+  // Ends every Subscribe stream with UNAVAILABLE (and refuses new ones), so
+  // that a graceful shutdown need not wait for them.
+  void BeginShutdown() { shutting_down_ = true; }
+
+  grpc::Status Append(grpc::ServerContext* context,
+                      const v1::AppendRequest* request,
+                      v1::AppendResponse* response) override;
+  grpc::Status BatchAppend(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream)
+      override;
+  grpc::Status ReadCase(grpc::ServerContext* context,
+                        const v1::ReadCaseRequest* request,
+                        v1::ReadCaseResponse* response) override;
+  grpc::Status ReadAll(grpc::ServerContext* context,
+                       const v1::ReadAllRequest* request,
+                       v1::ReadAllResponse* response) override;
+  grpc::Status Subscribe(grpc::ServerContext* context,
+                         const v1::SubscribeRequest* request,
+                         grpc::ServerWriter<v1::Event>* writer) override;
+
+ private:
+  store::EventStore& store_;
+  Metrics& metrics_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<int> subscribers_{0};
+};
+
+}  // namespace caseline::api
+
+#endif  // CASELINE_SERVER_API_EVENT_STORE_SERVICE_H_

@@ -1,0 +1,160 @@
+// caseline-server: flags, start-up, signal handling and graceful shutdown.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/signal_set.hpp"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/api/event_store_service.h"
+#include "server/http/http_server.h"
+#include "server/metrics.h"
+#include "server/store/event_store.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+// Largest gRPC message the server accepts: above store::kAppendBytesMax plus
+// the envelope, so that an oversized append gets the store's clear error
+// rather than a transport error.
+constexpr int kGrpcReceiveBytesMax = 8 * 1024 * 1024;
+// Largest message it sends: a read page (store::kReadPageBytesMax) plus one
+// event past the byte limit and the envelope.
+constexpr int kGrpcSendBytesMax = 8 * 1024 * 1024;
+// On SIGINT/SIGTERM, in-flight calls get this long to finish before they are
+// cancelled.
+constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
+
+struct Flags {
+  std::string data = "var/caseline";
+  std::string listen = "127.0.0.1:50051";
+  std::string http = "127.0.0.1:8080";
+  std::string log_level = "info";
+  bool check = false;
+};
+
+// "host:port" with the port replaced by `port` (the bound one, when 0 was
+// asked for).
+std::string WithPort(const std::string& address, int port) {
+  const size_t colon = address.rfind(':');
+  return absl::StrCat(address.substr(0, colon), ":", port);
+}
+
+int Check(caseline::store::EventStore& store, const std::string& data) {
+  absl::StatusOr<caseline::store::VerifyReport> report = store.Verify();
+  if (!report.ok()) {
+    std::cerr << "check failed for " << data << ": "
+              << report.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "ok: " << report->events << " events in " << report->cases
+            << " cases; positions gap-free, indexes agree with the log\n";
+  return 0;
+}
+
+int Serve(const Flags& flags, caseline::store::EventStore& store) {
+  caseline::Metrics metrics;
+  caseline::api::EventStoreService service(store, metrics);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
+                           &grpc_port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(kGrpcReceiveBytesMax);
+  builder.SetMaxSendMessageSize(kGrpcSendBytesMax);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || grpc_port == 0) {
+    spdlog::error("cannot listen for gRPC on {}", flags.listen);
+    return 1;
+  }
+
+  boost::asio::io_context io;
+  caseline::HttpServer::Handlers handlers;
+  handlers.healthy = [&store] { return !store.closing(); };
+  handlers.metrics = [&metrics, &store] {
+    return metrics.RenderPrometheus(store.last_position());
+  };
+  absl::StatusOr<std::unique_ptr<caseline::HttpServer>> http =
+      caseline::HttpServer::Start(io, flags.http, handlers);
+  if (!http.ok()) {
+    spdlog::error("cannot serve HTTP: {}", http.status().message());
+    server->Shutdown();
+    return 1;
+  }
+
+  // One line for people and scripts (tests read the bound ports from it).
+  std::cout << "caseline-server listening grpc="
+            << WithPort(flags.listen, grpc_port)
+            << " http=" << WithPort(flags.http, (*http)->port())
+            << " data=" << flags.data << std::endl;
+  spdlog::info("serving {} events from {}", store.last_position(), flags.data);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("received signal {}; shutting down", signal);
+    (*http)->Stop();
+    io.stop();
+  });
+  io.run();
+
+  // Stop taking new work, let in-flight appends finish, then close the store.
+  service.BeginShutdown();
+  store.BeginClose();
+  server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
+  server->Wait();
+  spdlog::info("stopped at position {}", store.last_position());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{
+      "caseline-server: records case events durably and serves them over "
+      "gRPC"};
+  app.add_option("--data", flags.data, "data directory (created if missing)")
+      ->capture_default_str();
+  app.add_option("--listen", flags.listen,
+                 "gRPC address host:port (port 0 picks a free one)")
+      ->capture_default_str();
+  app.add_option("--http", flags.http,
+                 "HTTP address for /healthz and /metrics (port 0 picks one)")
+      ->capture_default_str();
+  app.add_option("--log-level", flags.log_level,
+                 "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_flag("--check", flags.check,
+               "verify the data directory (log and indexes agree) and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  // Logs go to stderr; stdout carries the one "listening" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("caseline"));
+  spdlog::set_level(spdlog::level::from_str(flags.log_level));
+
+  caseline::store::StoreOptions options;
+  options.path = flags.data;
+  absl::StatusOr<std::unique_ptr<caseline::store::EventStore>> store =
+      caseline::store::EventStore::Open(options);
+  if (!store.ok()) {
+    spdlog::error("cannot open the store: {}", store.status().ToString());
+    return 1;
+  }
+  if (flags.check) return Check(**store, flags.data);
+  return Serve(flags, **store);
+}

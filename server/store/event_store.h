@@ -1,0 +1,180 @@
+// The event log on RocksDB.
+//
+// An EventStore is safe for concurrent use from many threads without external
+// synchronization. One writer thread assigns versions, positions and
+// recorded_at; appends that arrive together are committed in one WriteBatch
+// with the WAL synced (group commit), and each is acknowledged only after
+// that write. An acknowledged append is never lost; an append is all or
+// nothing; a retried append whose events are all stored already with the
+// same content is answered as the first was and writes nothing.
+#ifndef CASELINE_SERVER_STORE_EVENT_STORE_H_
+#define CASELINE_SERVER_STORE_EVENT_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "caseline/v1/events.pb.h"
+#include "projections/event_kinds.h"
+
+namespace caseline::store {
+
+// An append carries one case's events; 1000 is far beyond what one action
+// on a case produces and keeps a request's validation and write short.
+inline constexpr size_t kAppendEventsMax = 1000;
+// The serialized events of one append; bounds the writer's memory per
+// request. The gRPC message limit is set above this, so the store gives the
+// clear error.
+inline constexpr size_t kAppendBytesMax = 4 * 1024 * 1024;
+// Appends waiting for the writer. Beyond this the store answers UNAVAILABLE
+// at once instead of queueing without bound; clients retry with backoff.
+inline constexpr size_t kWriteQueueMax = 4096;
+// One group commit takes at most this many appends and bytes, so that one
+// WriteBatch (and the latency of the appends in it) stays bounded.
+inline constexpr size_t kGroupAppendsMax = 512;
+inline constexpr size_t kGroupBytesMax = 16 * 1024 * 1024;
+// Cases whose state the writer keeps in memory (least recently used go
+// first); a miss re-reads the case from the log.
+inline constexpr size_t kCaseCacheCasesMax = 50'000;
+// Page sizes for reads: a default for callers that do not say, and a
+// maximum so that one response stays well inside the gRPC message limit
+// (1000 events of at most 64 KiB).
+inline constexpr uint32_t kReadPageDefault = 100;
+inline constexpr uint32_t kReadPageMax = 1000;
+// A page also ends once its events reach this many bytes (after at least
+// one event), keeping responses far below the gRPC message limit.
+inline constexpr size_t kReadPageBytesMax = 4 * 1024 * 1024;
+// A filtered ReadAll examines at most this many events per page, so that a
+// rare kind cannot make one call scan the whole log.
+inline constexpr uint64_t kReadAllScanMax = 10'000;
+
+struct StoreOptions {
+  // The data directory; created if missing.
+  std::string path;
+  // The server's clock: recorded_at and "today" for validation. Tests set it.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  size_t case_cache_cases_max = kCaseCacheCasesMax;
+};
+
+struct AppendCommand {
+  enum class Expect { kAny, kNoCase, kExact };
+
+  std::string case_id;
+  Expect expect = Expect::kAny;
+  // For kExact: the case's version must be exactly this.
+  uint64_t expected_version = 0;
+  // Server-set fields are ignored; case_id may be empty (the command's).
+  std::vector<v1::Event> events;
+  std::string recorded_by = "anonymous";
+};
+
+struct AppendResult {
+  uint64_t first_position = 0;
+  uint64_t last_position = 0;
+  // The case's version after the append (for a deduplicated retry: the
+  // version the last of its events was given).
+  uint64_t case_version = 0;
+  // recorded_at of the last event.
+  absl::Time recorded_at;
+  // Every event was stored already: nothing was written.
+  bool deduplicated = false;
+};
+
+struct CasePage {
+  std::vector<v1::Event> events;
+  uint64_t case_version = 0;
+  // The next version to read; 0 when this page reached the case's end.
+  uint64_t next_version = 0;
+};
+
+struct LogPage {
+  std::vector<v1::Event> events;
+  // One past the last position examined.
+  uint64_t next_position = 0;
+  // The log's last position when the page was read.
+  uint64_t last_position = 0;
+};
+
+// Event kinds to keep; empty keeps every kind.
+using KindFilter = absl::flat_hash_set<EventKind>;
+
+// What Verify found.
+struct VerifyReport {
+  uint64_t events = 0;
+  uint64_t cases = 0;
+};
+
+class EventStore {
+ public:
+  // Opens (creating if needed) the database in options.path and starts the
+  // writer. Errors: FAILED_PRECONDITION if the directory holds another
+  // format or is locked by another process; DATA_LOSS if the log and its
+  // head disagree; UNAVAILABLE for I/O errors.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(StoreOptions options);
+
+  // Finishes queued appends, stops the writer and closes the database.
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends `command`'s events to its case; the future is ready once they
+  // are durable or the append was refused. Errors (nothing is written):
+  // - INVALID_ARGUMENT: malformed input; the message names the field, e.g.
+  //   "events[2].offer_started.planned_end_on: 2019-02-30 is not a date";
+  // - FAILED_PRECONDITION: the case's history forbids it, or the expected
+  //   version does not hold (the message gives the actual version);
+  // - ALREADY_EXISTS: an event_id is stored already with other content;
+  // - UNAVAILABLE: the write queue is full, the store is closing, or the
+  //   disk write failed.
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(AppendCommand command);
+  absl::StatusOr<AppendResult> Append(AppendCommand command);
+
+  // A case's events in version order, from `from_version` (0 means 1), at
+  // most `max_count` (0 means kReadPageDefault; at most kReadPageMax).
+  // NOT_FOUND for an unknown case.
+  absl::StatusOr<CasePage> ReadCase(absl::string_view case_id,
+                                    uint64_t from_version,
+                                    uint32_t max_count) const;
+
+  // Events in position order from `from_position` (0 means 1), keeping
+  // those in `kinds`, at most `max_count` of them (as for ReadCase).
+  absl::StatusOr<LogPage> ReadAll(uint64_t from_position, uint32_t max_count,
+                                  const KindFilter& kinds) const;
+
+  // The position of the last event acknowledged (0 for an empty log).
+  uint64_t last_position() const;
+
+  // Blocks until last_position() >= position, `deadline` passes, or the
+  // store begins to close. Returns last_position().
+  uint64_t WaitForPosition(uint64_t position, absl::Time deadline) const;
+
+  // Refuses new appends (UNAVAILABLE) and wakes every WaitForPosition; the
+  // appends already queued still complete. Idempotent.
+  void BeginClose();
+  bool closing() const;
+
+  // Checks the whole database: positions 1..n gap-free, each event readable
+  // with its own position, recorded_at strictly increasing, versions 1..n per
+  // case, and the cases and event_ids indexes and the head agreeing exactly
+  // with the log. DATA_LOSS naming the first disagreement.
+  absl::StatusOr<VerifyReport> Verify() const;
+
+  class Impl;
+
+ private:
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace caseline::store
+
+#endif  // CASELINE_SERVER_STORE_EVENT_STORE_H_
