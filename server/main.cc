@@ -90,7 +90,7 @@ int Serve(const Flags& flags, caseline::store::EventStore& store) {
   absl::StatusOr<std::unique_ptr<caseline::HttpServer>> http =
       caseline::HttpServer::Start(io, flags.http, handlers);
   if (!http.ok()) {
-    spdlog::error("cannot serve HTTP: {}", http.status().message());
+    spdlog::error("cannot serve HTTP: {}", http.status().ToString());
     server->Shutdown();
     return 1;
   }
@@ -111,10 +111,16 @@ int Serve(const Flags& flags, caseline::store::EventStore& store) {
   });
   io.run();
 
-  // Stop taking new work, let in-flight appends finish, then close the store.
+  // Stop taking new work and let the appends in flight finish and be
+  // answered; then end the remaining calls (subscriptions, idle streams) and
+  // close the listeners at once rather than waiting on idle connections.
   service.BeginShutdown();
   store.BeginClose();
-  server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
+  if (!service.WaitForAppends(kShutdownGrace)) {
+    spdlog::warn("appends still in flight after {}s; ending them",
+                 absl::ToInt64Seconds(kShutdownGrace));
+  }
+  server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   spdlog::info("stopped at position {}", store.last_position());
   return 0;

@@ -42,8 +42,10 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* /*context*/,
                                        v1::AppendResponse* response) {
   const absl::Time started = absl::Now();
   v1::AppendRequest owned = *request;
+  ++appends_in_flight_;
   absl::StatusOr<store::AppendResult> result =
       store_.Append(ToAppendCommand(owned, kAnonymous));
+  --appends_in_flight_;
   metrics_.RecordAppend(static_cast<int>(result.status().code()),
                         EventsAppended(result), absl::Now() - started);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -82,6 +84,7 @@ grpc::Status EventStoreService::BatchAppend(
       }
       changed.notify_all();
       absl::StatusOr<store::AppendResult> result = next.result.get();
+      --appends_in_flight_;
       metrics_.RecordAppend(static_cast<int>(result.status().code()),
                             EventsAppended(result), absl::Now() - next.started);
       if (client_gone) continue;  // Drain: every append still completes.
@@ -104,6 +107,7 @@ grpc::Status EventStoreService::BatchAppend(
     InFlight entry;
     entry.correlation_id = request.correlation_id();
     entry.started = absl::Now();
+    ++appends_in_flight_;
     entry.result = store_.AppendAsync(ToAppendCommand(request, kAnonymous));
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -121,6 +125,16 @@ grpc::Status EventStoreService::BatchAppend(
     return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
   }
   return grpc::Status::OK;
+}
+
+bool EventStoreService::WaitForAppends(absl::Duration timeout) const {
+  constexpr absl::Duration kPollInterval = absl::Milliseconds(10);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (appends_in_flight_.load() > 0) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(kPollInterval);
+  }
+  return true;
 }
 
 grpc::Status EventStoreService::ReadCase(grpc::ServerContext* /*context*/,

@@ -30,6 +30,10 @@ class EventStoreService final : public v1::EventStore::Service {
   // that a graceful shutdown need not wait for them.
   void BeginShutdown() { shutting_down_ = true; }
 
+  // Waits until no append handed to the store is still unanswered, or
+  // `timeout` passes; true if none is left.
+  bool WaitForAppends(absl::Duration timeout) const;
+
   grpc::Status Append(grpc::ServerContext* context,
                       const v1::AppendRequest* request,
                       v1::AppendResponse* response) override;
@@ -52,6 +56,8 @@ class EventStoreService final : public v1::EventStore::Service {
   Metrics& metrics_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<int> subscribers_{0};
+  // Appends handed to the store and not yet answered.
+  std::atomic<int> appends_in_flight_{0};
 };
 
 }  // namespace caseline::api

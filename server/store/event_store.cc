@@ -357,19 +357,28 @@ absl::Status EventStore::Impl::CheckCommand(AppendCommand& command,
         absl::StrFormat("events: %d events; the limit is %d per request",
                         command.events.size(), kAppendEventsMax));
   }
-  const absl::CivilDay today =
-      absl::ToCivilDay(options_.clock(), absl::UTCTimeZone());
-  absl::flat_hash_map<absl::string_view, size_t> index_by_id;
+  // Sizes first: they bound the work the field checks below may do.
   *bytes = 0;
   for (size_t i = 0; i < command.events.size(); ++i) {
-    v1::Event& event = command.events[i];
-    const size_t size = event.ByteSizeLong();
+    const size_t size = command.events[i].ByteSizeLong();
     if (size > kEventBytesMax) {
       return absl::InvalidArgumentError(
           absl::StrFormat("events[%d]: %d bytes serialized; the limit is %d", i,
                           size, kEventBytesMax));
     }
     *bytes += size;
+  }
+  if (*bytes > kAppendBytesMax) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("events: %d bytes serialized; the limit is %d per "
+                        "request",
+                        *bytes, kAppendBytesMax));
+  }
+  const absl::CivilDay today =
+      absl::ToCivilDay(options_.clock(), absl::UTCTimeZone());
+  absl::flat_hash_map<absl::string_view, size_t> index_by_id;
+  for (size_t i = 0; i < command.events.size(); ++i) {
+    v1::Event& event = command.events[i];
     if (!event.case_id().empty() && event.case_id() != command.case_id) {
       return EventError(absl::StatusCode::kInvalidArgument, i,
                         absl::StrCat("case_id: ", event.case_id(),
@@ -387,12 +396,6 @@ absl::Status EventStore::Impl::CheckCommand(AppendCommand& command,
                                      "events[",
                                      it->second, "])"));
     }
-  }
-  if (*bytes > kAppendBytesMax) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("events: %d bytes serialized; the limit is %d per "
-                        "request",
-                        *bytes, kAppendBytesMax));
   }
   digests->clear();
   for (v1::Event& event : command.events) {

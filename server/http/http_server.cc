@@ -1,0 +1,314 @@
+#include "server/http/http_server.h"
+
+#include <cassert>
+#include <charconv>
+#include <chrono>
+#include <optional>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "absl/status/status.h"
+
+namespace caseline {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// After a failed accept (out of file descriptors, say) wait this long before
+// accepting again rather than spin on the error.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+constexpr char kTextContentType[] = "text/plain; charset=utf-8";
+constexpr char kMetricsContentType[] =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+absl::StatusOr<tcp::endpoint> ParseListenAddress(std::string_view address) {
+  auto invalid = [address](std::string_view why) {
+    return absl::InvalidArgumentError(
+        "listen address \"" + std::string(address) + "\": " + std::string(why));
+  };
+  const size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return invalid("expected host:port");
+  std::string_view host = address.substr(0, colon);
+  const std::string_view port_text = address.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+
+  uint16_t port = 0;
+  const char* port_end = port_text.data() + port_text.size();
+  const auto [end, error] = std::from_chars(port_text.data(), port_end, port);
+  if (port_text.empty() || error != std::errc() || end != port_end) {
+    return invalid("port \"" + std::string(port_text) +
+                   "\" is not a number in 0..65535");
+  }
+  beast::error_code address_error;
+  const asio::ip::address ip =
+      asio::ip::make_address(std::string(host), address_error);
+  if (address_error) {
+    return invalid("host \"" + std::string(host) +
+                   "\" is not an IP address (IPv6 goes in brackets)");
+  }
+  return tcp::endpoint(ip, port);
+}
+
+Response MakeResponse(http::status status, const char* content_type,
+                      std::string body) {
+  Response response(status, /*version=*/11);
+  response.set(http::field::content_type, content_type);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+// The response to a well-formed request, before HTTP version, keep-alive and
+// HEAD are applied.
+Response Route(const Request& request, const HttpServer::Handlers& handlers) {
+  const std::string_view target(request.target().data(),
+                                request.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path != "/healthz" && path != "/metrics") {
+    return MakeResponse(http::status::not_found, kTextContentType,
+                        "not found\n");
+  }
+  if (request.method() != http::verb::get &&
+      request.method() != http::verb::head) {
+    Response response = MakeResponse(http::status::method_not_allowed,
+                                     kTextContentType, "method not allowed\n");
+    response.set(http::field::allow, "GET, HEAD");
+    return response;
+  }
+  if (path == "/metrics") {
+    return MakeResponse(http::status::ok, kMetricsContentType,
+                        handlers.metrics());
+  }
+  return handlers.healthy()
+             ? MakeResponse(http::status::ok, kTextContentType, "ok\n")
+             : MakeResponse(http::status::service_unavailable, kTextContentType,
+                            "unavailable\n");
+}
+
+// The status to answer a request we could not read with, or nullopt to just
+// close: the peer left or timed out, or we are stopping.
+std::optional<http::status> StatusForReadError(beast::error_code error) {
+  if (error == http::error::header_limit) {
+    return http::status::request_header_fields_too_large;
+  }
+  if (error == http::error::body_limit) return http::status::payload_too_large;
+  const bool is_parse_error =
+      error.category() ==
+      http::make_error_code(http::error::bad_target).category();
+  if (is_parse_error && error != http::error::end_of_stream &&
+      error != http::error::partial_message) {
+    return http::status::bad_request;
+  }
+  return std::nullopt;
+}
+
+class Session;
+
+}  // namespace
+
+// Everything the pending I/O operations need, owned jointly by the HttpServer
+// and by each of them, so it outlives the HttpServer until the last completes.
+// Touched only on the io_context's thread, except for the immutable `io`.
+struct HttpServer::State : std::enable_shared_from_this<State> {
+  State(asio::io_context& io_context, tcp::acceptor bound_acceptor,
+        std::string address, Handlers h)
+      : io(io_context),
+        acceptor(std::move(bound_acceptor)),
+        accept_retry_timer(io_context),
+        bound_address(std::move(address)),
+        handlers(std::move(h)) {}
+
+  void Accept();
+  void OnAccept(beast::error_code error, tcp::socket socket);
+  void Stop();
+
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry_timer;
+  const std::string bound_address;  // For logs: "host:port", the real port.
+  const Handlers handlers;
+  // Open connections; a Session adds itself on construction and removes itself
+  // on destruction. At most kConnectionsMax.
+  std::unordered_set<Session*> sessions;
+  bool stopped = false;
+};
+
+namespace {
+
+// One HTTP connection: read a request, write its response, repeat while the
+// client keeps the connection alive. Pending operations hold a shared_ptr.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    server_->sessions.insert(this);
+  }
+  ~Session() { server_->sessions.erase(this); }
+
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->header_limit(HttpServer::kRequestHeaderBytesMax);
+    parser_->body_limit(HttpServer::kRequestBodyBytesMax);
+    stream_.expires_after(HttpServer::kConnectionIdleTimeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) {
+          self->OnRead(error);
+        });
+  }
+
+  // Pending operations complete with operation_aborted and release the
+  // session.
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+ private:
+  void OnRead(beast::error_code error) {
+    if (error) {
+      const std::optional<http::status> status = StatusForReadError(error);
+      if (!status.has_value() || server_->stopped) return;
+      const auto reason = http::obsolete_reason(*status);
+      Response response =
+          MakeResponse(*status, kTextContentType,
+                       std::string(reason.data(), reason.size()) + "\n");
+      response.keep_alive(false);
+      return WriteResponse(std::move(response));
+    }
+    const Request& request = parser_->get();
+    Response response = Route(request, server_->handlers);
+    response.version(request.version());
+    response.keep_alive(request.keep_alive());
+    // Content-Length stays that of the GET response, as HEAD requires.
+    if (request.method() == http::verb::head) response.body().clear();
+    WriteResponse(std::move(response));
+  }
+
+  void WriteResponse(Response response) {
+    response_ = std::move(response);
+    stream_.expires_after(HttpServer::kConnectionIdleTimeout);
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this()](beast::error_code error, size_t) {
+          self->OnWrite(error);
+        });
+  }
+
+  void OnWrite(beast::error_code error) {
+    if (error) return;  // The peer left or timed out; nothing to tell it.
+    if (!response_.keep_alive() || server_->stopped) return Close();
+    ReadRequest();
+  }
+
+  beast::tcp_stream stream_;
+  // Holds one request, plus any pipelined bytes up to the same bound.
+  beast::flat_buffer buffer_{HttpServer::kRequestHeaderBytesMax +
+                             HttpServer::kRequestBodyBytesMax};
+  // One parser per request: a Beast parser reads exactly one message.
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Response response_;  // Must live until async_write completes.
+  std::shared_ptr<HttpServer::State> server_;
+};
+
+}  // namespace
+
+void HttpServer::State::Accept() {
+  acceptor.async_accept(
+      [self = shared_from_this()](beast::error_code error, tcp::socket socket) {
+        self->OnAccept(error, std::move(socket));
+      });
+}
+
+void HttpServer::State::OnAccept(beast::error_code error, tcp::socket socket) {
+  if (stopped) return;
+  if (error) {
+    spdlog::error("http: accept on {} failed: {}", bound_address,
+                  error.message());
+    accept_retry_timer.expires_after(kAcceptRetryDelay);
+    accept_retry_timer.async_wait(
+        [self = shared_from_this()](beast::error_code timer_error) {
+          if (!timer_error && !self->stopped) self->Accept();
+        });
+    return;
+  }
+  if (sessions.size() >= HttpServer::kConnectionsMax) {
+    spdlog::warn("http: refusing a connection on {}: {} already open",
+                 bound_address, HttpServer::kConnectionsMax);
+    // Destroying `socket` closes it.
+  } else {
+    std::make_shared<Session>(std::move(socket), shared_from_this())
+        ->ReadRequest();
+  }
+  Accept();
+}
+
+void HttpServer::State::Stop() {
+  if (stopped) return;
+  stopped = true;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  accept_retry_timer.cancel();
+  // Close() does not destroy a session (its pending operation holds it), but
+  // copy anyway so the loop never depends on that.
+  for (Session* session :
+       std::vector<Session*>(sessions.begin(), sessions.end())) {
+    session->Close();
+  }
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    asio::io_context& io, std::string_view listen_address, Handlers handlers) {
+  assert(handlers.healthy && handlers.metrics);
+  const absl::StatusOr<tcp::endpoint> endpoint =
+      ParseListenAddress(listen_address);
+  if (!endpoint.ok()) return endpoint.status();
+
+  tcp::acceptor acceptor(io);
+  beast::error_code error;
+  acceptor.open(endpoint->protocol(), error);
+  if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor.bind(*endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  const uint16_t port = error ? 0 : acceptor.local_endpoint(error).port();
+  if (error) {
+    return absl::UnavailableError("cannot listen on " +
+                                  std::string(listen_address) + ": " +
+                                  error.message());
+  }
+  const std::string_view host =
+      listen_address.substr(0, listen_address.rfind(':'));
+  auto state = std::make_shared<State>(
+      io, std::move(acceptor), std::string(host) + ":" + std::to_string(port),
+      std::move(handlers));
+  state->Accept();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), port));
+}
+
+HttpServer::HttpServer(std::shared_ptr<State> state, uint16_t port)
+    : state_(std::move(state)), port_(port) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Stop() {
+  asio::post(state_->io, [state = state_] { state->Stop(); });
+}
+
+}  // namespace caseline

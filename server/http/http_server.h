@@ -1,0 +1,87 @@
+// A small HTTP/1.1 server (Boost.Beast) for /healthz and /metrics.
+#ifndef CASELINE_SERVER_HTTP_HTTP_SERVER_H_
+#define CASELINE_SERVER_HTTP_HTTP_SERVER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+
+#include "absl/status/statusor.h"
+
+namespace caseline {
+
+// Serves GET (and HEAD) /healthz and /metrics; other paths get 404, other
+// methods 405. Connections are kept alive, time out when idle, and are capped
+// in number; request sizes are capped (see the limits below).
+//
+// All I/O runs on the caller's io_context, which must be run by exactly one
+// thread and must outlive the HttpServer. The handlers are called on that
+// thread.
+class HttpServer {
+ public:
+  // Limits. A request beyond a size limit gets 431 or 413 and the connection
+  // is closed.
+
+  // Request line plus headers. Scrapers and health probes send a few hundred
+  // bytes; 8 KiB is the usual server default and bounds what one client can
+  // pin.
+  static constexpr size_t kRequestHeaderBytesMax = 8 * 1024;
+  // Our endpoints take no body. A small allowance still lets a client that
+  // sends one (a POST, say) get a 405 instead of a dropped connection.
+  static constexpr size_t kRequestBodyBytesMax = 1024;
+  // A connection that sends no request, or does not take our response, for this
+  // long is closed, so stuck clients cannot hold connections forever. Scrapers
+  // poll every 15-60 s and reconnect cheaply when they miss the window.
+  static constexpr std::chrono::seconds kConnectionIdleTimeout{30};
+  // Connections beyond this are closed as soon as they are accepted. Scrapers
+  // and probes need a handful; the cap bounds file descriptors and memory (each
+  // connection holds at most one request and one response).
+  static constexpr size_t kConnectionsMax = 256;
+
+  struct Handlers {
+    // GET /healthz: 200 "ok\n" if true, 503 "unavailable\n" if false.
+    std::function<bool()> healthy;
+    // GET /metrics: 200 with the returned text, Content-Type
+    // "text/plain; version=0.0.4; charset=utf-8".
+    std::function<std::string()> metrics;
+  };
+
+  // Binds `listen_address` ("host:port", host an IP address, IPv6 in brackets
+  // as in "[::1]:8080"; port 0 picks a free port) and starts accepting.
+  // Returns INVALID_ARGUMENT for a malformed address and UNAVAILABLE if it
+  // cannot bind (the message names the address and the OS error). Both
+  // handlers must be set.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      boost::asio::io_context& io, std::string_view listen_address,
+      Handlers handlers);
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();  // Calls Stop.
+
+  // The bound port.
+  uint16_t port() const { return port_; }
+
+  // Stops accepting and closes open connections. Safe to call from any thread:
+  // the work is posted to the io_context, so it has taken effect only once the
+  // io_context has run it. Idempotent.
+  void Stop();
+
+  struct State;  // Shared with the pending I/O operations; see the .cc file.
+
+ private:
+  HttpServer(std::shared_ptr<State> state, uint16_t port);
+
+  std::shared_ptr<State> state_;
+  uint16_t port_;
+};
+
+}  // namespace caseline
+
+#endif  // CASELINE_SERVER_HTTP_HTTP_SERVER_H_

@@ -1,0 +1,119 @@
+// Starts the real caseline-server binary on free localhost ports, reads the
+// bound ports from its "listening" line, and stops or kills it.
+#ifndef CASELINE_TESTS_SERVER_PROCESS_H_
+#define CASELINE_TESTS_SERVER_PROCESS_H_
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "caseline/v1/caseline.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace caseline::testing {
+
+class ServerProcess {
+ public:
+  // Starts the server on `data_dir`, with gRPC on `listen` (port 0: a free
+  // one) and HTTP on a free port. Throws if it does not come up in 60 s.
+  explicit ServerProcess(const std::string& data_dir,
+                         const std::string& listen = "127.0.0.1:0") {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::vector<std::string> args = {
+          CASELINE_SERVER_PATH, "--data",      data_dir,
+          "--listen",           listen,        "--http",
+          "127.0.0.1:0",        "--log-level", "warn"};
+      std::vector<char*> argv;
+      for (std::string& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    stdout_fd_ = out[0];
+    const std::string line = ReadLine(60'000);
+    const std::string grpc_key = "grpc=", http_key = " http=";
+    const size_t grpc_at = line.find(grpc_key);
+    const size_t http_at = line.find(http_key);
+    if (grpc_at == std::string::npos || http_at == std::string::npos) {
+      Kill();
+      throw std::runtime_error("caseline-server did not start: '" + line + "'");
+    }
+    grpc_address_ = line.substr(grpc_at + grpc_key.size(),
+                                http_at - grpc_at - grpc_key.size());
+    const std::string http = line.substr(http_at + http_key.size());
+    http_port_ = std::stoi(http.substr(http.rfind(':') + 1));
+  }
+
+  ~ServerProcess() {
+    if (pid_ > 0) Stop(SIGTERM);
+    if (stdout_fd_ >= 0) close(stdout_fd_);
+  }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  const std::string& grpc_address() const { return grpc_address_; }
+  int grpc_port() const {
+    return std::stoi(grpc_address_.substr(grpc_address_.rfind(':') + 1));
+  }
+  int http_port() const { return http_port_; }
+  pid_t pid() const { return pid_; }
+
+  // Sends `signal` and waits for the exit; returns the exit code, or 128 +
+  // the signal that ended it.
+  int Stop(int signal) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+  }
+  void Kill() { Stop(SIGKILL); }
+
+  std::shared_ptr<grpc::Channel> Channel() const {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+    return grpc::CreateCustomChannel(grpc_address_,
+                                     grpc::InsecureChannelCredentials(), args);
+  }
+  std::unique_ptr<v1::EventStore::Stub> NewStub() const {
+    return v1::EventStore::NewStub(Channel());
+  }
+
+ private:
+  std::string ReadLine(int timeout_ms) {
+    std::string line;
+    char c;
+    while (true) {
+      pollfd fd{stdout_fd_, POLLIN, 0};
+      if (poll(&fd, 1, timeout_ms) <= 0) break;
+      if (read(stdout_fd_, &c, 1) != 1 || c == '\n') break;
+      line.push_back(c);
+    }
+    return line;
+  }
+
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string grpc_address_;
+  int http_port_ = 0;
+};
+
+}  // namespace caseline::testing
+
+#endif  // CASELINE_TESTS_SERVER_PROCESS_H_

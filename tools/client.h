@@ -1,0 +1,81 @@
+// The `caseline` command-line client's commands. Each talks to the server
+// only through gRPC (caseline.v1.EventStore), prints what it got, and returns
+// the process's exit status. Errors are printed to stderr as
+// "error: <CODE_NAME>: <message>".
+#ifndef CASELINE_TOOLS_CLIENT_H_
+#define CASELINE_TOOLS_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "caseline/v1/caseline.grpc.pb.h"
+
+namespace caseline::cli {
+
+// Exit statuses, shared by every command.
+inline constexpr int kExitOk = 0;
+// append: some lines were rejected; read, tail, export: the server refused
+// the request (e.g. NOT_FOUND) or could not be reached.
+inline constexpr int kExitRejected = 1;
+// append: the connection or the stream failed; also bad input files.
+inline constexpr int kExitFailure = 2;
+
+// The server's largest page (ReadCaseRequest / ReadAllRequest max_count).
+inline constexpr uint32_t kPageEventsMax = 1000;
+
+// A full page is kPageEventsMax events of at most 64 KiB each (the server's
+// per-event limit): 64 MiB. gRPC's default of 4 MiB would fail on such pages.
+inline constexpr int kReceiveMessageBytesMax = 64 * 1024 * 1024;
+
+// Options shared by every command.
+struct ClientOptions {
+  std::string server = "127.0.0.1:50051";
+  bool json = false;
+  // Deadline of each unary call. Long enough for a page of kPageEventsMax
+  // events from a busy server; short enough that a hung server is noticed.
+  double timeout_seconds = 30;
+};
+
+std::unique_ptr<v1::EventStore::Stub> MakeStub(const ClientOptions& options);
+
+// Sets the deadline of a unary call from options.timeout_seconds.
+void SetUnaryDeadline(const ClientOptions& options,
+                      grpc::ClientContext* context);
+
+struct AppendOptions {
+  // "-" means stdin.
+  std::string file = "-";
+};
+int RunAppend(const ClientOptions& options, const AppendOptions& append);
+
+struct ReadOptions {
+  std::string case_id;
+  uint64_t from_version = 0;
+  // 0 means every event.
+  uint64_t limit = 0;
+};
+int RunRead(const ClientOptions& options, const ReadOptions& read);
+
+struct TailOptions {
+  // 0 means the log's last position + 1 (only events appended from now on).
+  uint64_t from_position = 0;
+  std::vector<std::string> kinds;
+};
+// Runs until SIGINT or SIGTERM (exit 0) or a stream error.
+int RunTail(const ClientOptions& options, const TailOptions& tail);
+
+struct ExportOptions {
+  // Empty means stdout.
+  std::string out;
+  std::vector<std::string> kinds;
+};
+int RunExport(const ClientOptions& options,
+              const ExportOptions& export_options);
+
+}  // namespace caseline::cli
+
+#endif  // CASELINE_TOOLS_CLIENT_H_
