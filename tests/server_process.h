@@ -3,8 +3,10 @@
 #ifndef CASELINE_TESTS_SERVER_PROCESS_H_
 #define CASELINE_TESTS_SERVER_PROCESS_H_
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,23 +27,23 @@ class ServerProcess {
   explicit ServerProcess(const std::string& data_dir,
                          const std::string& listen = "127.0.0.1:0") {
     int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<std::string> args = {
-          CASELINE_SERVER_PATH, "--data",      data_dir,
-          "--listen",           listen,        "--http",
-          "127.0.0.1:0",        "--log-level", "warn"};
-      std::vector<char*> argv;
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    std::vector<std::string> args = {
+        CASELINE_SERVER_PATH, "--data",      data_dir,
+        "--listen",           listen,        "--http",
+        "127.0.0.1:0",        "--log-level", "warn"};
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    // posix_spawn, not fork: the test process runs gRPC client threads, and
+    // a forked copy of them (and their sockets) must not outlive the exec.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    const int spawned =
+        posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) throw std::runtime_error("posix_spawn failed");
     close(out[1]);
     stdout_fd_ = out[0];
     const std::string line = ReadLine(60'000);

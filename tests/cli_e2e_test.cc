@@ -1,0 +1,570 @@
+// Goal: the `caseline` client's commands print exactly what they document and
+// exit with the documented status, against the real server. Method: start
+// caseline-server on free localhost ports with a fresh data directory, run the
+// client binary as a child process with its output in files (or a pipe, for
+// tail), and compare exit codes and output lines; check what was stored over
+// gRPC.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+#include "tests/temp_dir.h"
+
+namespace caseline {
+namespace {
+
+using ::caseline::testing::ServerProcess;
+using ::caseline::testing::TempDir;
+
+const std::string kExamplesPath =
+    std::string(CASELINE_EXAMPLES_DIR) + "/events.jsonl";
+
+// Time for one client run: a client start under the sanitizers takes about a
+// second, a run over the examples a few more; a hung client fails the test
+// rather than the whole ctest run.
+constexpr auto kClientRunMax = std::chrono::seconds(60);
+
+// How long the tail test waits for the events it expects.
+constexpr auto kTailWaitMax = std::chrono::seconds(60);
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::out | std::ios::trunc);
+  out << text;
+}
+
+// The lines of `text`, without the "\n" that ends the last one.
+std::vector<std::string> Lines(const std::string& text) {
+  if (text.empty()) return {};
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  if (lines.back().empty()) lines.pop_back();
+  return lines;
+}
+
+// The lines `append` sends: neither blank nor a # comment.
+size_t EventLineCount(const std::string& path) {
+  size_t count = 0;
+  for (const std::string& line : Lines(ReadFile(path))) {
+    const absl::string_view content = absl::StripAsciiWhitespace(line);
+    if (!content.empty() && content.front() != '#') ++count;
+  }
+  return count;
+}
+
+v1::Event ParseEvent(const std::string& json) {
+  v1::Event event;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &event);
+  EXPECT_TRUE(status.ok()) << status.message() << " in " << json;
+  return event;
+}
+
+// The exit code, or 128 + the signal that ended the process.
+int ExitCode(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  return 128 + WTERMSIG(wait_status);
+}
+
+// Starts the client with `args`, its stdin, stdout and stderr on the given
+// descriptors. Everything the child needs is built before fork: the test
+// process has gRPC threads, so the child may only make async-signal-safe
+// calls.
+pid_t SpawnClient(const std::vector<std::string>& args, int stdin_fd,
+                  int stdout_fd, int stderr_fd) {
+  std::vector<std::string> argv_strings = {CASELINE_CLIENT_PATH};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_strings) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(stdin_fd, STDIN_FILENO);
+    dup2(stdout_fd, STDOUT_FILENO);
+    dup2(stderr_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits up to kClientRunMax for `pid`, then kills it. Returns its exit code,
+// or -1 if it had to be killed.
+int WaitForExit(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + kClientRunMax;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ExitCode(status);
+}
+
+struct ClientRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// A `tail` running in the background, its stdout on a pipe that the test
+// reads line by line.
+class TailProcess {
+ public:
+  TailProcess(const std::vector<std::string>& args,
+              const std::string& stderr_path) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+    const int null_fd = open("/dev/null", O_RDONLY);
+    const int err_fd =
+        open(stderr_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    pid_ = SpawnClient(args, null_fd, out[1], err_fd);
+    close(null_fd);
+    close(err_fd);
+    close(out[1]);
+    stdout_fd_ = out[0];
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+  }
+  ~TailProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    close(stdout_fd_);
+  }
+  TailProcess(const TailProcess&) = delete;
+  TailProcess& operator=(const TailProcess&) = delete;
+
+  // The next line of stdout; false at its end or at `deadline`.
+  bool ReadLine(std::chrono::steady_clock::time_point deadline,
+                std::string* line) {
+    while (true) {
+      const size_t newline = buffer_.find('\n');
+      if (newline != std::string::npos) {
+        *line = buffer_.substr(0, newline);
+        buffer_.erase(0, newline + 1);
+        return true;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd fd{stdout_fd_, POLLIN, 0};
+      if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) return false;
+      char chunk[4096];
+      const ssize_t got = read(stdout_fd_, chunk, sizeof(chunk));
+      if (got <= 0) return false;
+      buffer_.append(chunk, static_cast<size_t>(got));
+    }
+  }
+
+  // Sends `signal` and waits (up to kClientRunMax) for the exit code.
+  int Stop(int signal) {
+    kill(pid_, signal);
+    const int code = WaitForExit(pid_);
+    pid_ = -1;
+    return code;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(data_dir_.path());
+    stub_ = server_->NewStub();
+  }
+
+  std::string Path(const std::string& name) const {
+    return absl::StrCat(files_dir_.path(), "/", name);
+  }
+
+  // Runs the client against the server with a JSON-lines file on stdin
+  // (or /dev/null), and collects its output.
+  ClientRun RunAgainst(const std::string& server_address,
+                       const std::vector<std::string>& args,
+                       const std::string& stdin_path = "/dev/null") {
+    std::vector<std::string> full_args = {"--server", server_address};
+    full_args.insert(full_args.end(), args.begin(), args.end());
+    const std::string out_path = Path(absl::StrCat("run-", runs_, ".out"));
+    const std::string err_path = Path(absl::StrCat("run-", runs_, ".err"));
+    ++runs_;
+    const int in_fd = open(stdin_path.c_str(), O_RDONLY);
+    const int out_fd =
+        open(out_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    const int err_fd =
+        open(err_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    EXPECT_TRUE(in_fd >= 0 && out_fd >= 0 && err_fd >= 0);
+    const pid_t pid = SpawnClient(full_args, in_fd, out_fd, err_fd);
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
+    ClientRun run;
+    if (pid < 0) {
+      ADD_FAILURE() << "fork failed";
+      return run;
+    }
+    run.exit_code = WaitForExit(pid);
+    EXPECT_NE(run.exit_code, -1) << "the client did not finish in time";
+    run.out = ReadFile(out_path);
+    run.err = ReadFile(err_path);
+    return run;
+  }
+
+  ClientRun Run(const std::vector<std::string>& args,
+                const std::string& stdin_path = "/dev/null") {
+    return RunAgainst(server_->grpc_address(), args, stdin_path);
+  }
+
+  uint64_t LastPosition() {
+    grpc::ClientContext context;
+    v1::ReadAllRequest request;
+    request.set_max_count(1);
+    v1::ReadAllResponse response;
+    EXPECT_TRUE(stub_->ReadAll(&context, request, &response).ok());
+    return response.last_position();
+  }
+
+  // The case's events, in version order; empty if the read fails.
+  std::vector<v1::Event> ReadCase(const std::string& case_id) {
+    grpc::ClientContext context;
+    v1::ReadCaseRequest request;
+    request.set_case_id(case_id);
+    v1::ReadCaseResponse response;
+    grpc::Status status = stub_->ReadCase(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.events().begin(), response.events().end()};
+  }
+
+  TempDir data_dir_;
+  TempDir files_dir_;
+  int runs_ = 0;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::EventStore::Stub> stub_;
+};
+
+// The table's RECORDED_AT column starts after VERSION, POSITION and OCCURRED
+// ("%7d %9d %-10s ") and is an RFC 3339 time to the second.
+constexpr size_t kRecordedAtColumn = 7 + 1 + 9 + 1 + 10 + 1;
+constexpr size_t kRecordedAtChars = 20;
+
+// A table row with its RECORDED_AT, which the test cannot know, replaced by
+// "<recorded_at>" once it has the right shape.
+std::string MaskRecordedAt(const std::string& row) {
+  if (row.size() < kRecordedAtColumn + kRecordedAtChars) return row;
+  const std::string recorded_at =
+      row.substr(kRecordedAtColumn, kRecordedAtChars);
+  // e.g. 2024-05-01T09:30:00Z
+  if (recorded_at[4] != '-' || recorded_at[10] != 'T' ||
+      recorded_at[19] != 'Z') {
+    return row;
+  }
+  std::string masked = row;
+  masked.replace(kRecordedAtColumn, kRecordedAtChars, "<recorded_at>       ");
+  return masked;
+}
+
+TEST_F(CliTest, AppendStoresEveryLineThenReadPrintsTheCase) {
+  const size_t lines = EventLineCount(kExamplesPath);
+  ASSERT_EQ(lines, 31u) << "examples/events.jsonl changed: update the test";
+
+  ClientRun append = Run({"append", kExamplesPath});
+  EXPECT_EQ(append.exit_code, 0) << append.err;
+  EXPECT_EQ(append.out, "");
+  EXPECT_EQ(append.err,
+            absl::StrCat(lines, " appended, 0 already stored, 0 rejected\n"));
+  EXPECT_EQ(LastPosition(), lines);
+
+  // case-1001 is the file's first ten lines: versions and positions 1 to 10.
+  ClientRun read = Run({"read", "case-1001"});
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(read.err, "");
+  const std::vector<std::string> table = Lines(read.out);
+  ASSERT_EQ(table.size(), 1u + 10u) << read.out;
+  EXPECT_EQ(table[0],
+            "VERSION  POSITION OCCURRED   RECORDED_AT          KIND          "
+            "       SUMMARY");
+  for (size_t version = 1; version <= 10; ++version) {
+    EXPECT_TRUE(absl::StartsWith(table[version],
+                                 absl::StrFormat("%7d %9d ", version, version)))
+        << table[version];
+    EXPECT_NE(MaskRecordedAt(table[version]), table[version])
+        << "no RECORDED_AT in " << table[version];
+  }
+  EXPECT_EQ(MaskRecordedAt(table[1]),
+            "      1         1 2018-08-06 <recorded_at>        case_opened     "
+            "     citizen_id=p-20931 jobcentre_id=jc-middelfart "
+            "target_group=A_DAGPENGE birth_o...");
+  EXPECT_EQ(MaskRecordedAt(table[3]),
+            "      3         3 2018-08-20 <recorded_at>        interview_held  "
+            "     kind=INDIVIDUAL channel=IN_PERSON");
+  EXPECT_EQ(MaskRecordedAt(table[10]),
+            "     10        10 2019-01-11 <recorded_at>        offer_ended     "
+            "     offer_id=offer-1001-1 reason=COMPLETED");
+
+  ClientRun json = Run({"read", "case-1001", "--json"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.err, "");
+  const std::vector<std::string> json_lines = Lines(json.out);
+  ASSERT_EQ(json_lines.size(), 10u) << json.out;
+  for (size_t i = 0; i < json_lines.size(); ++i) {
+    const v1::Event event = ParseEvent(json_lines[i]);
+    EXPECT_EQ(event.event_id(), absl::StrFormat("e-1001-%02d", i + 1));
+    EXPECT_EQ(event.case_id(), "case-1001");
+    EXPECT_EQ(event.position(), i + 1);
+    EXPECT_EQ(event.case_version(), i + 1);
+    EXPECT_GT(event.recorded_at().seconds(), 0);
+  }
+  EXPECT_TRUE(ParseEvent(json_lines[6]).has_referral_made());
+  EXPECT_EQ(ParseEvent(json_lines[6]).referral_made().provider(),
+            "Middelfart Tømrerforretning ApS");
+
+  // --from-version and --limit pick a window of the case.
+  ClientRun window = Run(
+      {"read", "case-1001", "--json", "--from-version", "4", "--limit", "2"});
+  EXPECT_EQ(window.exit_code, 0) << window.err;
+  const std::vector<std::string> window_lines = Lines(window.out);
+  ASSERT_EQ(window_lines.size(), 2u) << window.out;
+  EXPECT_EQ(ParseEvent(window_lines[0]).case_version(), 4u);
+  EXPECT_EQ(ParseEvent(window_lines[1]).case_version(), 5u);
+}
+
+TEST_F(CliTest, AppendingTheSameFileAgainStoresNothing) {
+  const size_t lines = EventLineCount(kExamplesPath);
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+
+  ClientRun again = Run({"append", kExamplesPath});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, "");
+  EXPECT_EQ(again.err, absl::StrCat("0 appended, ", lines,
+                                    " already stored, 0 rejected\n"));
+  EXPECT_EQ(LastPosition(), lines);
+
+  // The same from stdin, with the machine summary.
+  ClientRun json = Run({"--json", "append", "-"}, kExamplesPath);
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.err, "");
+  EXPECT_EQ(json.out, absl::StrCat(R"({"appended":0,"already_stored":)", lines,
+                                   R"(,"rejected":0})", "\n"));
+  EXPECT_EQ(LastPosition(), lines);
+}
+
+// Lines 1 and 6 are not events; 2 and 8 are good; the rest are each wrong in
+// one way.
+constexpr char kMixedLines[] =
+    R"(# One new case, and one line of each mistake.
+{"event_id":"m-1","case_id":"case-m","occurred_on":"2018-08-06","case_opened":{"citizen_id":"p-1","jobcentre_id":"jc-odense","target_group":"TARGET_GROUP_A_DAGPENGE","birth_on":"1990-01-01","anchor_on":"2018-08-06","caseworker_id":"cw-1","team_id":"team-a"}}
+{"event_id":"m-2","case_id":case-m,"occurred_on":"2018-08-08","review_held":{}}
+{"event_id":"m-3","occurred_on":"2018-08-08","review_held":{}}
+{"event_id":"m-4","case_id":"case-m","occurred_on":"2018-02-30","review_held":{}}
+
+{"event_id":"n-1","case_id":"case-n","occurred_on":"2018-08-20","interview_held":{"kind":"INTERVIEW_KIND_INDIVIDUAL","channel":"INTERVIEW_CHANNEL_PHONE"}}
+  {"event_id":"m-5","case_id":"case-m","occurred_on":"2018-08-20","interview_held":{"kind":"INTERVIEW_KIND_INDIVIDUAL","channel":"INTERVIEW_CHANNEL_PHONE"}}
+)";
+
+TEST_F(CliTest, AppendListsEachRejectedLineAndStoresTheGoodOnes) {
+  const std::string path = Path("mixed.jsonl");
+  WriteFile(path, kMixedLines);
+
+  ClientRun append = Run({"append", path});
+  EXPECT_EQ(append.exit_code, 1) << append.err;
+  EXPECT_EQ(append.out, "");
+  EXPECT_EQ(
+      Lines(append.err),
+      (std::vector<std::string>{
+          "2 appended, 0 already stored, 4 rejected",
+          "line 3: INVALID_ARGUMENT: Unexpected token. near: "
+          "id\":\"m-2\",\"case_id\":^case-m,\"occurred_on\"",
+          "line 4: INVALID_ARGUMENT: case_id is required: it names the "
+          "event's case",
+          "line 5: INVALID_ARGUMENT: events[0].occurred_on: 2018-02-30 is "
+          "not a date (want YYYY-MM-DD)",
+          "line 7: FAILED_PRECONDITION: events[0].body: interview_held "
+          "cannot come first: a case begins with case_opened, and this "
+          "case has none",
+      }))
+      << append.err;
+
+  const std::vector<v1::Event> stored = ReadCase("case-m");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].event_id(), "m-1");
+  EXPECT_EQ(stored[1].event_id(), "m-5");
+  EXPECT_EQ(LastPosition(), 2u);
+
+  // The read command agrees.
+  ClientRun read = Run({"read", "case-m", "--json"});
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  ASSERT_EQ(Lines(read.out).size(), 2u) << read.out;
+
+  // Again, for machines: each rejection as it comes (local and server ones in
+  // either order), then the summary.
+  ClientRun json = Run({"--json", "append", path});
+  EXPECT_EQ(json.exit_code, 1) << json.err;
+  EXPECT_EQ(json.err, "");
+  std::vector<std::string> json_lines = Lines(json.out);
+  ASSERT_EQ(json_lines.size(), 5u) << json.out;
+  EXPECT_EQ(json_lines.back(),
+            R"({"appended":0,"already_stored":2,"rejected":4})");
+  json_lines.pop_back();
+  std::sort(json_lines.begin(), json_lines.end());
+  EXPECT_EQ(
+      json_lines,
+      (std::vector<std::string>{
+          R"json({"line":3,"code":"INVALID_ARGUMENT","message":"Unexpected token. near: id\":\"m-2\",\"case_id\":^case-m,\"occurred_on\""})json",
+          R"json({"line":4,"code":"INVALID_ARGUMENT","message":"case_id is required: it names the event's case"})json",
+          R"json({"line":5,"code":"INVALID_ARGUMENT","message":"events[0].occurred_on: 2018-02-30 is not a date (want YYYY-MM-DD)"})json",
+          R"json({"line":7,"code":"FAILED_PRECONDITION","message":"events[0].body: interview_held cannot come first: a case begins with case_opened, and this case has none"})json",
+      }))
+      << json.out;
+  EXPECT_EQ(LastPosition(), 2u);
+}
+
+TEST_F(CliTest, ReadOfAnUnknownCaseIsNotFound) {
+  ClientRun read = Run({"read", "nope"});
+  EXPECT_EQ(read.exit_code, 1);
+  EXPECT_EQ(read.out, "");
+  EXPECT_EQ(read.err, "error: NOT_FOUND: case nope not found\n");
+}
+
+TEST_F(CliTest, ExportWritesEveryEventOrOnlyTheKindsAsked) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  const uint64_t last_position = LastPosition();
+
+  ClientRun all = Run({"export"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.err, absl::StrCat("exported ", last_position, " events\n"));
+  const std::vector<std::string> lines = Lines(all.out);
+  ASSERT_EQ(lines.size(), last_position);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(ParseEvent(lines[i]).position(), i + 1) << lines[i];
+  }
+
+  const std::string out_path = Path("opened.jsonl");
+  ClientRun opened =
+      Run({"export", "--kind", "case_opened", "--out", out_path});
+  EXPECT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_EQ(opened.out, "");
+  EXPECT_EQ(opened.err, "exported 3 events\n");
+  const std::vector<std::string> opened_lines = Lines(ReadFile(out_path));
+  ASSERT_EQ(opened_lines.size(), 3u);
+  const std::vector<std::string> cases = {"case-1001", "case-1002",
+                                          "case-1003"};
+  for (size_t i = 0; i < opened_lines.size(); ++i) {
+    const v1::Event event = ParseEvent(opened_lines[i]);
+    EXPECT_TRUE(event.has_case_opened()) << opened_lines[i];
+    EXPECT_EQ(event.case_id(), cases[i]);
+  }
+
+  ClientRun unknown = Run({"export", "--kind", "interview"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_EQ(unknown.out, "");
+  EXPECT_TRUE(absl::StrContains(unknown.err,
+                                "interview is not an event kind; the kinds "
+                                "are case_opened, "))
+      << unknown.err;
+}
+
+constexpr char kLaterLines[] =
+    R"({"event_id":"t-1","case_id":"case-t","occurred_on":"2022-01-03","case_opened":{"citizen_id":"p-2","jobcentre_id":"jc-odense","target_group":"TARGET_GROUP_A_DAGPENGE","birth_on":"1990-01-01","anchor_on":"2022-01-03","caseworker_id":"cw-1","team_id":"team-a"}}
+{"event_id":"t-2","case_id":"case-t","occurred_on":"2022-01-10","interview_held":{"kind":"INTERVIEW_KIND_INDIVIDUAL","channel":"INTERVIEW_CHANNEL_PHONE"}}
+{"event_id":"t-3","case_id":"case-t","occurred_on":"2022-01-17","review_held":{}}
+)";
+
+TEST_F(CliTest, TailFollowsAppendsUntilInterrupted) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  const uint64_t first_load = LastPosition();
+  const std::string later_path = Path("later.jsonl");
+  WriteFile(later_path, kLaterLines);
+  const uint64_t total = first_load + EventLineCount(later_path);
+
+  const std::string tail_err = Path("tail.err");
+  TailProcess tail(
+      {"--server", server_->grpc_address(), "tail", "--from", "1", "--json"},
+      tail_err);
+  const auto deadline = std::chrono::steady_clock::now() + kTailWaitMax;
+  std::vector<v1::Event> events;
+  std::string line;
+  // The catch-up first, then the live append.
+  while (events.size() < first_load && tail.ReadLine(deadline, &line)) {
+    events.push_back(ParseEvent(line));
+  }
+  ASSERT_EQ(events.size(), first_load) << ReadFile(tail_err);
+  ClientRun append = Run({"append", "-"}, later_path);
+  ASSERT_EQ(append.exit_code, 0) << append.err;
+  while (events.size() < total && tail.ReadLine(deadline, &line)) {
+    events.push_back(ParseEvent(line));
+  }
+  ASSERT_EQ(events.size(), total) << ReadFile(tail_err);
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].position(), i + 1);
+  }
+  EXPECT_EQ(events.back().event_id(), "t-3");
+
+  EXPECT_EQ(tail.Stop(SIGINT), 0);
+  EXPECT_EQ(ReadFile(tail_err), "");
+}
+
+TEST_F(CliTest, UnreachableServerIsUnavailable) {
+  // Nothing listens on port 1.
+  const std::string nowhere = "127.0.0.1:1";
+  ClientRun append =
+      RunAgainst(nowhere, {"--timeout", "2", "append", kExamplesPath});
+  EXPECT_EQ(append.exit_code, 2) << append.err;
+  EXPECT_EQ(append.out, "");
+  const std::vector<std::string> lines = Lines(append.err);
+  ASSERT_EQ(lines.size(), 3u) << append.err;
+  EXPECT_TRUE(absl::StartsWith(lines[0], "error: UNAVAILABLE: ")) << lines[0];
+  EXPECT_TRUE(absl::EndsWith(lines[1],
+                             "appending the file again is safe: events stored "
+                             "already are reported as already stored"))
+      << lines[1];
+  EXPECT_EQ(lines[2], "0 appended, 0 already stored, 0 rejected");
+
+  // read, tail and export: 1, with the same error.
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{
+           {"read", "case-1001"}, {"tail"}, {"export"}}) {
+    std::vector<std::string> args = {"--timeout", "2"};
+    args.insert(args.end(), command.begin(), command.end());
+    ClientRun run = RunAgainst(nowhere, args);
+    EXPECT_EQ(run.exit_code, 1) << command[0] << ": " << run.err;
+    EXPECT_EQ(run.out, "") << command[0];
+    EXPECT_TRUE(absl::StartsWith(run.err, "error: UNAVAILABLE: "))
+        << command[0] << ": " << run.err;
+  }
+}
+
+}  // namespace
+}  // namespace caseline
