@@ -387,5 +387,22 @@ TEST_F(ServerTest, SigtermStopsCleanlyAndKeepsEverything) {
   EXPECT_EQ(server_->Stop(SIGINT), 0);
 }
 
+TEST_F(ServerTest, CheckVerifiesTheDataDirectory) {
+  ASSERT_TRUE(Append(NewCase("case-1")).ok());
+  ASSERT_TRUE(Append(NewCase("case-2")).ok());
+  ASSERT_EQ(server_->Stop(SIGTERM), 0);
+  const std::string command = std::string(CASELINE_SERVER_PATH) +
+                              " --check --data " + dir_.path() + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[256];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  EXPECT_EQ(WEXITSTATUS(pclose(pipe)), 0) << output;
+  EXPECT_EQ(output,
+            "ok: 6 events in 2 cases; positions gap-free, indexes agree with "
+            "the log\n");
+}
+
 }  // namespace
 }  // namespace caseline
