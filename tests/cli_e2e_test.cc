@@ -488,7 +488,7 @@ TEST_F(CliTest, ExportWritesEveryEventOrOnlyTheKindsAsked) {
   }
 
   ClientRun unknown = Run({"export", "--kind", "interview"});
-  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_EQ(unknown.exit_code, 64) << "a usage error";
   EXPECT_EQ(unknown.out, "");
   EXPECT_TRUE(absl::StrContains(unknown.err,
                                 "interview is not an event kind; the kinds "

@@ -110,7 +110,14 @@ int Main(int argc, char** argv) {
                              "Output file; default stdout");
   AddKindOption(export_command, &export_options.kinds);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help is a success; any other mistake on the command line is a usage
+    // error, reported with CLI11's message and the documented status.
+    const int printed = app.exit(error);
+    return printed == 0 ? kExitOk : kExitUsage;
+  }
 
   if (append_command->parsed()) return RunAppend(options, append);
   if (read_command->parsed()) return RunRead(options, read);

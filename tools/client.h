@@ -23,6 +23,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRejected = 1;
 // append: the connection or the stream failed; also bad input files.
 inline constexpr int kExitFailure = 2;
+// The command line itself is wrong (unknown option, missing argument).
+inline constexpr int kExitUsage = 64;
 
 // The server's largest page (ReadCaseRequest / ReadAllRequest max_count).
 inline constexpr uint32_t kPageEventsMax = 1000;
