@@ -149,6 +149,13 @@ absl::Status CaseState::CheckOrder(const v1::Event& event) const {
       }
       break;
     case v1::Event::kTargetGroupChanged:
+      if (ParseDate(event.target_group_changed().anchor_on())
+              .value_or(anchor_on_) < anchor_on_) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "target_group_changed.anchor_on: ",
+            event.target_group_changed().anchor_on(),
+            " is before the case's anchor date ", FormatDate(anchor_on_)));
+      }
       if (event.target_group_changed().target_group() == target_group_) {
         return Precondition(
             "target_group_changed.target_group",
@@ -245,16 +252,24 @@ void CaseState::Apply(const Entry& entry) {
     case v1::Event::kReferralMade:
       referrals_[entry.key] = Referral{};
       break;
+    // After a retraction the entries are applied again without checks; an
+    // event whose referral or offer was retracted must not create it anew.
     case v1::Event::kReferralCancelled:
-      referrals_[entry.key].cancelled = true;
+      if (auto it = referrals_.find(entry.key); it != referrals_.end()) {
+        it->second.cancelled = true;
+      }
       break;
     case v1::Event::kOfferStarted:
       offers_[entry.key] = false;
-      if (!entry.referral_id.empty())
-        referrals_[entry.referral_id].started = true;
+      if (auto it = referrals_.find(entry.referral_id);
+          it != referrals_.end()) {
+        it->second.started = true;
+      }
       break;
     case v1::Event::kOfferEnded:
-      offers_[entry.key] = true;
+      if (auto it = offers_.find(entry.key); it != offers_.end()) {
+        it->second = true;
+      }
       break;
     case v1::Event::kCasePaused:
       paused_ = true;

@@ -70,8 +70,20 @@ absl::StatusOr<absl::CivilDay> RequireDate(absl::string_view path,
     if (!status_.ok()) return status_; \
   } while (false)
 
+// Dates other than occurred_on may not lie in the future either (with the
+// same day of grace).
+absl::Status NotFuture(absl::string_view path, const std::string& text,
+                       absl::CivilDay day, absl::CivilDay today) {
+  if (day <= today + 1) return absl::OkStatus();
+  return FieldError(path, absl::StrCat(text,
+                                       " is in the future (the server's "
+                                       "today is ",
+                                       FormatDate(today), ")"));
+}
+
 absl::Status ValidateCaseOpened(const v1::CaseOpened& body,
-                                absl::CivilDay occurred_on) {
+                                absl::CivilDay occurred_on,
+                                absl::CivilDay today) {
   CASELINE_RETURN_IF_ERROR(
       RequireId("case_opened.citizen_id", body.citizen_id()));
   CASELINE_RETURN_IF_ERROR(
@@ -107,14 +119,24 @@ absl::Status ValidateCaseOpened(const v1::CaseOpened& body,
       return FieldError("case_opened.sick_note_received_on",
                         "is only for sygedagpenge cases");
     }
+    if (*received_on < *anchor_on) {
+      return FieldError(
+          "case_opened.sick_note_received_on",
+          absl::StrCat(body.sick_note_received_on(), " is before anchor_on ",
+                       body.anchor_on()));
+    }
+    CASELINE_RETURN_IF_ERROR(NotFuture("case_opened.sick_note_received_on",
+                                       body.sick_note_received_on(),
+                                       *received_on, today));
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateBody(const v1::Event& event, absl::CivilDay occurred_on) {
+absl::Status ValidateBody(const v1::Event& event, absl::CivilDay occurred_on,
+                          absl::CivilDay today) {
   switch (event.body_case()) {
     case v1::Event::kCaseOpened:
-      return ValidateCaseOpened(event.case_opened(), occurred_on);
+      return ValidateCaseOpened(event.case_opened(), occurred_on, today);
     case v1::Event::kServiceCallMade:
       return RequireEnum("service_call_made.outcome",
                          v1::ServiceCallOutcome_descriptor(),
@@ -186,8 +208,11 @@ absl::Status ValidateBody(const v1::Event& event, absl::CivilDay occurred_on) {
       CASELINE_RETURN_IF_ERROR(RequireEnum("target_group_changed.target_group",
                                            v1::TargetGroup_descriptor(),
                                            body.target_group()));
-      return RequireDate("target_group_changed.anchor_on", body.anchor_on())
-          .status();
+      absl::StatusOr<absl::CivilDay> anchor_on =
+          RequireDate("target_group_changed.anchor_on", body.anchor_on());
+      if (!anchor_on.ok()) return anchor_on.status();
+      return NotFuture("target_group_changed.anchor_on", body.anchor_on(),
+                       *anchor_on, today);
     }
     case v1::Event::kCasePaused:
       return RequireEnum("case_paused.reason", v1::PauseReason_descriptor(),
@@ -242,7 +267,7 @@ absl::Status ValidateEventFields(const v1::Event& event, absl::CivilDay today) {
                                    " is in the future (the server's today is ",
                                    FormatDate(today), ")"));
   }
-  return ValidateBody(event, *occurred_on);
+  return ValidateBody(event, *occurred_on, today);
 }
 
 }  // namespace caseline

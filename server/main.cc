@@ -3,14 +3,17 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/signal_set.hpp"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -34,6 +37,9 @@ constexpr int kGrpcSendBytesMax = 8 * 1024 * 1024;
 // On SIGINT/SIGTERM, in-flight calls get this long to finish before they are
 // cancelled.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
+// Then the last answers get this long to be sent before the remaining calls
+// and connections are cut.
+constexpr absl::Duration kShutdownSendGrace = absl::Milliseconds(500);
 
 struct Flags {
   std::string data = "var/caseline";
@@ -62,6 +68,21 @@ int Check(caseline::store::EventStore& store, const std::string& data) {
   return 0;
 }
 
+// Stops taking new work and lets the appends in flight finish and be
+// answered; then ends the remaining calls (subscriptions, idle streams) and
+// closes the listener without waiting long on idle connections.
+void Drain(caseline::api::EventStoreService& service,
+           caseline::store::EventStore& store, grpc::Server& server) {
+  service.BeginShutdown();
+  store.BeginClose();
+  if (!service.WaitForAppends(kShutdownGrace)) {
+    spdlog::warn("appends still in flight after {}s; ending them",
+                 absl::ToInt64Seconds(kShutdownGrace));
+  }
+  server.Shutdown(absl::ToChronoTime(absl::Now() + kShutdownSendGrace));
+  server.Wait();
+}
+
 int Serve(const Flags& flags, caseline::store::EventStore& store) {
   caseline::Metrics metrics;
   caseline::api::EventStoreService service(store, metrics);
@@ -83,7 +104,7 @@ int Serve(const Flags& flags, caseline::store::EventStore& store) {
 
   boost::asio::io_context io;
   caseline::HttpServer::Handlers handlers;
-  handlers.healthy = [&store] { return !store.closing(); };
+  handlers.healthy = [&store] { return store.health().ok(); };
   handlers.metrics = [&metrics, &store] {
     return metrics.RenderPrometheus(store.last_position());
   };
@@ -102,26 +123,23 @@ int Serve(const Flags& flags, caseline::store::EventStore& store) {
             << " data=" << flags.data << std::endl;
   spdlog::info("serving {} events from {}", store.last_position(), flags.data);
 
+  // On a signal, drain on a thread of its own while the io_context goes on
+  // serving /healthz (503 from now on) and /metrics; stop HTTP last.
+  std::thread drainer;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     spdlog::info("received signal {}; shutting down", signal);
-    (*http)->Stop();
-    io.stop();
+    drainer = std::thread([&] {
+      Drain(service, store, *server);
+      boost::asio::post(io, [&] {
+        (*http)->Stop();
+        io.stop();
+      });
+    });
   });
   io.run();
-
-  // Stop taking new work and let the appends in flight finish and be
-  // answered; then end the remaining calls (subscriptions, idle streams) and
-  // close the listeners at once rather than waiting on idle connections.
-  service.BeginShutdown();
-  store.BeginClose();
-  if (!service.WaitForAppends(kShutdownGrace)) {
-    spdlog::warn("appends still in flight after {}s; ending them",
-                 absl::ToInt64Seconds(kShutdownGrace));
-  }
-  server->Shutdown(std::chrono::system_clock::now());
-  server->Wait();
+  if (drainer.joinable()) drainer.join();
   spdlog::info("stopped at position {}", store.last_position());
   return 0;
 }
@@ -153,6 +171,12 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("caseline"));
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
 
+  // --check reads what is there; it must not create an empty store.
+  if (flags.check &&
+      !std::filesystem::exists(std::filesystem::path(flags.data) / "CURRENT")) {
+    std::cerr << "check failed: no caseline data in " << flags.data << "\n";
+    return 1;
+  }
   caseline::store::StoreOptions options;
   options.path = flags.data;
   absl::StatusOr<std::unique_ptr<caseline::store::EventStore>> store =

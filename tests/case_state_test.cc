@@ -141,6 +141,45 @@ TEST(CaseStateTest, PausesAlternateWithResumptions) {
   EXPECT_TRUE(state.Append(resume).ok());
 }
 
+TEST(CaseStateTest, RetractedReferralsAndOffersAreGoneForGood) {
+  CaseState state;
+  ASSERT_TRUE(state.Append(CaseOpened("e-1", "c-1")).ok());
+  ASSERT_TRUE(
+      state.Append(ReferralMade("e-2", "c-1", "2018-09-01", "r-1")).ok());
+  ASSERT_TRUE(
+      state.Append(OfferStarted("e-3", "c-1", "2018-09-10", "o-1", "r-1"))
+          .ok());
+  // Retracting the referral must not leave it behind, re-created by the
+  // offer that named it.
+  ASSERT_TRUE(state.Append(Retraction("e-4", "c-1", "2018-09-11", "e-2")).ok());
+  EXPECT_TRUE(
+      state.Append(ReferralMade("e-5", "c-1", "2018-09-12", "r-1")).ok());
+  // Likewise an offer whose start is retracted may start again.
+  v1::Event ended = BaseEvent("e-6", "c-1", "2018-09-20");
+  ended.mutable_offer_ended()->set_offer_id("o-1");
+  ended.mutable_offer_ended()->set_reason(v1::OFFER_END_REASON_COMPLETED);
+  ASSERT_TRUE(state.Append(ended).ok());
+  ASSERT_TRUE(state.Append(Retraction("e-7", "c-1", "2018-09-21", "e-3")).ok());
+  EXPECT_TRUE(
+      state.Append(OfferStarted("e-8", "c-1", "2018-09-22", "o-1")).ok());
+}
+
+TEST(CaseStateTest, NewPeriodAnchorMayNotPrecedeTheCase) {
+  CaseState state;
+  ASSERT_TRUE(state.Append(CaseOpened("e-1", "c-1", "2018-08-06")).ok());
+  v1::Event change = BaseEvent("e-2", "c-1", "2018-11-05");
+  change.mutable_target_group_changed()->set_target_group(
+      v1::TARGET_GROUP_SYGEDAGPENGE);
+  change.mutable_target_group_changed()->set_anchor_on("2018-08-01");
+  absl::Status status = state.Append(change);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "target_group_changed.anchor_on: 2018-08-01 is before the case's "
+            "anchor date 2018-08-06");
+  change.mutable_target_group_changed()->set_anchor_on("2018-11-01");
+  EXPECT_TRUE(state.Append(change).ok());
+}
+
 TEST(CaseStateTest, RestoreReplaysWithoutChecks) {
   CaseState state;
   state.Restore(InterviewHeld("e-1", "c-1", "2018-08-20"));

@@ -216,6 +216,15 @@ TEST_F(EventStoreTest, ReusedEventIdWithOtherContentIsRefused) {
                 "events[1].event_id: c-1-e4 is new, but events[0] (c-1-e3) is "
                 "stored already; a retry must repeat the original request "
                 "exactly");
+  // Stored events out of their order, or from two requests, are no retry.
+  ASSERT_TRUE(store_->Append(NewCase("c-2")).ok());
+  ExpectRefused(
+      Command("c-1", {InterviewHeld("c-1-e3", "c-1", "2018-09-17"),
+                      InterviewHeld("c-1-e2", "c-1", "2018-08-20")}),
+      absl::StatusCode::kFailedPrecondition,
+      "events[1].event_id: c-1-e2 is stored at position 2, not right after "
+      "events[0] (position 3); a retry must repeat the original request "
+      "exactly");
 }
 
 TEST_F(EventStoreTest, RequestIsAllOrNothing) {

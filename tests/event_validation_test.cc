@@ -113,6 +113,22 @@ TEST(ValidateEventFieldsTest, ChecksCaseOpenedDates) {
   EXPECT_TRUE(ValidateEventFields(event, kToday).ok());
 }
 
+TEST(ValidateEventFieldsTest, OtherDatesMayNotLieInTheFutureEither) {
+  v1::Event change = testing::BaseEvent("e-2", "c-1", "2026-11-20");
+  change.mutable_target_group_changed()->set_target_group(
+      v1::TARGET_GROUP_SYGEDAGPENGE);
+  change.mutable_target_group_changed()->set_anchor_on("2999-01-01");
+  ExpectInvalid(change,
+                "target_group_changed.anchor_on: 2999-01-01 is in the future "
+                "(the server's today is 2026-11-22)");
+  v1::Event opened = CaseOpened("e-1", "c-1", "2020-03-23");
+  opened.mutable_case_opened()->set_target_group(v1::TARGET_GROUP_SYGEDAGPENGE);
+  opened.mutable_case_opened()->set_sick_note_received_on("2020-03-20");
+  ExpectInvalid(opened,
+                "case_opened.sick_note_received_on: 2020-03-20 is before "
+                "anchor_on 2020-03-23");
+}
+
 TEST(ValidateEventFieldsTest, RequiresTextAndRejectsControlCharacters) {
   v1::Event event = testing::ReferralMade("e-1", "c-1", "2018-09-01", "r-1");
   event.mutable_referral_made()->set_provider("");

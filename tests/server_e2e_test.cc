@@ -3,6 +3,7 @@
 // and clean shutdown work. Method: start the binary on free localhost ports
 // with a fresh data directory and talk gRPC (and HTTP) to it.
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -402,6 +403,20 @@ TEST_F(ServerTest, CheckVerifiesTheDataDirectory) {
   EXPECT_EQ(output,
             "ok: 6 events in 2 cases; positions gap-free, indexes agree with "
             "the log\n");
+}
+
+TEST_F(ServerTest, CheckOfAMissingDirectoryFailsAndCreatesNothing) {
+  const std::string missing = dir_.path() + "/no-such-dir";
+  const std::string command = std::string(CASELINE_SERVER_PATH) +
+                              " --check --data " + missing + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[256];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  EXPECT_EQ(WEXITSTATUS(pclose(pipe)), 1);
+  EXPECT_EQ(output, "check failed: no caseline data in " + missing + "\n");
+  EXPECT_FALSE(std::filesystem::exists(missing));
 }
 
 }  // namespace

@@ -84,16 +84,18 @@ grpc::Status EventStoreService::BatchAppend(
       }
       changed.notify_all();
       absl::StatusOr<store::AppendResult> result = next.result.get();
-      --appends_in_flight_;
       metrics_.RecordAppend(static_cast<int>(result.status().code()),
                             EventsAppended(result), absl::Now() - next.started);
-      if (client_gone) continue;  // Drain: every append still completes.
-      v1::AppendResponse response;
-      if (result.ok()) ToAppendResponse(*result, &response);
-      response.set_correlation_id(next.correlation_id);
-      response.set_status_code(static_cast<int>(result.status().code()));
-      response.set_status_message(std::string(result.status().message()));
-      client_gone = !stream->Write(response);
+      if (!client_gone) {
+        v1::AppendResponse response;
+        if (result.ok()) ToAppendResponse(*result, &response);
+        response.set_correlation_id(next.correlation_id);
+        response.set_status_code(static_cast<int>(result.status().code()));
+        response.set_status_message(std::string(result.status().message()));
+        client_gone = !stream->Write(response);
+      }
+      // Counted until answered, so that a shutdown waits for the answer.
+      --appends_in_flight_;
     }
   });
 
@@ -105,10 +107,23 @@ grpc::Status EventStoreService::BatchAppend(
       changed.wait(lock, [&] { return in_flight.size() < kBatchInFlightMax; });
     }
     InFlight entry;
-    entry.correlation_id = request.correlation_id();
     entry.started = absl::Now();
     ++appends_in_flight_;
-    entry.result = store_.AppendAsync(ToAppendCommand(request, kAnonymous));
+    if (request.correlation_id().size() > kCorrelationIdBytesMax) {
+      // Answered, not echoed: an id of any size would be sent back whole.
+      std::promise<absl::StatusOr<store::AppendResult>> refused;
+      refused.set_value(absl::InvalidArgumentError(
+          absl::StrCat("correlation_id: is ", request.correlation_id().size(),
+                       " bytes; the limit is ", kCorrelationIdBytesMax)));
+      entry.result = refused.get_future();
+    } else {
+      entry.correlation_id = request.correlation_id();
+      // Waits for room rather than failing on a full queue: a later request
+      // of the stream must never be applied when an earlier one was not.
+      entry.result =
+          store_.AppendAsync(ToAppendCommand(request, kAnonymous),
+                             store::EventStore::Admission::kWaitForRoom);
+    }
     {
       std::lock_guard<std::mutex> lock(mu);
       in_flight.push_back(std::move(entry));

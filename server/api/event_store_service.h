@@ -19,6 +19,9 @@ inline constexpr int kSubscribersMax = 256;
 // enough to fill group commits, few enough that one bulk loader cannot take
 // the whole write queue (store::kWriteQueueMax).
 inline constexpr size_t kBatchInFlightMax = 256;
+// A correlation id is echoed in its answer; it only has to tell a client's
+// requests apart.
+inline constexpr size_t kCorrelationIdBytesMax = 128;
 
 // Thread-safe; `store` and `metrics` must outlive the service.
 class EventStoreService final : public v1::EventStore::Service {

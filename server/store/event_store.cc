@@ -94,11 +94,14 @@ class CaseCache {
  public:
   explicit CaseCache(size_t cases_max) : cases_max_(cases_max) {}
 
-  const CaseState* Get(const std::string& case_id) {
+  // Removes and returns the case's state, if cached.
+  std::optional<CaseState> Take(const std::string& case_id) {
     auto it = index_.find(case_id);
-    if (it == index_.end()) return nullptr;
-    entries_.splice(entries_.begin(), entries_, it->second);
-    return &it->second->second;
+    if (it == index_.end()) return std::nullopt;
+    CaseState state = std::move(it->second->second);
+    entries_.erase(it->second);
+    index_.erase(it);
+    return state;
   }
 
   void Put(const std::string& case_id, CaseState state) {
@@ -142,7 +145,8 @@ class EventStore::Impl {
   ~Impl();
 
   absl::Status Open();
-  std::future<absl::StatusOr<AppendResult>> AppendAsync(AppendCommand command);
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(AppendCommand command,
+                                                        Admission admission);
   absl::StatusOr<CasePage> ReadCase(absl::string_view case_id,
                                     uint64_t from_version,
                                     uint32_t max_count) const;
@@ -152,6 +156,12 @@ class EventStore::Impl {
   uint64_t WaitForPosition(uint64_t position, absl::Time deadline) const;
   void BeginClose();
   bool closing() const { return closing_.load(); }
+  absl::Status health() const {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (!failure_.ok()) return failure_;
+    if (closing_) return absl::UnavailableError("the store is closing");
+    return absl::OkStatus();
+  }
   absl::StatusOr<VerifyReport> Verify() const;
 
  private:
@@ -200,12 +210,19 @@ class EventStore::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   rocksdb::WriteOptions sync_write_;
 
-  std::mutex queue_mu_;
+  mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   // Guarded by queue_mu_.
   std::deque<std::unique_ptr<Pending>> queue_;
+  // Guarded by queue_mu_: serialized bytes in queue_.
+  size_t queued_bytes_ = 0;
   // Guarded by queue_mu_: the writer drains the queue and exits.
   bool stop_writer_ = false;
+  // Guarded by queue_mu_: set by a failed disk write; appends are refused
+  // with it from then on.
+  absl::Status failure_;
+  // Signalled when the queue has room again, or appends are refused.
+  std::condition_variable queue_room_cv_;
   std::atomic<bool> closing_{false};
 
   // last_position_ changes under head_mu_ so that waiters cannot miss it.
@@ -407,7 +424,7 @@ absl::Status EventStore::Impl::CheckCommand(AppendCommand& command,
 }
 
 std::future<absl::StatusOr<AppendResult>> EventStore::Impl::AppendAsync(
-    AppendCommand command) {
+    AppendCommand command, Admission admission) {
   auto pending = std::make_unique<Pending>();
   std::future<absl::StatusOr<AppendResult>> future = pending->done.get_future();
   absl::Status status =
@@ -418,14 +435,25 @@ std::future<absl::StatusOr<AppendResult>> EventStore::Impl::AppendAsync(
   }
   pending->command = std::move(command);
   {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    if (closing_ || stop_writer_) {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    auto full = [&] {
+      return queue_.size() >= kWriteQueueMax ||
+             queued_bytes_ + pending->bytes > kWriteQueueBytesMax;
+    };
+    auto refused = [&] { return closing_ || stop_writer_ || !failure_.ok(); };
+    if (admission == Admission::kWaitForRoom) {
+      queue_room_cv_.wait(lock, [&] { return refused() || !full(); });
+    }
+    if (!failure_.ok()) {
+      status = failure_;
+    } else if (closing_ || stop_writer_) {
       status = absl::UnavailableError("the server is shutting down");
-    } else if (queue_.size() >= kWriteQueueMax) {
+    } else if (full()) {
       status = absl::UnavailableError(
-          absl::StrCat("the write queue is full (", kWriteQueueMax,
-                       " appends waiting); retry with backoff"));
+          absl::StrCat("the write queue is full (", queue_.size(), " appends, ",
+                       queued_bytes_, " bytes waiting); retry with backoff"));
     } else {
+      queued_bytes_ += pending->bytes;
       queue_.push_back(std::move(pending));
     }
   }
@@ -452,7 +480,9 @@ void EventStore::Impl::WriterLoop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      queued_bytes_ -= bytes;
     }
+    queue_room_cv_.notify_all();
     CommitGroup(group);
     group.clear();
   }
@@ -482,14 +512,21 @@ void EventStore::Impl::CommitGroup(
       }
       Publish(head_.last_position);
     } else {
-      // Nothing of this group is stored; a retry may succeed later. Answers
-      // that pointed at events staged in this group are void too.
-      const absl::Status failed = absl::UnavailableError(
-          absl::StrCat("the write to disk failed and nothing was stored: ",
-                       written.ToString()));
-      for (absl::StatusOr<AppendResult>& result : results) {
-        if (result.ok()) result = failed;
+      // Nothing of this group is stored, and after a failed synced write the
+      // disk's state is unknown: every answer of the group is void (even a
+      // refusal may rest on events staged here), and the store stops taking
+      // appends until a restart reads the log back. Fail-stop keeps a later
+      // append from overtaking one that failed.
+      const absl::Status failed = absl::UnavailableError(absl::StrCat(
+          "the write to disk failed and nothing was stored; the server "
+          "takes no more appends until it is restarted: ",
+          written.ToString()));
+      for (absl::StatusOr<AppendResult>& result : results) result = failed;
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        failure_ = failed;
       }
+      queue_room_cv_.notify_all();
     }
   }
   for (size_t i = 0; i < group.size(); ++i) {
@@ -591,11 +628,22 @@ absl::StatusOr<std::optional<AppendResult>> EventStore::Impl::CheckRetry(
                        " is stored already (position ", stored.position,
                        ") with different content"));
     }
-    if (!first_stored) first_stored = i;
-    if (first_position == 0 || stored.position < first_position) {
+    // A retry repeats a request: its events sit side by side in the log,
+    // in the order sent.
+    if (last && stored.position != last->position + 1) {
+      return EventError(
+          absl::StatusCode::kFailedPrecondition, i,
+          absl::StrCat("event_id: ", events[i].event_id(),
+                       " is stored at position ", stored.position,
+                       ", not right after events[", i - 1, "] (position ",
+                       last->position,
+                       "); a retry must repeat the original request exactly"));
+    }
+    if (!first_stored) {
+      first_stored = i;
       first_position = stored.position;
     }
-    if (!last || stored.position > last->position) last = stored;
+    last = stored;
   }
   if (!first_stored) return std::nullopt;
   if (first_new) {
@@ -648,8 +696,10 @@ absl::StatusOr<CaseState*> EventStore::Impl::CaseFor(const std::string& case_id,
     return &it->second;
   }
   CaseState state;
-  if (const CaseState* cached = cache_.Get(case_id)) {
-    state = *cached;
+  if (std::optional<CaseState> cached = cache_.Take(case_id)) {
+    // Moved, not copied: the group puts it back once the write succeeds; if
+    // the write fails, the case is read from the log next time.
+    state = *std::move(cached);
   } else {
     absl::StatusOr<CaseState> loaded = LoadCase(case_id);
     if (!loaded.ok()) return loaded.status();
@@ -677,6 +727,11 @@ absl::StatusOr<v1::Event> EventStore::Impl::ReadEventAt(
   std::string value;
   rocksdb::Status got =
       db_->Get(read, family(Family::kEvents), PositionKey(position), &value);
+  if (got.IsNotFound()) {
+    // An index points here, so the event must exist.
+    return absl::DataLossError(
+        absl::StrCat("the event at position ", position, " is missing"));
+  }
   if (!got.ok()) {
     return FromRocks(got, absl::StrCat("cannot read position ", position));
   }
@@ -767,6 +822,12 @@ absl::StatusOr<LogPage> EventStore::Impl::ReadAll(
         return absl::DataLossError(absl::StrCat(
             "the event at position ", page.next_position, " is corrupt"));
       }
+      absl::StatusOr<uint64_t> key = DecodeU64(View(it->key()));
+      if (!key.ok() || *key != event.position()) {
+        return absl::DataLossError(
+            absl::StrCat("the event stored at position ", key.value_or(0),
+                         " says it is at position ", event.position()));
+      }
       page.next_position = event.position() + 1;
       if (kinds.empty() || kinds.contains(event.body_case())) {
         bytes += it->value().size();
@@ -804,6 +865,7 @@ void EventStore::Impl::BeginClose() {
     closing_ = true;
   }
   head_cv_.notify_all();
+  queue_room_cv_.notify_all();
 }
 
 absl::StatusOr<VerifyReport> EventStore::Impl::Verify() const {
@@ -901,13 +963,15 @@ EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EventStore::~EventStore() = default;
 
 std::future<absl::StatusOr<AppendResult>> EventStore::AppendAsync(
-    AppendCommand command) {
-  return impl_->AppendAsync(std::move(command));
+    AppendCommand command, Admission admission) {
+  return impl_->AppendAsync(std::move(command), admission);
 }
 
 absl::StatusOr<AppendResult> EventStore::Append(AppendCommand command) {
-  return impl_->AppendAsync(std::move(command)).get();
+  return impl_->AppendAsync(std::move(command), Admission::kFailWhenFull).get();
 }
+
+absl::Status EventStore::health() const { return impl_->health(); }
 
 absl::StatusOr<CasePage> EventStore::ReadCase(absl::string_view case_id,
                                               uint64_t from_version,

@@ -35,9 +35,12 @@ inline constexpr size_t kAppendEventsMax = 1000;
 // request. The gRPC message limit is set above this, so the store gives the
 // clear error.
 inline constexpr size_t kAppendBytesMax = 4 * 1024 * 1024;
-// Appends waiting for the writer. Beyond this the store answers UNAVAILABLE
-// at once instead of queueing without bound; clients retry with backoff.
+// Appends waiting for the writer, by count and by serialized bytes. Beyond
+// either the store answers UNAVAILABLE at once (or, for a bulk stream, makes
+// it wait) instead of queueing without bound. The bytes bound memory: 4096
+// appends of 4 MiB would be 16 GiB.
 inline constexpr size_t kWriteQueueMax = 4096;
+inline constexpr size_t kWriteQueueBytesMax = 256 * 1024 * 1024;
 // One group commit takes at most this many appends and bytes, so that one
 // WriteBatch (and the latency of the appends in it) stays bounded.
 inline constexpr size_t kGroupAppendsMax = 512;
@@ -135,7 +138,13 @@ class EventStore {
   // - ALREADY_EXISTS: an event_id is stored already with other content;
   // - UNAVAILABLE: the write queue is full, the store is closing, or the
   //   disk write failed.
-  std::future<absl::StatusOr<AppendResult>> AppendAsync(AppendCommand command);
+  //
+  // When the write queue is full, kFailWhenFull answers UNAVAILABLE at once;
+  // kWaitForRoom blocks the caller until there is room, so that a stream of
+  // appends is never answered out of order by a full queue.
+  enum class Admission { kFailWhenFull, kWaitForRoom };
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(
+      AppendCommand command, Admission admission = Admission::kFailWhenFull);
   absl::StatusOr<AppendResult> Append(AppendCommand command);
 
   // A case's events in version order, from `from_version` (0 means 1), at
@@ -161,6 +170,11 @@ class EventStore {
   // appends already queued still complete. Idempotent.
   void BeginClose();
   bool closing() const;
+
+  // OK while the store takes appends; UNAVAILABLE once it is closing or
+  // after a failed disk write, which stops it taking appends (fail-stop)
+  // until a restart reads the log back.
+  absl::Status health() const;
 
   // Checks the whole database: positions 1..n gap-free, each event readable
   // with its own position, recorded_at strictly increasing, versions 1..n per
