@@ -21,6 +21,7 @@
 #include "server/api/event_store_service.h"
 #include "server/http/http_server.h"
 #include "server/metrics.h"
+#include "server/rule_files.h"
 #include "server/store/event_store.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -46,6 +47,7 @@ struct Flags {
   std::string listen = "127.0.0.1:50051";
   std::string http = "127.0.0.1:8080";
   std::string log_level = "info";
+  std::string rules = "rules";
   bool check = false;
 };
 
@@ -163,6 +165,10 @@ int main(int argc, char** argv) {
                  "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  app.add_option("--rules", flags.rules,
+                 "directory of rule set files (*.textproto), loaded and "
+                 "validated at start")
+      ->capture_default_str();
   app.add_flag("--check", flags.check,
                "verify the data directory (log and indexes agree) and exit");
   CLI11_PARSE(app, argc, argv);
@@ -171,6 +177,21 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("caseline"));
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
 
+  // A bad rule file stops the start, naming the file, the line and the
+  // problem: judging cases by rules that did not load would mislead.
+  if (!flags.check) {
+    absl::StatusOr<std::vector<caseline::v1::RuleSet>> rule_sets =
+        caseline::LoadRuleSets(flags.rules);
+    if (!rule_sets.ok()) {
+      spdlog::error("cannot load the rule sets: {}",
+                    rule_sets.status().ToString());
+      return 1;
+    }
+    for (const caseline::v1::RuleSet& rule_set : *rule_sets) {
+      spdlog::info("rule set {} version {}: {} requirements", rule_set.id(),
+                   rule_set.version(), rule_set.requirements_size());
+    }
+  }
   // --check reads what is there; it must not create an empty store.
   if (flags.check &&
       !std::filesystem::exists(std::filesystem::path(flags.data) / "CURRENT")) {

@@ -4,6 +4,7 @@
 // with a fresh data directory and talk gRPC (and HTTP) to it.
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -403,6 +404,28 @@ TEST_F(ServerTest, CheckVerifiesTheDataDirectory) {
   EXPECT_EQ(output,
             "ok: 6 events in 2 cases; positions gap-free, indexes agree with "
             "the log\n");
+}
+
+TEST(ServerStartTest, BadRuleFileStopsTheStartNamingFileAndLine) {
+  TempDir data;
+  TempDir rules;
+  const std::string file = rules.path() + "/broken.textproto";
+  {
+    std::ofstream out(file);
+    out << "id: \"dk-broken\"\nversion: 1\nvalid_frum: \"2020-01-01\"\n";
+  }
+  const std::string command = std::string(CASELINE_SERVER_PATH) + " --data " +
+                              data.path() + " --rules " + rules.path() +
+                              " --listen 127.0.0.1:0 --http 127.0.0.1:0 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  EXPECT_EQ(WEXITSTATUS(pclose(pipe)), 1);
+  EXPECT_TRUE(absl::StrContains(output, file + ":3:")) << output;
+  EXPECT_TRUE(absl::StrContains(output, "valid_frum")) << output;
+  EXPECT_FALSE(absl::StrContains(output, "listening")) << output;
 }
 
 TEST_F(ServerTest, CheckOfAMissingDirectoryFailsAndCreatesNothing) {

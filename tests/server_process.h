@@ -28,10 +28,17 @@ class ServerProcess {
                          const std::string& listen = "127.0.0.1:0") {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    std::vector<std::string> args = {
-        CASELINE_SERVER_PATH, "--data",      data_dir,
-        "--listen",           listen,        "--http",
-        "127.0.0.1:0",        "--log-level", "warn"};
+    std::vector<std::string> args = {CASELINE_SERVER_PATH,
+                                     "--data",
+                                     data_dir,
+                                     "--listen",
+                                     listen,
+                                     "--http",
+                                     "127.0.0.1:0",
+                                     "--log-level",
+                                     "warn",
+                                     "--rules",
+                                     CASELINE_RULES_DIR};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

@@ -1,0 +1,889 @@
+// Goal: Evaluate gives the exact deadline, met date and verdict of DOMAIN.md
+// for real cases judged by the shipped rule sets. Method: hand-worked cases
+// (events folded on a chosen as_of and known_at) judged by the rule sets read
+// from rules/, each expected date derived by hand in a comment.
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "projections/compliance.h"
+#include "projections/rule_sets.h"
+#include "projections/timeline.h"
+#include "tests/test_events.h"
+
+namespace caseline {
+namespace {
+
+using ::caseline::testing::BaseEvent;
+
+constexpr char kLab2016[] = "dk-lab-2016";
+constexpr char kLab2020[] = "dk-lab-2020";
+constexpr char kFaaborg[] = "local-faaborg-2018";
+constexpr char kMiddelfart[] = "local-middelfart-2020";
+
+const absl::Time kNow = absl::InfiniteFuture();
+
+// --- Rule sets ---
+
+// Every rule set shipped in rules/, read once.
+const std::vector<v1::RuleSet>& ShippedRuleSets() {
+  static const std::vector<v1::RuleSet>* const rule_sets = [] {
+    auto* loaded = new std::vector<v1::RuleSet>;
+    std::vector<std::filesystem::path> paths;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(CASELINE_RULES_DIR)) {
+      if (entry.path().extension() == ".textproto") {
+        paths.push_back(entry.path());
+      }
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const auto& path : paths) {
+      std::ifstream in(path);
+      std::stringstream text;
+      text << in.rdbuf();
+      absl::StatusOr<v1::RuleSet> rule_set =
+          ParseRuleSet(text.str(), path.string());
+      if (!rule_set.ok()) {
+        ADD_FAILURE() << rule_set.status();
+        continue;
+      }
+      loaded->push_back(*std::move(rule_set));
+    }
+    return loaded;
+  }();
+  return *rule_sets;
+}
+
+v1::RuleSet ShippedRuleSet(absl::string_view id) {
+  for (const v1::RuleSet& rule_set : ShippedRuleSets()) {
+    if (rule_set.id() == id) return rule_set;
+  }
+  ADD_FAILURE() << "no rule set " << id << " in " << CASELINE_RULES_DIR;
+  return v1::RuleSet();
+}
+
+TEST(ComplianceTest, TheFourShippedRuleSetsLoad) {
+  ASSERT_EQ(ShippedRuleSets().size(), 4u);
+  EXPECT_EQ(ShippedRuleSet(kLab2016).id(), kLab2016);
+  EXPECT_EQ(ShippedRuleSet(kLab2020).id(), kLab2020);
+  EXPECT_EQ(ShippedRuleSet(kFaaborg).id(), kFaaborg);
+  EXPECT_EQ(ShippedRuleSet(kMiddelfart).id(), kMiddelfart);
+}
+
+// --- Cases ---
+
+absl::CivilDay Day(absl::string_view text) {
+  absl::CivilDay day;
+  EXPECT_TRUE(absl::ParseCivilTime(text, &day)) << text;
+  return day;
+}
+
+absl::Time Noon(absl::string_view day) {
+  return absl::FromCivil(absl::CivilSecond(Day(day)) + 12 * 3600,
+                         absl::UTCTimeZone());
+}
+
+// One case's events in recording order, each recorded at noon (UTC) of its
+// occurred_on unless told otherwise.
+class CaseLog {
+ public:
+  // Returns the event id.
+  std::string Add(v1::Event event, absl::string_view recorded_on = "") {
+    ++version_;
+    const std::string id = absl::StrCat("e-", version_);
+    event.set_event_id(id);
+    event.set_case_id("c-1");
+    event.set_case_version(version_);
+    event.set_position(version_);
+    const absl::Time recorded_at =
+        Noon(recorded_on.empty() ? event.occurred_on() : recorded_on);
+    event.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(recorded_at));
+    events_.push_back(std::move(event));
+    return id;
+  }
+
+  std::string Opened(v1::TargetGroup group, absl::string_view anchor_on,
+                     absl::string_view birth_on, absl::string_view jobcentre_id,
+                     absl::string_view sick_note_received_on = "") {
+    v1::Event event = BaseEvent("", "c-1", std::string(anchor_on));
+    v1::CaseOpened* body = event.mutable_case_opened();
+    body->set_citizen_id("citizen-1");
+    body->set_jobcentre_id(std::string(jobcentre_id));
+    body->set_target_group(group);
+    body->set_birth_on(std::string(birth_on));
+    body->set_anchor_on(std::string(anchor_on));
+    body->set_caseworker_id("cw-1");
+    body->set_team_id("team-a");
+    body->set_sick_note_received_on(std::string(sick_note_received_on));
+    return Add(std::move(event));
+  }
+
+  std::string Interview(absl::string_view on,
+                        v1::InterviewKind kind = v1::INTERVIEW_KIND_INDIVIDUAL,
+                        absl::string_view recorded_on = "") {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_interview_held()->set_kind(kind);
+    event.mutable_interview_held()->set_channel(
+        v1::INTERVIEW_CHANNEL_IN_PERSON);
+    return Add(std::move(event), recorded_on);
+  }
+
+  std::string Missed(absl::string_view on) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_interview_missed()->set_kind(v1::INTERVIEW_KIND_INDIVIDUAL);
+    return Add(std::move(event));
+  }
+
+  std::string OfferStarted(absl::string_view on) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    v1::OfferStarted* body = event.mutable_offer_started();
+    body->set_offer_id(absl::StrCat("o-", version_ + 1));
+    body->set_offer_kind(v1::OFFER_KIND_COMPANY_INTERNSHIP);
+    body->set_planned_end_on(absl::FormatCivilTime(Day(on) + 91));
+    return Add(std::move(event));
+  }
+
+  std::string ServiceCall(absl::string_view on) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_service_call_made()->set_outcome(
+        v1::SERVICE_CALL_OUTCOME_NOT_REACHED);
+    return Add(std::move(event));
+  }
+
+  std::string Paused(absl::string_view on) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_case_paused()->set_reason(v1::PAUSE_REASON_ILLNESS);
+    return Add(std::move(event));
+  }
+
+  std::string Resumed(absl::string_view on) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_case_resumed();
+    return Add(std::move(event));
+  }
+
+  std::string GroupChanged(absl::string_view on, v1::TargetGroup group,
+                           absl::string_view anchor_on) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_target_group_changed()->set_target_group(group);
+    event.mutable_target_group_changed()->set_anchor_on(std::string(anchor_on));
+    return Add(std::move(event));
+  }
+
+  std::string Retract(absl::string_view on, const std::string& event_id) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_event_retracted()->set_retracted_event_id(event_id);
+    event.mutable_event_retracted()->set_reason("registered on the wrong case");
+    return Add(std::move(event));
+  }
+
+  const std::vector<v1::Event>& events() const { return events_; }
+
+ private:
+  uint64_t version_ = 0;
+  std::vector<v1::Event> events_;
+};
+
+using Rows = std::vector<RequirementResult>;
+
+// The case judged on `as_of` as known at `known_at`.
+Rows Judge(const CaseLog& log, absl::string_view as_of,
+           absl::Time known_at = kNow,
+           const std::vector<v1::RuleSet>& rule_sets = ShippedRuleSets(),
+           bool named = false) {
+  const CaseTimeline timeline =
+      FoldTimeline(log.events(), Day(as_of), known_at);
+  return Evaluate(rule_sets, timeline, Day(as_of), named);
+}
+
+std::string Describe(const RequirementResult& row) {
+  return absl::StrCat(
+      row.rule_set_id, " / ", row.requirement_id, " / \"", row.item,
+      "\" period ", row.period_index, ": ", VerdictName(row.verdict),
+      ", deadline ",
+      row.deadline_on ? absl::FormatCivilTime(*row.deadline_on) : "-", ", met ",
+      row.met_on ? absl::FormatCivilTime(*row.met_on) : "-",
+      row.note.empty() ? "" : absl::StrCat(" (", row.note, ")"));
+}
+
+std::string DescribeAll(const Rows& rows) {
+  std::string text;
+  for (const RequirementResult& row : rows) {
+    absl::StrAppend(&text, "\n  ", Describe(row));
+  }
+  return text.empty() ? " (no rows)" : text;
+}
+
+// The rows of one requirement of one rule set for one period, in order.
+std::vector<const RequirementResult*> RowsOf(const Rows& rows,
+                                             absl::string_view rule_set_id,
+                                             absl::string_view requirement_id,
+                                             int period_index = 0) {
+  std::vector<const RequirementResult*> found;
+  for (const RequirementResult& row : rows) {
+    if (row.rule_set_id == rule_set_id &&
+        row.requirement_id == requirement_id &&
+        row.period_index == period_index) {
+      found.push_back(&row);
+    }
+  }
+  return found;
+}
+
+// Stands in for a missing row, so that the checks after a failed look-up
+// fail too instead of crashing.
+const RequirementResult& MissingRow() {
+  static const RequirementResult* const missing = [] {
+    auto* row = new RequirementResult;
+    row->rule_set_id = "<missing>";
+    row->verdict = Verdict::kNotApplicable;
+    return row;
+  }();
+  return *missing;
+}
+
+// The k-th (1-based) row of a requirement: milestone k of a schedule, gap k
+// of a cadence, window k of a repeating count.
+const RequirementResult& NthRow(const Rows& rows, absl::string_view rule_set_id,
+                                absl::string_view requirement_id, int k,
+                                int period_index = 0) {
+  const auto found = RowsOf(rows, rule_set_id, requirement_id, period_index);
+  if (k < 1 || static_cast<size_t>(k) > found.size()) {
+    ADD_FAILURE() << "no row " << k << " of " << rule_set_id << " / "
+                  << requirement_id << " for period " << period_index
+                  << "; the rows are:" << DescribeAll(rows);
+    return MissingRow();
+  }
+  return *found[k - 1];
+}
+
+// The one row of a requirement (a deadline, a single window, or a
+// NOT_APPLICABLE requirement).
+const RequirementResult& OnlyRow(const Rows& rows,
+                                 absl::string_view rule_set_id,
+                                 absl::string_view requirement_id,
+                                 int period_index = 0) {
+  const auto found = RowsOf(rows, rule_set_id, requirement_id, period_index);
+  if (found.size() != 1) {
+    ADD_FAILURE() << found.size() << " rows of " << rule_set_id << " / "
+                  << requirement_id << " for period " << period_index
+                  << ", expected exactly one; the rows are:"
+                  << DescribeAll(rows);
+    return found.empty() ? MissingRow() : *found[0];
+  }
+  return *found[0];
+}
+
+// Whether `row` has the verdict, deadline and met date (empty: unset).
+::testing::AssertionResult Judged(const RequirementResult& row, Verdict verdict,
+                                  absl::string_view deadline,
+                                  absl::string_view met_on = "") {
+  const bool deadline_ok =
+      row.deadline_on.has_value() && *row.deadline_on == Day(deadline);
+  const bool met_ok =
+      met_on.empty() ? !row.met_on.has_value()
+                     : row.met_on.has_value() && *row.met_on == Day(met_on);
+  if (row.verdict == verdict && deadline_ok && met_ok) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "got " << Describe(row) << "; want " << VerdictName(verdict)
+         << ", deadline " << deadline << ", met "
+         << (met_on.empty() ? "-" : met_on);
+}
+
+::testing::AssertionResult NotApplicable(const RequirementResult& row) {
+  if (row.verdict == Verdict::kNotApplicable && !row.met_on.has_value()) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "got " << Describe(row) << "; want NOT_APPLICABLE, not met";
+}
+
+int CountRowsOf(const Rows& rows, absl::string_view rule_set_id) {
+  return static_cast<int>(
+      std::count_if(rows.begin(), rows.end(), [&](const RequirementResult& r) {
+        return r.rule_set_id == rule_set_id;
+      }));
+}
+
+// --- Scenario 1: a-dagpenge at Brøndby, registered Monday 2018-08-06 ---
+//
+// Week k runs from anchor + 7(k-1) to anchor + 7k - 1; the interviews are on
+// the Wednesday of weeks 3, 7, 11, 17, 19 and 23 (anchor + 7(k-1) + 2), those
+// of weeks 3 and 19 joint with the a-kasse:
+//   week 3:  2018-08-06 + 16  = 2018-08-22 (joint)
+//   week 7:  2018-08-06 + 44  = 2018-09-19
+//   week 11: 2018-08-06 + 72  = 2018-10-17
+//   week 17: 2018-08-06 + 114 = 2018-11-28
+//   week 19: 2018-08-06 + 128 = 2018-12-12 (joint)
+//   week 23: 2018-08-06 + 156 = 2019-01-09
+// and an offer starts on the Wednesday of week 12: 2018-08-06 + 79 =
+// 2018-10-24.
+//
+// "By week N" ends on anchor + 7N - 1:
+//   week 4:  +27  = 2018-09-02     week 16: +111 = 2018-11-25
+//   week 8:  +55  = 2018-09-30     week 20: +139 = 2018-12-23
+//   week 12: +83  = 2018-10-28     week 24: +167 = 2019-01-20
+//   week 13: +90  = 2018-11-04     week 26: +181 = 2019-02-03
+CaseLog BrondbyCase(absl::string_view birth_on = "1991-01-15") {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", birth_on, "jc-brondby");
+  log.Interview("2018-08-22", v1::INTERVIEW_KIND_JOINT);
+  log.Interview("2018-09-19");
+  log.Interview("2018-10-17");
+  log.OfferStarted("2018-10-24");
+  log.Interview("2018-11-28");
+  log.Interview("2018-12-12", v1::INTERVIEW_KIND_JOINT);
+  log.Interview("2019-01-09");
+  return log;
+}
+
+TEST(ComplianceTest, ADagpengeAged27OnSeptember15HasMetOnlyTheFirstMilestones) {
+  // Born 1991-01-15: 27 on 2018-08-06.
+  const Rows rows = Judge(BrondbyCase(), "2018-09-15");
+  const char* kSchedule = "interview-schedule";
+  ASSERT_EQ(RowsOf(rows, kLab2016, kSchedule).size(), 6u) << DescribeAll(rows);
+  // Milestone 1 (1 by week 4): the week-3 interview.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 1), Verdict::kMet,
+                     "2018-09-02", "2018-08-22"));
+  // The week-7 interview (09-19) is after as_of: milestones 2-6 are all due.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 2), Verdict::kDue,
+                     "2018-09-30"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 3), Verdict::kDue,
+                     "2018-10-28"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 4), Verdict::kDue,
+                     "2018-11-25"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 5), Verdict::kDue,
+                     "2018-12-23"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 6), Verdict::kDue,
+                     "2019-01-20"));
+  // Joint interviews: 1 by week 4 (the week-3 joint interview), 2 by week 20.
+  ASSERT_EQ(RowsOf(rows, kLab2016, "joint-interviews").size(), 2u);
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 1),
+                     Verdict::kMet, "2018-09-02", "2018-08-22"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 2),
+                     Verdict::kDue, "2018-12-23"));
+  // Aged 27: the offer is due by week 13.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2016, "first-active-offer"),
+                     Verdict::kDue, "2018-11-04"));
+}
+
+TEST(ComplianceTest, ADagpengeAged27OnDecember1HasMetMilestone4LateByWeek17) {
+  const Rows rows = Judge(BrondbyCase(), "2018-12-01");
+  const char* kSchedule = "interview-schedule";
+  ASSERT_EQ(RowsOf(rows, kLab2016, kSchedule).size(), 6u) << DescribeAll(rows);
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 1), Verdict::kMet,
+                     "2018-09-02", "2018-08-22"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 2), Verdict::kMet,
+                     "2018-09-30", "2018-09-19"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 3), Verdict::kMet,
+                     "2018-10-28", "2018-10-17"));
+  // The 4th interview came in week 17 (11-28), after week 16 ended (11-25).
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 4), Verdict::kMetLate,
+                     "2018-11-25", "2018-11-28"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 5), Verdict::kDue,
+                     "2018-12-23"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 6), Verdict::kDue,
+                     "2019-01-20"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 1),
+                     Verdict::kMet, "2018-09-02", "2018-08-22"));
+  // Week 20 ends 12-23, on or after as_of: still due.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 2),
+                     Verdict::kDue, "2018-12-23"));
+  // The offer started in week 12 (10-24), before week 13 ended (11-04).
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2016, "first-active-offer"),
+                     Verdict::kMet, "2018-11-04", "2018-10-24"));
+}
+
+TEST(ComplianceTest, ADagpengeAged27OnMarch1HasMetMilestones5And6DespiteLate4) {
+  const Rows rows = Judge(BrondbyCase(), "2019-03-01");
+  const char* kSchedule = "interview-schedule";
+  ASSERT_EQ(RowsOf(rows, kLab2016, kSchedule).size(), 6u) << DescribeAll(rows);
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 1), Verdict::kMet,
+                     "2018-09-02", "2018-08-22"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 2), Verdict::kMet,
+                     "2018-09-30", "2018-09-19"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 3), Verdict::kMet,
+                     "2018-10-28", "2018-10-17"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 4), Verdict::kMetLate,
+                     "2018-11-25", "2018-11-28"));
+  // The 5th interview (week 19, 12-12) is within week 20 (12-23), and the
+  // 6th (week 23, 2019-01-09) within week 24 (2019-01-20): the late 4th does
+  // not make them late.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 5), Verdict::kMet,
+                     "2018-12-23", "2018-12-12"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 6), Verdict::kMet,
+                     "2019-01-20", "2019-01-09"));
+  // The 2nd joint interview is the week-19 one (12-12).
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 1),
+                     Verdict::kMet, "2018-09-02", "2018-08-22"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 2),
+                     Verdict::kMet, "2018-12-23", "2018-12-12"));
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2016, "first-active-offer"),
+                     Verdict::kMet, "2018-11-04", "2018-10-24"));
+}
+
+TEST(ComplianceTest, ADagpengeAtBrondbyIsJudgedOnlyByTheLawOf2016) {
+  const Rows rows = Judge(BrondbyCase(), "2019-03-01");
+  // Faaborg's targets are Faaborg-Midtfyn's; the 2020 law and Middelfart's
+  // targets were not in force on the anchor day.
+  EXPECT_EQ(CountRowsOf(rows, kFaaborg), 0) << DescribeAll(rows);
+  EXPECT_EQ(CountRowsOf(rows, kLab2020), 0) << DescribeAll(rows);
+  EXPECT_EQ(CountRowsOf(rows, kMiddelfart), 0) << DescribeAll(rows);
+  // The 2016 requirements for other target groups: one NOT_APPLICABLE row
+  // each.
+  for (const char* requirement :
+       {"first-interview", "interview-count", "first-follow-up",
+        "follow-up-cadence", "review"}) {
+    SCOPED_TRACE(requirement);
+    EXPECT_TRUE(NotApplicable(OnlyRow(rows, kLab2016, requirement)));
+  }
+  for (const RequirementResult& row : rows) {
+    EXPECT_EQ(row.period_index, 0);
+    EXPECT_EQ(row.target_group, v1::TARGET_GROUP_A_DAGPENGE);
+  }
+  const RequirementResult& offer =
+      OnlyRow(rows, kLab2016, "first-active-offer");
+  EXPECT_EQ(offer.anchor_on, Day("2018-08-06"));
+  EXPECT_EQ(offer.clock, v1::CLOCK_CALENDAR_DAYS_LESS_PAUSES);
+  EXPECT_EQ(offer.rule_set_kind, v1::RULE_SET_KIND_STATUTORY);
+}
+
+TEST(ComplianceTest, AMissedInterviewNeverCountsTowardsAMilestone) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-01-15",
+             "jc-brondby");
+  log.Missed("2018-08-22");
+  const Rows rows = Judge(log, "2018-09-15");
+  // Week 4 ended 2018-09-02, before as_of.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "interview-schedule", 1),
+                     Verdict::kOverdue, "2018-09-02"));
+}
+
+// --- Scenario 2: the age band on the anchor day decides the offer deadline ---
+
+TEST(ComplianceTest, ADagpengeAged35HasTheOfferDueByWeek26) {
+  // Born 1983-05-01: 35 on 2018-08-06. Week 26 ends 2018-08-06 + 181 =
+  // 2019-02-03. No offer yet on 2018-12-01: still due (an age-27 citizen
+  // would be overdue: week 13 ended 2018-11-04).
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1983-05-01",
+             "jc-brondby");
+  EXPECT_TRUE(
+      Judged(OnlyRow(Judge(log, "2018-12-01"), kLab2016, "first-active-offer"),
+             Verdict::kDue, "2019-02-03"));
+  // With the offer of week 12 it is met, against week 26.
+  EXPECT_TRUE(Judged(OnlyRow(Judge(BrondbyCase("1983-05-01"), "2019-03-01"),
+                             kLab2016, "first-active-offer"),
+                     Verdict::kMet, "2019-02-03", "2018-10-24"));
+}
+
+TEST(ComplianceTest, ADagpengeAged27WithoutAnOfferIsOverdueAfterWeek13) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-01-15",
+             "jc-brondby");
+  // Week 13 ended 2018-08-06 + 90 = 2018-11-04, before 2018-12-01.
+  EXPECT_TRUE(
+      Judged(OnlyRow(Judge(log, "2018-12-01"), kLab2016, "first-active-offer"),
+             Verdict::kOverdue, "2018-11-04"));
+}
+
+TEST(ComplianceTest, ADagpengeTurning50OnTheAnchorDayHasTheOfferDueByWeek13) {
+  // Born 1968-08-06: 50 on 2018-08-06, the band 50 and over: week 13 ends
+  // 2018-11-04, before as_of 2018-12-01.
+  CaseLog fifty;
+  fifty.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1968-08-06",
+               "jc-brondby");
+  EXPECT_TRUE(Judged(
+      OnlyRow(Judge(fifty, "2018-12-01"), kLab2016, "first-active-offer"),
+      Verdict::kOverdue, "2018-11-04"));
+  // One day younger (born 1968-08-07) is 49 on the anchor day: week 26,
+  // 2019-02-03.
+  CaseLog forty_nine;
+  forty_nine.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1968-08-07",
+                    "jc-brondby");
+  EXPECT_TRUE(Judged(
+      OnlyRow(Judge(forty_nine, "2018-12-01"), kLab2016, "first-active-offer"),
+      Verdict::kDue, "2019-02-03"));
+}
+
+// --- Scenario 3: sygedagpenge under the law of 2020, at Odense ---
+//
+// First absence day Monday 2020-09-07. Week 8 ends 2020-09-07 + 55 =
+// 2020-11-01; week 9 runs 11-02..11-08, its Wednesday 11-04. The first 6
+// months end AddMonths(2020-09-07, 6) - 1 = 2021-03-07 - 1 = 2021-03-06.
+
+CaseLog OdenseSickCase(int interviews) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_SYGEDAGPENGE, "2020-09-07", "1975-02-10",
+             "jc-odense");
+  const char* days[] = {"2020-11-04", "2020-12-02", "2021-01-06", "2021-02-03"};
+  for (int i = 0; i < interviews; ++i) log.Interview(days[i]);
+  return log;
+}
+
+TEST(ComplianceTest, SygedagpengeFirstInterviewInWeek9IsLate) {
+  const Rows rows = Judge(OdenseSickCase(4), "2021-03-15");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2020, "sygedagpenge-first-interview"),
+                     Verdict::kMetLate, "2020-11-01", "2020-11-04"));
+}
+
+TEST(ComplianceTest, SygedagpengeWithFourInterviewsInSixMonthsIsMet) {
+  // The 4th interview, 2021-02-03, is within the window ending 2021-03-06.
+  const Rows rows = Judge(OdenseSickCase(4), "2021-03-15");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2020, "sygedagpenge-interview-count"),
+                     Verdict::kMet, "2021-03-06", "2021-02-03"));
+}
+
+TEST(ComplianceTest, SygedagpengeWithThreeInterviewsIsDueThenOverdue) {
+  // On 2021-03-01 the window (to 2021-03-06) is still open: due.
+  EXPECT_TRUE(Judged(OnlyRow(Judge(OdenseSickCase(3), "2021-03-01"), kLab2020,
+                             "sygedagpenge-interview-count"),
+                     Verdict::kDue, "2021-03-06"));
+  // On 2021-03-15 it has closed with three: overdue.
+  EXPECT_TRUE(Judged(OnlyRow(Judge(OdenseSickCase(3), "2021-03-15"), kLab2020,
+                             "sygedagpenge-interview-count"),
+                     Verdict::kOverdue, "2021-03-06"));
+}
+
+TEST(ComplianceTest, SygedagpengeAtOdenseIsJudgedOnlyByTheLawOf2020) {
+  const Rows rows = Judge(OdenseSickCase(4), "2021-03-15");
+  // Middelfart's targets are Middelfart's; the 2016 law ended 2019-12-31.
+  EXPECT_EQ(CountRowsOf(rows, kMiddelfart), 0) << DescribeAll(rows);
+  EXPECT_EQ(CountRowsOf(rows, kLab2016), 0) << DescribeAll(rows);
+  EXPECT_EQ(CountRowsOf(rows, kFaaborg), 0) << DescribeAll(rows);
+  for (const char* requirement :
+       {"a-dagpenge-interview-count", "joint-interviews", "first-active-offer",
+        "kontanthjaelp-first-interview", "kontanthjaelp-interview-count"}) {
+    SCOPED_TRACE(requirement);
+    EXPECT_TRUE(NotApplicable(OnlyRow(rows, kLab2020, requirement)));
+  }
+}
+
+// --- Scenario 4: Middelfart's 7 working days from the sick note ---
+//
+// Sick note received Thursday 2020-04-02. Working days after it: Fri 04-03
+// (1), Mon 04-06 (2), Tue 04-07 (3), Wed 04-08 (4); Maundy Thursday 04-09,
+// Good Friday 04-10, the weekend and Easter Monday 04-13 do not count; Tue
+// 04-14 (5), Wed 04-15 (6), Thu 04-16 (7).
+
+CaseLog MiddelfartSickCase(absl::string_view first_interview) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_SYGEDAGPENGE, "2020-03-30", "1980-06-15",
+             "jc-middelfart", "2020-04-02");
+  log.Interview(first_interview);
+  return log;
+}
+
+TEST(ComplianceTest,
+     SygedagpengeAtMiddelfartInterviewedOnTheSeventhWorkingDay) {
+  const Rows rows = Judge(MiddelfartSickCase("2020-04-16"), "2020-05-01");
+  const RequirementResult& row = OnlyRow(rows, kMiddelfart, "first-interview");
+  EXPECT_TRUE(Judged(row, Verdict::kMet, "2020-04-16", "2020-04-16"));
+  EXPECT_EQ(row.anchor_on, Day("2020-04-02"));
+  EXPECT_EQ(row.rule_set_kind, v1::RULE_SET_KIND_LOCAL_TARGET);
+  // The law of 2020 judges the same case from the first absence day: week 8
+  // ends 2020-03-30 + 55 = 2020-05-24.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2020, "sygedagpenge-first-interview"),
+                     Verdict::kMet, "2020-05-24", "2020-04-16"));
+  // Middelfart's review by week 22: 2020-03-30 + 153 = 2020-08-30.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kMiddelfart, "review"), Verdict::kDue,
+                     "2020-08-30"));
+}
+
+TEST(ComplianceTest, SygedagpengeAtMiddelfartInterviewedOnTheEighthIsLate) {
+  const Rows rows = Judge(MiddelfartSickCase("2020-04-17"), "2020-05-01");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kMiddelfart, "first-interview"),
+                     Verdict::kMetLate, "2020-04-16", "2020-04-17"));
+}
+
+// --- Scenario 5: a pause moves the deadlines ---
+
+TEST(ComplianceTest, ThreeWeeksOfIllnessMoveEveryADagpengeDeadlineBy21Days) {
+  // Case 1, paused 2018-08-27 and resumed 2018-09-17: 08-27..09-16 paused,
+  // 21 days, all before the first deadline, so every deadline moves by 21:
+  // week 4 2018-09-02 + 21 = 2018-09-23 (09-02 -> 09-09 -> 09-16 -> 09-23,
+  // adding the paused days up to each, until stable).
+  CaseLog log = BrondbyCase();
+  log.Paused("2018-08-27");
+  log.Resumed("2018-09-17");
+  const Rows rows = Judge(log, "2019-03-01");
+  const char* kSchedule = "interview-schedule";
+  ASSERT_EQ(RowsOf(rows, kLab2016, kSchedule).size(), 6u) << DescribeAll(rows);
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 1), Verdict::kMet,
+                     "2018-09-23", "2018-08-22"));
+  // 2018-09-30 + 21.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 2), Verdict::kMet,
+                     "2018-10-21", "2018-09-19"));
+  // 2018-10-28 + 21.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 3), Verdict::kMet,
+                     "2018-11-18", "2018-10-17"));
+  // 2018-11-25 + 21 = 2018-12-16: the week-17 interview (11-28) is now in
+  // time.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 4), Verdict::kMet,
+                     "2018-12-16", "2018-11-28"));
+  // 2018-12-23 + 21, 2019-01-20 + 21.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 5), Verdict::kMet,
+                     "2019-01-13", "2018-12-12"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 6), Verdict::kMet,
+                     "2019-02-10", "2019-01-09"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 2),
+                     Verdict::kMet, "2019-01-13", "2018-12-12"));
+  // Offer by week 13: 2018-11-04 + 21.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2016, "first-active-offer"),
+                     Verdict::kMet, "2018-11-25", "2018-10-24"));
+}
+
+TEST(ComplianceTest, APausedCaseIsStillDueWhereItWouldBeOverdue) {
+  // Registered 2018-08-06, paused 2018-08-27 to 2018-09-17, no interview:
+  // on 2018-09-20 week 4 (moved to 2018-09-23) has not ended yet.
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-01-15",
+             "jc-brondby");
+  log.Paused("2018-08-27");
+  log.Resumed("2018-09-17");
+  EXPECT_TRUE(Judged(
+      NthRow(Judge(log, "2018-09-20"), kLab2016, "interview-schedule", 1),
+      Verdict::kDue, "2018-09-23"));
+}
+
+// --- Scenario 6: an interview registered late ---
+//
+// The interview was held 2018-09-10 and recorded 2018-10-15. The statement
+// "at as_of 2018-09-30, known_at 2018-10-01 says the milestone was OVERDUE;
+// known_at 2018-10-16 says MET" needs a deadline on or after 09-10 (for MET)
+// and before 09-30 (for OVERDUE). Registered 2018-08-06, no milestone has
+// one: week 4 ends 09-02 (the interview would be late), week 8 ends 09-30
+// (due, not overdue, on as_of itself). So the case is registered two weeks
+// later, Monday 2018-08-20: week 4 ends 2018-08-20 + 27 = 2018-09-16.
+
+TEST(ComplianceTest, AnInterviewRegisteredLateTurnsOverdueIntoMetOnceKnown) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-20", "1991-01-15",
+             "jc-brondby");
+  log.Interview("2018-09-10", v1::INTERVIEW_KIND_INDIVIDUAL, "2018-10-15");
+  const Rows then = Judge(log, "2018-09-30", Noon("2018-10-01"));
+  EXPECT_TRUE(Judged(NthRow(then, kLab2016, "interview-schedule", 1),
+                     Verdict::kOverdue, "2018-09-16"));
+  const Rows now = Judge(log, "2018-09-30", Noon("2018-10-16"));
+  EXPECT_TRUE(Judged(NthRow(now, kLab2016, "interview-schedule", 1),
+                     Verdict::kMet, "2018-09-16", "2018-09-10"));
+  // Week 8 ends 2018-08-20 + 55 = 2018-10-14: due either way.
+  EXPECT_TRUE(Judged(NthRow(then, kLab2016, "interview-schedule", 2),
+                     Verdict::kDue, "2018-10-14"));
+  EXPECT_TRUE(Judged(NthRow(now, kLab2016, "interview-schedule", 2),
+                     Verdict::kDue, "2018-10-14"));
+}
+
+TEST(ComplianceTest, AnInterviewRegisteredLateAfterWeek4IsLateOnceKnown) {
+  // Registered 2018-08-06: week 4 ended 2018-09-02, so the same interview
+  // turns OVERDUE into MET_LATE, not MET.
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-01-15",
+             "jc-brondby");
+  log.Interview("2018-09-10", v1::INTERVIEW_KIND_INDIVIDUAL, "2018-10-15");
+  EXPECT_TRUE(Judged(NthRow(Judge(log, "2018-09-30", Noon("2018-10-01")),
+                            kLab2016, "interview-schedule", 1),
+                     Verdict::kOverdue, "2018-09-02"));
+  EXPECT_TRUE(Judged(NthRow(Judge(log, "2018-09-30", Noon("2018-10-16")),
+                            kLab2016, "interview-schedule", 1),
+                     Verdict::kMetLate, "2018-09-02", "2018-09-10"));
+}
+
+// --- Scenario 7: a retraction ---
+
+TEST(ComplianceTest, ARetractionRecordedLaterTurnsMetIntoOverdue) {
+  // Registered 2018-08-06, interviewed 2018-08-22 (recorded that day); on
+  // 2018-11-01 the interview is retracted. Week 4 ended 2018-09-02.
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-01-15",
+             "jc-brondby");
+  const std::string interview = log.Interview("2018-08-22");
+  log.Retract("2018-11-01", interview);
+  // As known before the retraction: met.
+  EXPECT_TRUE(Judged(NthRow(Judge(log, "2018-09-30", Noon("2018-10-31")),
+                            kLab2016, "interview-schedule", 1),
+                     Verdict::kMet, "2018-09-02", "2018-08-22"));
+  // As known now: it never happened, and week 4 is overdue.
+  EXPECT_TRUE(Judged(
+      NthRow(Judge(log, "2018-09-30"), kLab2016, "interview-schedule", 1),
+      Verdict::kOverdue, "2018-09-02"));
+}
+
+// --- Scenario 8: a change of benefit ---
+//
+// Registered for a-dagpenge 2018-08-06 (interviewed 2018-08-22, individual);
+// on 2018-10-08 the case changes to sygedagpenge, first absence day
+// 2018-10-01: the a-dagpenge period ends 2018-10-08. The sickness period is
+// judged by the 2016 law (in force on 2018-10-01), interviewed 2018-10-24,
+// 2018-11-14 and 2018-12-19.
+
+CaseLog ChangeOfBenefitCase() {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-01-15",
+             "jc-brondby");
+  log.Interview("2018-08-22");
+  log.GroupChanged("2018-10-08", v1::TARGET_GROUP_SYGEDAGPENGE, "2018-10-01");
+  log.Interview("2018-10-24");
+  log.Interview("2018-11-14");
+  log.Interview("2018-12-19");
+  return log;
+}
+
+TEST(ComplianceTest, ChangeToSygedagpengeEndsTheADagpengeDeadlinesStillAhead) {
+  const Rows rows = Judge(ChangeOfBenefitCase(), "2019-01-31");
+  const char* kSchedule = "interview-schedule";
+  ASSERT_EQ(RowsOf(rows, kLab2016, kSchedule, 0).size(), 6u)
+      << DescribeAll(rows);
+  // Week 4 (09-02) was met by the interview of 08-22.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 1, 0), Verdict::kMet,
+                     "2018-09-02", "2018-08-22"));
+  // Week 8 (09-30) came before the change, with one interview: overdue. The
+  // interviews of the sickness period do not count for it.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kSchedule, 2, 0), Verdict::kOverdue,
+                     "2018-09-30"));
+  // Weeks 12 (10-28) to 24 fall after the change (10-08): not applicable.
+  for (int k = 3; k <= 6; ++k) {
+    SCOPED_TRACE(k);
+    EXPECT_TRUE(NotApplicable(NthRow(rows, kLab2016, kSchedule, k, 0)));
+  }
+  // The first joint interview (by 09-02) never came; the second (by 12-23)
+  // fell after the change.
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, "joint-interviews", 1, 0),
+                     Verdict::kOverdue, "2018-09-02"));
+  EXPECT_TRUE(NotApplicable(NthRow(rows, kLab2016, "joint-interviews", 2, 0)));
+  // The offer by week 13 (11-04) fell after the change.
+  EXPECT_TRUE(NotApplicable(OnlyRow(rows, kLab2016, "first-active-offer", 0)));
+}
+
+TEST(ComplianceTest,
+     ChangeToSygedagpengeCountsTheNewDeadlinesFromTheNewAnchor) {
+  const Rows rows = Judge(ChangeOfBenefitCase(), "2019-01-31");
+  // The first follow-up by week 8 of the sickness period: 2018-10-01 + 55 =
+  // 2018-11-25, met by 10-24.
+  const RequirementResult& follow_up =
+      OnlyRow(rows, kLab2016, "first-follow-up", 1);
+  EXPECT_TRUE(Judged(follow_up, Verdict::kMet, "2018-11-25", "2018-10-24"));
+  EXPECT_EQ(follow_up.anchor_on, Day("2018-10-01"));
+  EXPECT_EQ(follow_up.target_group, v1::TARGET_GROUP_SYGEDAGPENGE);
+  // The review by week 22: 2018-10-01 + 153 = 2019-03-03, not yet.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2016, "review", 1), Verdict::kDue,
+                     "2019-03-03"));
+  // The cadence, at most 4 weeks (28 days) after the previous interview:
+  // 10-24 + 28 = 11-21, met by 11-14; 11-14 + 28 = 12-12, met late by 12-19;
+  // 12-19 + 28 = 2019-01-16, nothing by 2019-01-31: overdue, and no more
+  // rows.
+  const char* kCadence = "follow-up-cadence";
+  ASSERT_EQ(RowsOf(rows, kLab2016, kCadence, 1).size(), 3u)
+      << DescribeAll(rows);
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kCadence, 1, 1), Verdict::kMet,
+                     "2018-11-21", "2018-11-14"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kCadence, 2, 1), Verdict::kMetLate,
+                     "2018-12-12", "2018-12-19"));
+  EXPECT_TRUE(Judged(NthRow(rows, kLab2016, kCadence, 3, 1), Verdict::kOverdue,
+                     "2019-01-16"));
+  // The a-dagpenge requirements do not concern the sickness period.
+  EXPECT_TRUE(NotApplicable(OnlyRow(rows, kLab2016, "first-active-offer", 1)));
+}
+
+TEST(ComplianceTest, ACadenceBeforeItsFirstInterviewIsNotApplicable) {
+  // On 2018-10-15 the sickness period (from 2018-10-01) has no interview.
+  const Rows rows = Judge(ChangeOfBenefitCase(), "2018-10-15");
+  EXPECT_TRUE(NotApplicable(OnlyRow(rows, kLab2016, "follow-up-cadence", 1)));
+  // Week 8 of it ends 2018-11-25.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2016, "first-follow-up", 1),
+                     Verdict::kDue, "2018-11-25"));
+}
+
+// --- Scenario 9: Faaborg-Midtfyn's local targets ---
+//
+// Registered Monday 2018-08-06; the service call is due within 14 days:
+// 2018-08-06 + 14 = 2018-08-20.
+
+CaseLog FaaborgCase(absl::string_view jobcentre_id,
+                    absl::string_view service_call_on) {
+  CaseLog log;
+  // Born 1983-05-01: 35, for whom the law allows 26 weeks for the offer.
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1983-05-01",
+             jobcentre_id);
+  log.ServiceCall(service_call_on);
+  return log;
+}
+
+TEST(ComplianceTest, FaaborgServiceCallOnDay14IsMet) {
+  const Rows rows =
+      Judge(FaaborgCase("jc-faaborg-midtfyn", "2018-08-20"), "2018-09-01");
+  const RequirementResult& call = OnlyRow(rows, kFaaborg, "service-call");
+  EXPECT_TRUE(Judged(call, Verdict::kMet, "2018-08-20", "2018-08-20"));
+  EXPECT_EQ(call.rule_set_kind, v1::RULE_SET_KIND_LOCAL_TARGET);
+  // Faaborg's offer target is week 13 for all ages: 2018-11-04; the law
+  // gives this 35-year-old until week 26, 2019-02-03.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kFaaborg, "first-active-offer"),
+                     Verdict::kDue, "2018-11-04"));
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2016, "first-active-offer"),
+                     Verdict::kDue, "2019-02-03"));
+  // Six interviews in the first 26 weeks: the window ends 2018-08-06 + 181 =
+  // 2019-02-03.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kFaaborg, "interview-count"), Verdict::kDue,
+                     "2019-02-03"));
+}
+
+TEST(ComplianceTest, FaaborgServiceCallOnDay15IsLate) {
+  const Rows rows =
+      Judge(FaaborgCase("jc-faaborg-midtfyn", "2018-08-21"), "2018-09-01");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kFaaborg, "service-call"), Verdict::kMetLate,
+                     "2018-08-20", "2018-08-21"));
+}
+
+TEST(ComplianceTest, FaaborgTargetsDoNotJudgeABrondbyCaseUnlessNamed) {
+  const CaseLog log = FaaborgCase("jc-brondby", "2018-08-20");
+  const Rows rows = Judge(log, "2018-09-01");
+  EXPECT_EQ(CountRowsOf(rows, kFaaborg), 0) << DescribeAll(rows);
+  EXPECT_GT(CountRowsOf(rows, kLab2016), 0);
+  // Named, the rule set judges whatever case it is given.
+  const Rows named =
+      Judge(log, "2018-09-01", kNow, {ShippedRuleSet(kFaaborg)}, true);
+  EXPECT_TRUE(Judged(OnlyRow(named, kFaaborg, "service-call"), Verdict::kMet,
+                     "2018-08-20", "2018-08-20"));
+  EXPECT_EQ(CountRowsOf(named, kLab2016), 0) << DescribeAll(named);
+}
+
+TEST(ComplianceTest, FaaborgCaseRegisteredInJuneGetsOnlyTheServiceCall) {
+  // Registered Monday 2018-06-04: the service calls began 2018-05-20, the
+  // offer and interview targets only for periods anchored from 2018-07-01.
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-06-04", "1983-05-01",
+             "jc-faaborg-midtfyn");
+  const Rows rows = Judge(log, "2018-08-01");
+  // 2018-06-04 + 14 = 2018-06-18, before as_of.
+  EXPECT_TRUE(Judged(OnlyRow(rows, kFaaborg, "service-call"), Verdict::kOverdue,
+                     "2018-06-18"));
+  for (const char* requirement :
+       {"first-active-offer", "interview-count", "interview-cadence"}) {
+    SCOPED_TRACE(requirement);
+    EXPECT_TRUE(NotApplicable(OnlyRow(rows, kFaaborg, requirement)));
+  }
+}
+
+// --- Scenario 10: before the case began ---
+
+TEST(ComplianceTest, BeforeTheCaseBeganThereIsNothingToJudge) {
+  const CaseLog log = BrondbyCase();
+  EXPECT_TRUE(Judge(log, "2018-08-05").empty());
+  EXPECT_TRUE(
+      Judge(log, "2018-08-05", kNow, {ShippedRuleSet(kLab2016)}, true).empty());
+}
+
+}  // namespace
+}  // namespace caseline
