@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/api/event_store_service.h"
+#include "server/api/projections_service.h"
 #include "server/http/http_server.h"
 #include "server/metrics.h"
 #include "server/rule_files.h"
@@ -85,7 +86,8 @@ void Drain(caseline::api::EventStoreService& service,
   server.Wait();
 }
 
-int Serve(const Flags& flags, caseline::store::EventStore& store) {
+int Serve(const Flags& flags, caseline::store::EventStore& store,
+          std::vector<caseline::v1::RuleSet> rule_sets) {
   caseline::Metrics metrics;
   caseline::api::EventStoreService service(store, metrics);
 
@@ -96,6 +98,8 @@ int Serve(const Flags& flags, caseline::store::EventStore& store) {
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
                            &grpc_port);
   builder.RegisterService(&service);
+  caseline::api::ProjectionsService projections(store, std::move(rule_sets));
+  builder.RegisterService(&projections);
   builder.SetMaxReceiveMessageSize(kGrpcReceiveBytesMax);
   builder.SetMaxSendMessageSize(kGrpcSendBytesMax);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -179,15 +183,17 @@ int main(int argc, char** argv) {
 
   // A bad rule file stops the start, naming the file, the line and the
   // problem: judging cases by rules that did not load would mislead.
+  std::vector<caseline::v1::RuleSet> rule_sets;
   if (!flags.check) {
-    absl::StatusOr<std::vector<caseline::v1::RuleSet>> rule_sets =
+    absl::StatusOr<std::vector<caseline::v1::RuleSet>> loaded =
         caseline::LoadRuleSets(flags.rules);
-    if (!rule_sets.ok()) {
+    if (!loaded.ok()) {
       spdlog::error("cannot load the rule sets: {}",
-                    rule_sets.status().ToString());
+                    loaded.status().ToString());
       return 1;
     }
-    for (const caseline::v1::RuleSet& rule_set : *rule_sets) {
+    rule_sets = *std::move(loaded);
+    for (const caseline::v1::RuleSet& rule_set : rule_sets) {
       spdlog::info("rule set {} version {}: {} requirements", rule_set.id(),
                    rule_set.version(), rule_set.requirements_size());
     }
@@ -207,5 +213,5 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (flags.check) return Check(**store, flags.data);
-  return Serve(flags, **store);
+  return Serve(flags, **store, std::move(rule_sets));
 }

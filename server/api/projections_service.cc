@@ -1,0 +1,274 @@
+#include "server/api/projections_service.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "projections/compliance.h"
+#include "projections/dates.h"
+#include "projections/event_validation.h"
+#include "projections/timeline.h"
+#include "server/api/convert.h"
+#include "server/api/projections_convert.h"
+
+namespace caseline::api {
+namespace {
+
+// What every projection starts from: the case's events as known at a moment.
+struct CaseAsKnown {
+  std::vector<v1::Event> events;
+  absl::Time known_at;
+  v1::Basis basis;
+};
+
+absl::Time RecordedAt(const v1::Event& event) {
+  return absl::FromUnixSeconds(event.recorded_at().seconds()) +
+         absl::Nanoseconds(event.recorded_at().nanos());
+}
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(time);
+  out->set_seconds(micros / 1'000'000);
+  out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+}
+
+absl::Status CheckCaseId(const std::string& case_id) {
+  if (case_id.empty())
+    return absl::InvalidArgumentError("case_id: is required");
+  absl::Status id = CheckId(case_id);
+  if (!id.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("case_id: ", id.message()));
+  }
+  return absl::OkStatus();
+}
+
+// A date field: empty means `fallback`.
+absl::StatusOr<absl::CivilDay> DateField(absl::string_view field,
+                                         const std::string& text,
+                                         absl::CivilDay fallback) {
+  if (text.empty()) return fallback;
+  absl::StatusOr<absl::CivilDay> day = ParseDate(text);
+  if (!day.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", day.status().message()));
+  }
+  return day;
+}
+
+// known_at: unset means every event stored now.
+absl::StatusOr<absl::Time> KnownAt(
+    bool has_known_at, const google::protobuf::Timestamp& known_at) {
+  if (!has_known_at) return absl::InfiniteFuture();
+  // The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31.
+  constexpr int64_t kSecondsMin = -62135596800;
+  constexpr int64_t kSecondsMax = 253402300799;
+  if (known_at.seconds() < kSecondsMin || known_at.seconds() > kSecondsMax ||
+      known_at.nanos() < 0 || known_at.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("known_at: seconds ", known_at.seconds(), " and nanos ",
+                     known_at.nanos(), " are not a valid instant"));
+  }
+  return absl::FromUnixSeconds(known_at.seconds()) +
+         absl::Nanoseconds(known_at.nanos());
+}
+
+// Reads the whole case and states the basis of the answer.
+absl::StatusOr<CaseAsKnown> ReadCase(const store::EventStore& store,
+                                     const std::string& case_id,
+                                     absl::CivilDay as_of, absl::Time known_at,
+                                     absl::Time now) {
+  CaseAsKnown result;
+  uint64_t version = 1;
+  for (;;) {
+    absl::StatusOr<store::CasePage> page =
+        store.ReadCase(case_id, version, store::kReadPageMax);
+    if (!page.ok()) return page.status();
+    if (page->case_version > kCaseEventsMax) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("case ", case_id, " has ", page->case_version,
+                       " events; projections read at most ", kCaseEventsMax));
+    }
+    for (v1::Event& event : page->events) {
+      result.events.push_back(std::move(event));
+    }
+    if (page->next_version == 0) break;
+    version = page->next_version;
+  }
+  result.known_at = known_at;
+  v1::Basis& basis = result.basis;
+  basis.set_case_id(case_id);
+  basis.set_as_of(FormatDate(as_of));
+  absl::Time stated = known_at;
+  for (const v1::Event& event : result.events) {
+    if (RecordedAt(event) > known_at) break;
+    basis.set_case_version(event.case_version());
+    basis.set_last_position(event.position());
+    // "Now" is stated as the later of the clock and the last event counted,
+    // so that asking again with the stated known_at gives the same answer.
+    if (known_at == absl::InfiniteFuture()) {
+      stated = std::max(now, RecordedAt(event));
+    }
+  }
+  if (stated == absl::InfiniteFuture()) stated = now;
+  SetTimestamp(stated, basis.mutable_known_at());
+  return result;
+}
+
+CaseTimeline Fold(const CaseAsKnown& known, absl::CivilDay as_of,
+                  v1::Basis* basis) {
+  CaseTimeline timeline = FoldTimeline(known.events, as_of, known.known_at);
+  *basis = known.basis;
+  basis->set_events_counted(timeline.events_counted);
+  basis->set_events_retracted(timeline.events_retracted);
+  return timeline;
+}
+
+}  // namespace
+
+ProjectionsService::ProjectionsService(const store::EventStore& store,
+                                       std::vector<v1::RuleSet> rule_sets,
+                                       std::function<absl::Time()> clock)
+    : store_(store),
+      rule_sets_(std::move(rule_sets)),
+      clock_(std::move(clock)) {
+  for (const v1::RuleSet& rule_set : rule_sets_) {
+    auto same = std::find_if(
+        latest_.begin(), latest_.end(),
+        [&](const v1::RuleSet& other) { return other.id() == rule_set.id(); });
+    if (same == latest_.end()) {
+      latest_.push_back(rule_set);
+    } else if (same->version() < rule_set.version()) {
+      *same = rule_set;
+    }
+  }
+}
+
+grpc::Status ProjectionsService::GetCompliance(
+    grpc::ServerContext* /*context*/, const v1::GetComplianceRequest* request,
+    v1::GetComplianceResponse* response) {
+  const absl::Time now = clock_();
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
+    return ToGrpcStatus(id);
+  }
+  absl::StatusOr<absl::CivilDay> as_of =
+      DateField("as_of", request->as_of(), today);
+  if (!as_of.ok()) return ToGrpcStatus(as_of.status());
+  absl::StatusOr<absl::Time> known_at =
+      KnownAt(request->has_known_at(), request->known_at());
+  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
+  if (request->rule_set_ids_size() > kRuleSetIdsMax) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("rule_set_ids: ", request->rule_set_ids_size(),
+                     " ids; the limit is ", kRuleSetIdsMax)));
+  }
+  std::vector<v1::RuleSet> named;
+  for (int i = 0; i < request->rule_set_ids_size(); ++i) {
+    const std::string& id = request->rule_set_ids(i);
+    auto found =
+        std::find_if(latest_.begin(), latest_.end(),
+                     [&](const v1::RuleSet& r) { return r.id() == id; });
+    if (found == latest_.end()) {
+      std::vector<std::string> loaded;
+      for (const v1::RuleSet& r : latest_) loaded.push_back(r.id());
+      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+          "rule_set_ids[", i, "]: ", id, " is not a loaded rule set (loaded: ",
+          absl::StrJoin(loaded, ", "), ")")));
+    }
+    named.push_back(*found);
+  }
+  absl::StatusOr<CaseAsKnown> known =
+      ReadCase(store_, request->case_id(), *as_of, *known_at, now);
+  if (!known.ok()) return ToGrpcStatus(known.status());
+  const CaseTimeline timeline = Fold(*known, *as_of, response->mutable_basis());
+  const bool is_named = !named.empty();
+  ToResults(Evaluate(is_named ? named : latest_, timeline, *as_of, is_named),
+            response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionsService::GetSwitches(
+    grpc::ServerContext* /*context*/, const v1::GetSwitchesRequest* request,
+    v1::GetSwitchesResponse* response) {
+  const absl::Time now = clock_();
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
+    return ToGrpcStatus(id);
+  }
+  absl::StatusOr<absl::CivilDay> from =
+      DateField("from", request->from(), absl::CivilDay(1900, 1, 1));
+  if (!from.ok()) return ToGrpcStatus(from.status());
+  absl::StatusOr<absl::CivilDay> to = DateField("to", request->to(), today);
+  if (!to.ok()) return ToGrpcStatus(to.status());
+  if (*from > *to) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "from: ", FormatDate(*from), " is after to ", FormatDate(*to))));
+  }
+  absl::StatusOr<absl::Time> known_at =
+      KnownAt(request->has_known_at(), request->known_at());
+  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
+  absl::StatusOr<CaseAsKnown> known =
+      ReadCase(store_, request->case_id(), *to, *known_at, now);
+  if (!known.ok()) return ToGrpcStatus(known.status());
+  const CaseTimeline timeline = Fold(*known, *to, response->mutable_basis());
+  ToSwitches(CountSwitches(timeline, *from, *to), response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionsService::GetWaitingTimes(
+    grpc::ServerContext* /*context*/, const v1::GetWaitingTimesRequest* request,
+    v1::GetWaitingTimesResponse* response) {
+  const absl::Time now = clock_();
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
+    return ToGrpcStatus(id);
+  }
+  absl::StatusOr<absl::CivilDay> as_of =
+      DateField("as_of", request->as_of(), today);
+  if (!as_of.ok()) return ToGrpcStatus(as_of.status());
+  absl::StatusOr<absl::Time> known_at =
+      KnownAt(request->has_known_at(), request->known_at());
+  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
+  absl::StatusOr<CaseAsKnown> known =
+      ReadCase(store_, request->case_id(), *as_of, *known_at, now);
+  if (!known.ok()) return ToGrpcStatus(known.status());
+  const CaseTimeline timeline = Fold(*known, *as_of, response->mutable_basis());
+  ToWaitingTimes(ComputeWaitingTimes(timeline, *as_of), response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionsService::GetTimeline(
+    grpc::ServerContext* /*context*/, const v1::GetTimelineRequest* request,
+    v1::GetTimelineResponse* response) {
+  const absl::Time now = clock_();
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
+    return ToGrpcStatus(id);
+  }
+  absl::StatusOr<absl::CivilDay> as_of =
+      DateField("as_of", request->as_of(), today);
+  if (!as_of.ok()) return ToGrpcStatus(as_of.status());
+  absl::StatusOr<absl::Time> known_at =
+      KnownAt(request->has_known_at(), request->known_at());
+  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
+  absl::StatusOr<CaseAsKnown> known =
+      ReadCase(store_, request->case_id(), *as_of, *known_at, now);
+  if (!known.ok()) return ToGrpcStatus(known.status());
+  ToTimeline(Fold(*known, *as_of, response->mutable_basis()), response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionsService::ListRuleSets(
+    grpc::ServerContext* /*context*/,
+    const v1::ListRuleSetsRequest* /*request*/,
+    v1::ListRuleSetsResponse* response) {
+  for (const v1::RuleSet& rule_set : rule_sets_) {
+    *response->add_rule_sets() = rule_set;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace caseline::api
