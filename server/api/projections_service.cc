@@ -126,6 +126,32 @@ CaseTimeline Fold(const CaseAsKnown& known, absl::CivilDay as_of,
   return timeline;
 }
 
+// The steps every projection takes: check case_id, as_of (empty: today)
+// and known_at (unset: now), and read the case as known then.
+struct Prepared {
+  absl::CivilDay as_of;
+  CaseAsKnown known;
+};
+
+absl::StatusOr<Prepared> Prepare(const store::EventStore& store,
+                                 const std::string& case_id,
+                                 absl::string_view as_of_field,
+                                 const std::string& as_of_text,
+                                 bool has_known_at,
+                                 const google::protobuf::Timestamp& known_at,
+                                 absl::Time now) {
+  if (absl::Status id = CheckCaseId(case_id); !id.ok()) return id;
+  absl::StatusOr<absl::CivilDay> as_of = DateField(
+      as_of_field, as_of_text, absl::ToCivilDay(now, absl::UTCTimeZone()));
+  if (!as_of.ok()) return as_of.status();
+  absl::StatusOr<absl::Time> known_at_time = KnownAt(has_known_at, known_at);
+  if (!known_at_time.ok()) return known_at_time.status();
+  absl::StatusOr<CaseAsKnown> known =
+      ReadCase(store, case_id, *as_of, *known_at_time, now);
+  if (!known.ok()) return known.status();
+  return Prepared{*as_of, *std::move(known)};
+}
+
 }  // namespace
 
 ProjectionsService::ProjectionsService(const store::EventStore& store,
@@ -149,43 +175,18 @@ ProjectionsService::ProjectionsService(const store::EventStore& store,
 grpc::Status ProjectionsService::GetCompliance(
     grpc::ServerContext* /*context*/, const v1::GetComplianceRequest* request,
     v1::GetComplianceResponse* response) {
-  const absl::Time now = clock_();
-  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
-    return ToGrpcStatus(id);
-  }
-  absl::StatusOr<absl::CivilDay> as_of =
-      DateField("as_of", request->as_of(), today);
-  if (!as_of.ok()) return ToGrpcStatus(as_of.status());
-  absl::StatusOr<absl::Time> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
-  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
-  if (request->rule_set_ids_size() > kRuleSetIdsMax) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("rule_set_ids: ", request->rule_set_ids_size(),
-                     " ids; the limit is ", kRuleSetIdsMax)));
-  }
-  std::vector<v1::RuleSet> named;
-  for (int i = 0; i < request->rule_set_ids_size(); ++i) {
-    const std::string& id = request->rule_set_ids(i);
-    auto found =
-        std::find_if(latest_.begin(), latest_.end(),
-                     [&](const v1::RuleSet& r) { return r.id() == id; });
-    if (found == latest_.end()) {
-      std::vector<std::string> loaded;
-      for (const v1::RuleSet& r : latest_) loaded.push_back(r.id());
-      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-          "rule_set_ids[", i, "]: ", id, " is not a loaded rule set (loaded: ",
-          absl::StrJoin(loaded, ", "), ")")));
-    }
-    named.push_back(*found);
-  }
-  absl::StatusOr<CaseAsKnown> known =
-      ReadCase(store_, request->case_id(), *as_of, *known_at, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  const CaseTimeline timeline = Fold(*known, *as_of, response->mutable_basis());
-  const bool is_named = !named.empty();
-  ToResults(Evaluate(is_named ? named : latest_, timeline, *as_of, is_named),
+  absl::StatusOr<std::vector<v1::RuleSet>> named =
+      NamedRuleSets(request->rule_set_ids());
+  if (!named.ok()) return ToGrpcStatus(named.status());
+  absl::StatusOr<Prepared> prepared =
+      Prepare(store_, request->case_id(), "as_of", request->as_of(),
+              request->has_known_at(), request->known_at(), clock_());
+  if (!prepared.ok()) return ToGrpcStatus(prepared.status());
+  const CaseTimeline timeline =
+      Fold(prepared->known, prepared->as_of, response->mutable_basis());
+  const bool is_named = !named->empty();
+  ToResults(Evaluate(is_named ? *named : latest_, timeline, prepared->as_of,
+                     is_named),
             response);
   return grpc::Status::OK;
 }
@@ -193,72 +194,73 @@ grpc::Status ProjectionsService::GetCompliance(
 grpc::Status ProjectionsService::GetSwitches(
     grpc::ServerContext* /*context*/, const v1::GetSwitchesRequest* request,
     v1::GetSwitchesResponse* response) {
-  const absl::Time now = clock_();
-  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
-    return ToGrpcStatus(id);
-  }
+  // Checked before the case is read: bad input is refused as such.
   absl::StatusOr<absl::CivilDay> from =
       DateField("from", request->from(), absl::CivilDay(1900, 1, 1));
   if (!from.ok()) return ToGrpcStatus(from.status());
-  absl::StatusOr<absl::CivilDay> to = DateField("to", request->to(), today);
-  if (!to.ok()) return ToGrpcStatus(to.status());
-  if (*from > *to) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "from: ", FormatDate(*from), " is after to ", FormatDate(*to))));
+  // The window's end is the day judged.
+  absl::StatusOr<Prepared> prepared =
+      Prepare(store_, request->case_id(), "to", request->to(),
+              request->has_known_at(), request->known_at(), clock_());
+  if (!prepared.ok()) return ToGrpcStatus(prepared.status());
+  if (*from > prepared->as_of) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("from: ", FormatDate(*from), " is after to ",
+                     FormatDate(prepared->as_of))));
   }
-  absl::StatusOr<absl::Time> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
-  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
-  absl::StatusOr<CaseAsKnown> known =
-      ReadCase(store_, request->case_id(), *to, *known_at, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  const CaseTimeline timeline = Fold(*known, *to, response->mutable_basis());
-  ToSwitches(CountSwitches(timeline, *from, *to), response);
+  const CaseTimeline timeline =
+      Fold(prepared->known, prepared->as_of, response->mutable_basis());
+  ToSwitches(CountSwitches(timeline, *from, prepared->as_of), response);
   return grpc::Status::OK;
 }
 
 grpc::Status ProjectionsService::GetWaitingTimes(
     grpc::ServerContext* /*context*/, const v1::GetWaitingTimesRequest* request,
     v1::GetWaitingTimesResponse* response) {
-  const absl::Time now = clock_();
-  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
-    return ToGrpcStatus(id);
-  }
-  absl::StatusOr<absl::CivilDay> as_of =
-      DateField("as_of", request->as_of(), today);
-  if (!as_of.ok()) return ToGrpcStatus(as_of.status());
-  absl::StatusOr<absl::Time> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
-  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
-  absl::StatusOr<CaseAsKnown> known =
-      ReadCase(store_, request->case_id(), *as_of, *known_at, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  const CaseTimeline timeline = Fold(*known, *as_of, response->mutable_basis());
-  ToWaitingTimes(ComputeWaitingTimes(timeline, *as_of), response);
+  absl::StatusOr<Prepared> prepared =
+      Prepare(store_, request->case_id(), "as_of", request->as_of(),
+              request->has_known_at(), request->known_at(), clock_());
+  if (!prepared.ok()) return ToGrpcStatus(prepared.status());
+  const CaseTimeline timeline =
+      Fold(prepared->known, prepared->as_of, response->mutable_basis());
+  ToWaitingTimes(ComputeWaitingTimes(timeline, prepared->as_of), response);
   return grpc::Status::OK;
 }
 
 grpc::Status ProjectionsService::GetTimeline(
     grpc::ServerContext* /*context*/, const v1::GetTimelineRequest* request,
     v1::GetTimelineResponse* response) {
-  const absl::Time now = clock_();
-  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
-  if (absl::Status id = CheckCaseId(request->case_id()); !id.ok()) {
-    return ToGrpcStatus(id);
-  }
-  absl::StatusOr<absl::CivilDay> as_of =
-      DateField("as_of", request->as_of(), today);
-  if (!as_of.ok()) return ToGrpcStatus(as_of.status());
-  absl::StatusOr<absl::Time> known_at =
-      KnownAt(request->has_known_at(), request->known_at());
-  if (!known_at.ok()) return ToGrpcStatus(known_at.status());
-  absl::StatusOr<CaseAsKnown> known =
-      ReadCase(store_, request->case_id(), *as_of, *known_at, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  ToTimeline(Fold(*known, *as_of, response->mutable_basis()), response);
+  absl::StatusOr<Prepared> prepared =
+      Prepare(store_, request->case_id(), "as_of", request->as_of(),
+              request->has_known_at(), request->known_at(), clock_());
+  if (!prepared.ok()) return ToGrpcStatus(prepared.status());
+  ToTimeline(Fold(prepared->known, prepared->as_of, response->mutable_basis()),
+             response);
   return grpc::Status::OK;
+}
+
+absl::StatusOr<std::vector<v1::RuleSet>> ProjectionsService::NamedRuleSets(
+    const google::protobuf::RepeatedPtrField<std::string>& ids) const {
+  if (ids.size() > kRuleSetIdsMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "rule_set_ids: ", ids.size(), " ids; the limit is ", kRuleSetIdsMax));
+  }
+  std::vector<v1::RuleSet> named;
+  for (int i = 0; i < ids.size(); ++i) {
+    auto found =
+        std::find_if(latest_.begin(), latest_.end(),
+                     [&](const v1::RuleSet& r) { return r.id() == ids[i]; });
+    if (found == latest_.end()) {
+      std::vector<std::string> loaded;
+      for (const v1::RuleSet& r : latest_) loaded.push_back(r.id());
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rule_set_ids[", i, "]: ", ids[i],
+          " is not a loaded rule set (loaded: ", absl::StrJoin(loaded, ", "),
+          ")"));
+    }
+    named.push_back(*found);
+  }
+  return named;
 }
 
 grpc::Status ProjectionsService::ListRuleSets(

@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "caseline/v1/projections.grpc.pb.h"
 #include "server/store/event_store.h"
@@ -43,6 +44,11 @@ class ProjectionsService final : public v1::Projections::Service {
                             v1::ListRuleSetsResponse* response) override;
 
  private:
+  // The latest loaded version of each named rule set; INVALID_ARGUMENT for
+  // an unknown id.
+  absl::StatusOr<std::vector<v1::RuleSet>> NamedRuleSets(
+      const google::protobuf::RepeatedPtrField<std::string>& ids) const;
+
   const store::EventStore& store_;
   // Every loaded version; `latest_` holds the newest version of each id.
   const std::vector<v1::RuleSet> rule_sets_;
