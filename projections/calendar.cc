@@ -33,7 +33,7 @@ struct FixedHoliday {
 constexpr FixedHoliday kNewYear = {1, 1};
 constexpr FixedHoliday kChristmas[] = {{12, 25}, {12, 26}};
 
-bool IsCalendarYear(absl::civil_year_t year) {
+[[maybe_unused]] bool IsCalendarYear(absl::civil_year_t year) {
   return year >= kCalendarYearMin && year <= kCalendarYearMax;
 }
 

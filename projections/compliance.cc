@@ -325,11 +325,13 @@ class RequirementEvaluator {
         ++next;
       }
     }
-    const std::optional<absl::CivilDay> until_on =
-        shape.has_until() ? std::optional(OffsetEnd(anchor_, shape.until()))
-                          : std::nullopt;
+    // A plain day and a flag rather than an optional: GCC 12 warns wrongly
+    // about optional CivilDay comparisons at -O2.
+    const bool has_until = shape.has_until();
+    const absl::CivilDay until_on =
+        has_until ? OffsetEnd(anchor_, shape.until()) : absl::CivilDay();
     for (int gap = 1; gap <= kGapsMax; ++gap) {
-      if (until_on && reference >= *until_on) break;
+      if (has_until && reference >= until_on) break;
       // Two events on one day close one gap, not two.
       while (next < events_.size() && events_[next].on <= reference) ++next;
       RequirementResult row = base_;
