@@ -41,7 +41,9 @@ std::string UnitName(v1::OffsetUnit unit) {
 }
 
 std::string Describe(const v1::Offset& offset) {
-  return absl::StrCat(offset.count(), " ", UnitName(offset.unit()));
+  std::string unit = UnitName(offset.unit());
+  if (offset.count() == 1) unit.pop_back();  // "1 week", not "1 weeks".
+  return absl::StrCat(offset.count(), " ", unit);
 }
 
 v1::Offset Times(const v1::Offset& offset, int factor) {

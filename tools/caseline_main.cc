@@ -1,22 +1,38 @@
 // caseline: the command-line client of the caseline server. This file wires
 // the command line to the commands in client.h.
+#include <cassert>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/numbers.h"
 #include "tools/client.h"
 #include "tools/format.h"
+#include "tools/time_args.h"
 
 namespace caseline::cli {
 
-std::unique_ptr<v1::EventStore::Stub> MakeStub(const ClientOptions& options) {
+namespace {
+
+std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(kReceiveMessageBytesMax);
-  return v1::EventStore::NewStub(grpc::CreateCustomChannel(
-      options.server, grpc::InsecureChannelCredentials(), arguments));
+  return grpc::CreateCustomChannel(
+      options.server, grpc::InsecureChannelCredentials(), arguments);
+}
+
+}  // namespace
+
+std::unique_ptr<v1::EventStore::Stub> MakeStub(const ClientOptions& options) {
+  return v1::EventStore::NewStub(MakeChannel(options));
+}
+
+std::unique_ptr<v1::Projections::Stub> MakeProjectionsStub(
+    const ClientOptions& options) {
+  return v1::Projections::NewStub(MakeChannel(options));
 }
 
 void SetUnaryDeadline(const ClientOptions& options,
@@ -55,10 +71,134 @@ void AddKindOption(CLI::App* command, std::vector<std::string>* kinds) {
       ->take_all();
 }
 
+CLI::Validator DayValidator() {
+  return CLI::Validator(
+      [](std::string& text) { return std::string(CheckDay(text).message()); },
+      "YYYY-MM-DD");
+}
+
+CLI::Validator KnownAtValidator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return std::string(ParseKnownAt(text).status().message());
+      },
+      "TIME");
+}
+
+void AddAsOfOption(CLI::App* command, std::string* as_of) {
+  command
+      ->add_option("--as-of", *as_of,
+                   "The day to judge, YYYY-MM-DD; default: the server's "
+                   "today (UTC)")
+      ->check(DayValidator());
+}
+
+void AddKnownAtOption(CLI::App* command, std::string* known_at) {
+  command
+      ->add_option("--known-at", *known_at,
+                   "Count only events recorded by then: an RFC 3339 time "
+                   "such as 2018-10-01T12:00:00Z, or a date YYYY-MM-DD "
+                   "meaning the end of that day UTC "
+                   "(23:59:59.999999Z); default: now")
+      ->check(KnownAtValidator());
+}
+
+// The projection commands and the options they fill.
+struct ProjectionCommands {
+  ComplianceOptions compliance;
+  SwitchesOptions switches;
+  CaseOnDayOptions waits;
+  CaseOnDayOptions timeline;
+  CLI::App* compliance_command = nullptr;
+  CLI::App* switches_command = nullptr;
+  CLI::App* waits_command = nullptr;
+  CLI::App* timeline_command = nullptr;
+  CLI::App* rules_command = nullptr;
+};
+
+void AddComplianceCommand(CLI::App* app, ProjectionCommands* commands) {
+  ComplianceOptions& compliance = commands->compliance;
+  CLI::App* command = app->add_subcommand(
+      "compliance", "Judge a case's deadlines by the rule sets on a day");
+  command->add_option("case", compliance.case_id, "The case id")->required();
+  AddAsOfOption(command, &compliance.as_of);
+  AddKnownAtOption(command, &compliance.known_at);
+  command
+      ->add_option("--rules", compliance.rule_set_ids,
+                   "Judge by these rule set ids only, e.g. dk-lab-2016 "
+                   "(repeatable); default: those valid on each period's "
+                   "anchor day")
+      ->take_all();
+  command->add_flag("--all", compliance.all,
+                    "Also show the requirements that do not apply, and why");
+  commands->compliance_command = command;
+}
+
+void AddSwitchesCommand(CLI::App* app, ProjectionCommands* commands) {
+  SwitchesOptions& switches = commands->switches;
+  CLI::App* command = app->add_subcommand(
+      "switches", "List a case's caseworker switches, planned and unplanned");
+  command->add_option("case", switches.case_id, "The case id")->required();
+  command
+      ->add_option("--from", switches.from,
+                   "First day of the window, YYYY-MM-DD; default: the "
+                   "case's start")
+      ->check(DayValidator());
+  command
+      ->add_option("--to", switches.to,
+                   "Last day of the window, YYYY-MM-DD; default: the "
+                   "server's today (UTC)")
+      ->check(DayValidator());
+  AddKnownAtOption(command, &switches.known_at);
+  commands->switches_command = command;
+}
+
+CLI::App* AddCaseOnDayCommand(CLI::App* app, std::string name,
+                              std::string description,
+                              CaseOnDayOptions* options) {
+  CLI::App* command =
+      app->add_subcommand(std::move(name), std::move(description));
+  command->add_option("case", options->case_id, "The case id")->required();
+  AddAsOfOption(command, &options->as_of);
+  AddKnownAtOption(command, &options->known_at);
+  return command;
+}
+
+void AddProjectionCommands(CLI::App* app, ProjectionCommands* commands) {
+  AddComplianceCommand(app, commands);
+  AddSwitchesCommand(app, commands);
+  commands->waits_command = AddCaseOnDayCommand(
+      app, "waits",
+      "Days waited per referral, and to the first interview and offer",
+      &commands->waits);
+  commands->timeline_command = AddCaseOnDayCommand(
+      app, "timeline", "A case's facts on a day, section by section",
+      &commands->timeline);
+  commands->rules_command = app->add_subcommand(
+      "rules", "List the rule sets the server loaded, every version");
+}
+
+// Runs the projection command given; call only when one was.
+int RunProjectionCommand(const ClientOptions& options,
+                         const ProjectionCommands& commands) {
+  if (commands.compliance_command->parsed())
+    return RunCompliance(options, commands.compliance);
+  if (commands.switches_command->parsed())
+    return RunSwitches(options, commands.switches);
+  if (commands.waits_command->parsed())
+    return RunWaits(options, commands.waits);
+  if (commands.timeline_command->parsed())
+    return RunTimeline(options, commands.timeline);
+  assert(commands.rules_command->parsed());
+  return RunRuleSets(options);
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
-  CLI::App app{"caseline: append, read, follow and export case events"};
+  CLI::App app{
+      "caseline: append, read, follow and export case events; judge cases "
+      "by rule sets"};
   app.require_subcommand(1);
   // Global options may also follow the subcommand.
   app.fallthrough();
@@ -66,7 +206,9 @@ int Main(int argc, char** argv) {
   ClientOptions options;
   app.add_option("--server", options.server, "Server address, host:port")
       ->capture_default_str();
-  app.add_flag("--json", options.json, "Machine output: JSON lines");
+  app.add_flag("--json", options.json,
+               "Machine output: JSON lines; one JSON object for compliance, "
+               "switches, waits, timeline and rules");
   app.add_option("--timeout", options.timeout_seconds,
                  "Deadline of each unary call, in seconds")
       ->capture_default_str()
@@ -110,6 +252,9 @@ int Main(int argc, char** argv) {
                              "Output file; default stdout");
   AddKindOption(export_command, &export_options.kinds);
 
+  ProjectionCommands projections;
+  AddProjectionCommands(&app, &projections);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -122,7 +267,8 @@ int Main(int argc, char** argv) {
   if (append_command->parsed()) return RunAppend(options, append);
   if (read_command->parsed()) return RunRead(options, read);
   if (tail_command->parsed()) return RunTail(options, tail);
-  return RunExport(options, export_options);
+  if (export_command->parsed()) return RunExport(options, export_options);
+  return RunProjectionCommand(options, projections);
 }
 
 }  // namespace caseline::cli

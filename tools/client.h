@@ -1,7 +1,7 @@
 // The `caseline` command-line client's commands. Each talks to the server
-// only through gRPC (caseline.v1.EventStore), prints what it got, and returns
-// the process's exit status. Errors are printed to stderr as
-// "error: <CODE_NAME>: <message>".
+// only through gRPC (caseline.v1.EventStore, caseline.v1.Projections), prints
+// what it got, and returns the process's exit status. Errors are printed to
+// stderr as "error: <CODE_NAME>: <message>".
 #ifndef CASELINE_TOOLS_CLIENT_H_
 #define CASELINE_TOOLS_CLIENT_H_
 
@@ -13,17 +13,19 @@
 #include <grpcpp/grpcpp.h>
 
 #include "caseline/v1/caseline.grpc.pb.h"
+#include "caseline/v1/projections.grpc.pb.h"
 
 namespace caseline::cli {
 
 // Exit statuses, shared by every command.
 inline constexpr int kExitOk = 0;
-// append: some lines were rejected; read, tail, export: the server refused
+// append: some lines were rejected; every other command: the server refused
 // the request (e.g. NOT_FOUND) or could not be reached.
 inline constexpr int kExitRejected = 1;
 // append: the connection or the stream failed; also bad input files.
 inline constexpr int kExitFailure = 2;
-// The command line itself is wrong (unknown option, missing argument).
+// The command line itself is wrong (unknown option, missing argument, a
+// malformed date or --known-at).
 inline constexpr int kExitUsage = 64;
 
 // The server's largest page (ReadCaseRequest / ReadAllRequest max_count).
@@ -43,6 +45,8 @@ struct ClientOptions {
 };
 
 std::unique_ptr<v1::EventStore::Stub> MakeStub(const ClientOptions& options);
+std::unique_ptr<v1::Projections::Stub> MakeProjectionsStub(
+    const ClientOptions& options);
 
 // Sets the deadline of a unary call from options.timeout_seconds.
 void SetUnaryDeadline(const ClientOptions& options,
@@ -77,6 +81,43 @@ struct ExportOptions {
 };
 int RunExport(const ClientOptions& options,
               const ExportOptions& export_options);
+
+// The projection commands. Dates are YYYY-MM-DD and known_at is as typed
+// (see ParseKnownAt in time_args.h); empty means the server's default: as_of
+// the server's today (UTC), known_at now.
+struct ComplianceOptions {
+  std::string case_id;
+  std::string as_of;
+  std::string known_at;
+  // Judge by these rule sets only; empty: those valid on each period's
+  // anchor day.
+  std::vector<std::string> rule_set_ids;
+  // Also print the rows that are NOT_APPLICABLE, with the reason.
+  bool all = false;
+};
+int RunCompliance(const ClientOptions& options,
+                  const ComplianceOptions& compliance);
+
+struct SwitchesOptions {
+  std::string case_id;
+  // The window, inclusive; empty: the case's start, the server's today.
+  std::string from;
+  std::string to;
+  std::string known_at;
+};
+int RunSwitches(const ClientOptions& options, const SwitchesOptions& switches);
+
+// A case on a day: `waits` and `timeline`.
+struct CaseOnDayOptions {
+  std::string case_id;
+  std::string as_of;
+  std::string known_at;
+};
+int RunWaits(const ClientOptions& options, const CaseOnDayOptions& waits);
+int RunTimeline(const ClientOptions& options, const CaseOnDayOptions& timeline);
+
+// `rules`: the rule sets the server loaded.
+int RunRuleSets(const ClientOptions& options);
 
 }  // namespace caseline::cli
 

@@ -31,20 +31,6 @@ const OneofDescriptor& BodyOneof() {
   return *body;
 }
 
-// "SICKNESS" for CASEWORKER_CHANGE_REASON_SICKNESS: every enum in the protos
-// prefixes its values with the name its UNSPECIFIED value carries.
-std::string_view ShortEnumName(const EnumValueDescriptor& value) {
-  constexpr std::string_view kUnspecified = "UNSPECIFIED";
-  std::string_view zero_name = value.type()->value(0)->name();
-  std::string_view name = value.name();
-  if (!zero_name.ends_with(kUnspecified)) return name;
-  zero_name.remove_suffix(kUnspecified.size());
-  if (name.starts_with(zero_name) && name.size() > zero_name.size()) {
-    name.remove_prefix(zero_name.size());
-  }
-  return name;
-}
-
 std::string FieldSummary(const Message& body, const FieldDescriptor& field) {
   const Reflection& reflection = *body.GetReflection();
   std::string value;
@@ -63,20 +49,6 @@ std::string FieldSummary(const Message& body, const FieldDescriptor& field) {
   return absl::StrCat(field.name(), "=", value);
 }
 
-// Cuts `text` to at most `max_chars` bytes, ending in "..." when cut, without
-// splitting a UTF-8 sequence.
-std::string Truncate(std::string text, size_t max_chars) {
-  constexpr absl::string_view kEllipsis = "...";
-  if (text.size() <= max_chars) return text;
-  if (max_chars < kEllipsis.size()) return text.substr(0, max_chars);
-  size_t cut = max_chars - kEllipsis.size();
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-    --cut;
-  }
-  text.resize(cut);
-  return absl::StrCat(text, kEllipsis);
-}
-
 // `text` as a JSON string, quotes included; protobuf's printer escapes it.
 std::string JsonQuote(std::string_view text) {
   google::protobuf::Value value;
@@ -89,6 +61,30 @@ std::string JsonQuote(std::string_view text) {
 }
 
 }  // namespace
+
+std::string_view ShortEnumName(const EnumValueDescriptor& value) {
+  constexpr std::string_view kUnspecified = "UNSPECIFIED";
+  std::string_view zero_name = value.type()->value(0)->name();
+  std::string_view name = value.name();
+  if (!zero_name.ends_with(kUnspecified)) return name;
+  zero_name.remove_suffix(kUnspecified.size());
+  if (name.starts_with(zero_name) && name.size() > zero_name.size()) {
+    name.remove_prefix(zero_name.size());
+  }
+  return name;
+}
+
+std::string Truncate(std::string text, size_t max_chars) {
+  constexpr absl::string_view kEllipsis = "...";
+  if (text.size() <= max_chars) return text;
+  if (max_chars < kEllipsis.size()) return text.substr(0, max_chars);
+  size_t cut = max_chars - kEllipsis.size();
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  text.resize(cut);
+  return absl::StrCat(text, kEllipsis);
+}
 
 std::string StatusCodeName(int code) {
   // grpc::StatusCode, google.rpc.Code and absl::StatusCode share numbers.
@@ -170,17 +166,19 @@ std::string TableRow(const v1::Event& event, bool with_case) {
   return row;
 }
 
-std::string EventToJson(const v1::Event& event) {
+std::string MessageToJson(const Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string json;
   // Printing a valid message cannot fail; the status only reports bad input.
   auto status =
-      google::protobuf::util::MessageToJsonString(event, &json, options);
+      google::protobuf::util::MessageToJsonString(message, &json, options);
   assert(status.ok());
   (void)status;
   return json;
 }
+
+std::string EventToJson(const v1::Event& event) { return MessageToJson(event); }
 
 JsonObject& JsonObject::Add(std::string_view key, std::string_view value) {
   if (text_.size() > 1) text_ += ",";

@@ -8,6 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/generated_enum_reflection.h>
+#include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/grpcpp.h>
 
@@ -29,6 +32,33 @@ std::string_view KindName(const v1::Event& event);
 // message naming the bad one and listing the known kinds.
 std::string CheckKindNames(const std::vector<std::string>& kinds);
 
+// "SICKNESS" for CASEWORKER_CHANGE_REASON_SICKNESS: the value's name without
+// the prefix its enum's UNSPECIFIED value carries.
+std::string_view ShortEnumName(
+    const google::protobuf::EnumValueDescriptor& value);
+
+// ShortEnumName of a generated enum's value; the number for a value this
+// client does not know (a newer server's).
+template <typename Enum>
+std::string ShortEnumName(Enum value) {
+  const google::protobuf::EnumValueDescriptor* descriptor =
+      google::protobuf::GetEnumDescriptor<Enum>()->FindValueByNumber(value);
+  if (descriptor == nullptr) return absl::StrCat(static_cast<int>(value));
+  return std::string(ShortEnumName(*descriptor));
+}
+
+// ShortEnumName, but "" for the zero value: an enum field left unset (a
+// missed interview's channel, a first assignment's reason) prints blank.
+template <typename Enum>
+std::string ShortEnumNameOrEmpty(Enum value) {
+  if (static_cast<int>(value) == 0) return "";
+  return ShortEnumName(value);
+}
+
+// Cuts `text` to at most `max_chars` bytes, ending in "..." when cut, without
+// splitting a UTF-8 sequence.
+std::string Truncate(std::string text, size_t max_chars);
+
 // RFC 3339 in UTC to the second, e.g. "2024-05-01T09:30:00Z"; "-" if unset.
 std::string FormatRecordedAt(const google::protobuf::Timestamp& timestamp);
 
@@ -40,6 +70,9 @@ std::string BodySummary(const v1::Event& event, size_t max_chars);
 // case_id column (for output that mixes cases).
 std::string TableHeader(bool with_case);
 std::string TableRow(const v1::Event& event, bool with_case);
+
+// One message as a line of JSON, proto field names preserved.
+std::string MessageToJson(const google::protobuf::Message& message);
 
 // One event as a line of JSON, proto field names preserved.
 std::string EventToJson(const v1::Event& event);

@@ -1,0 +1,65 @@
+#include "tools/table.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/string_view.h"
+#include "tools/format.h"
+
+namespace caseline::cli {
+namespace {
+
+// Spaces between columns.
+constexpr size_t kColumnGap = 2;
+
+// UTF-8 characters in `text`: every byte that does not continue a sequence.
+size_t DisplayWidth(absl::string_view text) {
+  return std::count_if(text.begin(), text.end(), [](char byte) {
+    return (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
+  });
+}
+
+void AppendLine(const std::vector<std::string>& cells,
+                const std::vector<size_t>& widths, std::string* out) {
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    line += cells[i];
+    const size_t padding = widths[i] - DisplayWidth(cells[i]) + kColumnGap;
+    if (i + 1 < cells.size()) line.append(padding, ' ');
+  }
+  absl::StripTrailingAsciiWhitespace(&line);
+  *out += line;
+  *out += "\n";
+}
+
+}  // namespace
+
+Table::Table(std::vector<std::string> header, size_t cell_bytes_max)
+    : header_(std::move(header)), cell_bytes_max_(cell_bytes_max) {}
+
+void Table::AddRow(std::vector<std::string> cells) {
+  assert(cells.size() == header_.size());
+  for (std::string& cell : cells)
+    cell = Truncate(std::move(cell), cell_bytes_max_);
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::Render() const {
+  std::vector<size_t> widths(header_.size(), 0);
+  for (size_t i = 0; i < header_.size(); ++i) {
+    widths[i] = DisplayWidth(header_[i]);
+    for (const std::vector<std::string>& row : rows_) {
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    }
+  }
+  std::string out;
+  AppendLine(header_, widths, &out);
+  for (const std::vector<std::string>& row : rows_) {
+    AppendLine(row, widths, &out);
+  }
+  return out;
+}
+
+}  // namespace caseline::cli

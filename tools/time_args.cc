@@ -1,0 +1,81 @@
+#include "tools/time_args.h"
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace caseline::cli {
+namespace {
+
+// google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999999999Z, in seconds since the Unix epoch.
+constexpr int64_t kTimestampSecondsMin = -62135596800;
+constexpr int64_t kTimestampSecondsMax = 253402300799;
+
+// The end of a day UTC to the microsecond, as the server's RFC 3339 output
+// and the option's help write it.
+constexpr absl::Duration kEndOfDayBeforeMidnight = absl::Microseconds(1);
+
+// absl parses "2018-2-3" and " 2018-02-03" as days; requiring the text to
+// round-trip keeps to exactly YYYY-MM-DD.
+bool ParseDay(absl::string_view text, absl::CivilDay* day) {
+  return absl::ParseCivilTime(text, day) && absl::FormatCivilTime(*day) == text;
+}
+
+absl::StatusOr<google::protobuf::Timestamp> ToTimestamp(
+    absl::Time time, absl::string_view text) {
+  const int64_t seconds = absl::ToUnixSeconds(time);  // Rounds down.
+  if (time < absl::FromUnixSeconds(kTimestampSecondsMin) ||
+      seconds > kTimestampSecondsMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(text, " is outside the years 0001 to 9999"));
+  }
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(
+      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  return timestamp;
+}
+
+}  // namespace
+
+absl::Status CheckDay(absl::string_view text) {
+  absl::CivilDay day;
+  if (ParseDay(text, &day)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(text, " is not a date (YYYY-MM-DD, e.g. 2018-09-15)"));
+}
+
+absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
+    absl::string_view text) {
+  absl::CivilDay day;
+  if (ParseDay(text, &day)) {
+    const absl::Time next_midnight =
+        absl::FromCivil(day + 1, absl::UTCTimeZone());
+    return ToTimestamp(next_midnight - kEndOfDayBeforeMidnight, text);
+  }
+  absl::Time time;
+  std::string error;
+  // absl also parses "infinite-future" and "infinite-past"; they are not
+  // RFC 3339.
+  if (absl::ParseTime(absl::RFC3339_full, text, &time, &error) &&
+      time != absl::InfiniteFuture() && time != absl::InfinitePast()) {
+    return ToTimestamp(time, text);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      text,
+      " is not an RFC 3339 time with its offset (e.g. 2018-10-01T12:00:00Z) "
+      "nor a date (YYYY-MM-DD)"));
+}
+
+std::string FormatKnownAt(const google::protobuf::Timestamp& known_at) {
+  if (known_at.seconds() == 0 && known_at.nanos() == 0) return "now";
+  const absl::Time time = absl::FromUnixSeconds(known_at.seconds()) +
+                          absl::Nanoseconds(known_at.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
+}
+
+}  // namespace caseline::cli

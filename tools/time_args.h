@@ -1,0 +1,35 @@
+// Dates and instants typed on the command line (--as-of, --from, --to,
+// --known-at), checked before any call so that a typo is a usage error
+// that names the option rather than a server refusal. Pure functions.
+#ifndef CASELINE_TOOLS_TIME_ARGS_H_
+#define CASELINE_TOOLS_TIME_ARGS_H_
+
+#include <string>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace caseline::cli {
+
+// OK when `text` is a real day written YYYY-MM-DD (e.g. 2018-09-15);
+// otherwise INVALID_ARGUMENT saying what is wrong.
+absl::Status CheckDay(absl::string_view text);
+
+// A --known-at value: an RFC 3339 instant with its UTC offset
+// (2018-10-01T12:00:00Z, 2018-10-01T14:00:00.5+02:00), or a bare day
+// YYYY-MM-DD meaning the end of that day UTC (23:59:59.999999Z), so that
+// every event recorded on that day counts. INVALID_ARGUMENT otherwise, and
+// for instants a google.protobuf.Timestamp cannot hold (before year 1,
+// after 9999).
+absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
+    absl::string_view text);
+
+// RFC 3339 in UTC, fractional seconds only when there are some, e.g.
+// "2018-10-01T23:59:59.999999Z"; "now" for an unset timestamp.
+std::string FormatKnownAt(const google::protobuf::Timestamp& known_at);
+
+}  // namespace caseline::cli
+
+#endif  // CASELINE_TOOLS_TIME_ARGS_H_
