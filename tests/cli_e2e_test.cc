@@ -568,3 +568,64 @@ TEST_F(CliTest, UnreachableServerIsUnavailable) {
 
 }  // namespace
 }  // namespace caseline
+
+namespace caseline {
+namespace {
+
+// The projection commands, on the sample cases: the table a caseworker
+// reads, with exact rows for case-1001 on 2018-12-01.
+TEST_F(CliTest, ComplianceTableShowsVerdictsDeadlinesAndSources) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  ClientRun compliance =
+      Run({"compliance", "case-1001", "--as-of", "2018-12-01", "--known-at",
+           "2099-01-01T00:00:00Z"});
+  ASSERT_EQ(compliance.exit_code, 0) << compliance.err;
+  const std::vector<std::string> lines = Lines(compliance.out);
+  ASSERT_GE(lines.size(), 3u) << compliance.out;
+  EXPECT_EQ(lines[0],
+            "case case-1001 as of 2018-12-01, known at 2099-01-01T00:00:00Z "
+            "(version 10, position 10, 8 events, 0 retracted)");
+  auto row = [&](absl::string_view requirement) -> std::string {
+    for (const std::string& line : lines) {
+      if (absl::StrContains(line, requirement)) return line;
+    }
+    return "";
+  };
+  // Week 16 ended 2018-11-25 with three interviews: overdue.
+  const std::string fourth = row("milestone 4 of 6");
+  EXPECT_TRUE(absl::StrContains(fourth, "OVERDUE")) << fourth;
+  EXPECT_TRUE(absl::StrContains(fourth, "2018-11-25")) << fourth;
+  const std::string first = row("milestone 1 of 6");
+  EXPECT_TRUE(absl::StrContains(first, "MET ")) << first;
+  EXPECT_TRUE(absl::StrContains(first, "2018-08-20")) << first;
+  EXPECT_TRUE(absl::StrContains(first, "LBK")) << first;
+  EXPECT_EQ(lines.back(), "5 not applicable; --all shows them");
+
+  // --json gives the whole response for machines.
+  ClientRun json =
+      Run({"compliance", "case-1001", "--as-of", "2018-09-01", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_TRUE(absl::StrContains(json.out, "\"status\":\"COMPLIANCE_STATUS_"))
+      << json.out;
+}
+
+TEST_F(CliTest, ProjectionCommandsRefuseBadDatesAndUnknownCases) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  ClientRun bad = Run({"compliance", "case-1001", "--as-of", "2018-02-30"});
+  EXPECT_EQ(bad.exit_code, 64);
+  ClientRun unknown = Run({"waits", "nope"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.err, "error: NOT_FOUND: case nope not found\n");
+  ClientRun switches = Run({"switches", "case-1002"});
+  ASSERT_EQ(switches.exit_code, 0) << switches.err;
+  EXPECT_TRUE(absl::StrContains(
+      switches.out, "0 planned, 1 unplanned switches from the case's start"))
+      << switches.out;
+  ClientRun rules = Run({"rules"});
+  ASSERT_EQ(rules.exit_code, 0) << rules.err;
+  EXPECT_TRUE(absl::StrContains(rules.out, "local-middelfart-2020"))
+      << rules.out;
+}
+
+}  // namespace
+}  // namespace caseline
