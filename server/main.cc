@@ -98,6 +98,8 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
                            &grpc_port);
   builder.RegisterService(&service);
+  caseline::api::AdminService admin(service);
+  builder.RegisterService(&admin);
   caseline::api::ProjectionsService projections(store, std::move(rule_sets));
   builder.RegisterService(&projections);
   builder.SetMaxReceiveMessageSize(kGrpcReceiveBytesMax);

@@ -9,6 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
+#include "projections/timeline.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
 
@@ -59,7 +60,7 @@ class EventStoreTest : public ::testing::Test {
     absl::StatusOr<AppendResult> result = store_->Append(std::move(command));
     ASSERT_FALSE(result.ok()) << message;
     EXPECT_EQ(result.status().code(), code) << result.status();
-    EXPECT_EQ(result.status().message(), message);
+    EXPECT_EQ(result.status().message(), message) << result.status().message();
     EXPECT_EQ(store_->last_position(), before) << "a refusal wrote something";
   }
 
@@ -403,6 +404,105 @@ TEST_F(EventStoreTest, WaitForPositionWakesOnAppend) {
   EXPECT_EQ(seen, 3u);
   // A deadline in the past returns at once with what there is.
   EXPECT_EQ(store_->WaitForPosition(100, absl::Now()), 3u);
+}
+
+// An import: `events` recorded at the given instants (UTC).
+AppendCommand Imported(const std::string& case_id,
+                       std::vector<std::pair<v1::Event, absl::Time>> events) {
+  AppendCommand command;
+  command.case_id = case_id;
+  command.import = true;
+  for (auto& [event, at] : events) {
+    event.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(at));
+    command.events.push_back(event);
+  }
+  return command;
+}
+
+absl::Time Utc(int y, int m, int d, int hour = 12) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, hour, 0, 0),
+                         absl::UTCTimeZone());
+}
+
+TEST_F(EventStoreTest, ImportKeepsWhenHistoryWasRegistered) {
+  absl::StatusOr<AppendResult> result = store_->Append(Imported(
+      "c-1", {{CaseOpened("e-1", "c-1"), Utc(2018, 8, 6)},
+              // Registered late: held 2018-09-10, registered 2018-10-15.
+              {InterviewHeld("e-2", "c-1", "2018-09-10"), Utc(2018, 10, 15)},
+              // Two events registered at the same instant are spread.
+              {InterviewHeld("e-3", "c-1", "2018-10-15"), Utc(2018, 10, 15)}}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  absl::StatusOr<CasePage> page = store_->ReadCase("c-1", 0, 0);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 3u);
+  EXPECT_TRUE(page->events[0].imported());
+  EXPECT_EQ(page->events[1].recorded_at().seconds(),
+            absl::ToUnixSeconds(Utc(2018, 10, 15)));
+  EXPECT_EQ(page->events[1].recorded_at().nanos(), 0);
+  EXPECT_EQ(page->events[2].recorded_at().nanos(), 1000);
+  // Live appends continue after the imported history.
+  absl::StatusOr<AppendResult> live = store_->Append(
+      Command("c-1", {InterviewHeld("e-4", "c-1", "2018-11-01")}));
+  ASSERT_TRUE(live.ok()) << live.status();
+  page = store_->ReadCase("c-1", 4, 1);
+  ASSERT_TRUE(page.ok());
+  EXPECT_FALSE(page->events[0].imported());
+  // A retry of the import is recognised, recorded_at included.
+  absl::StatusOr<AppendResult> retry = store_->Append(Imported(
+      "c-1", {{CaseOpened("e-1", "c-1"), Utc(2018, 8, 6)},
+              {InterviewHeld("e-2", "c-1", "2018-09-10"), Utc(2018, 10, 15)},
+              {InterviewHeld("e-3", "c-1", "2018-10-15"), Utc(2018, 10, 15)}}));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->deduplicated);
+  absl::Status verified = store_->Verify().status();
+  EXPECT_TRUE(verified.ok()) << verified;
+}
+
+TEST_F(EventStoreTest, ImportRefusesDecreasingMissingAndFutureInstants) {
+  ASSERT_TRUE(store_
+                  ->Append(Imported(
+                      "c-1", {{CaseOpened("e-1", "c-1"), Utc(2018, 10, 1)}}))
+                  .ok());
+  ExpectRefused(
+      Imported("c-2", {{CaseOpened("e-2", "c-2"), Utc(2018, 9, 30)}}),
+      absl::StatusCode::kFailedPrecondition,
+      "events[0].recorded_at: 2018-09-30T12:00:00Z is before the log's last "
+      "recorded_at 2018-10-01T12:00:00Z; history is imported in the order it "
+      "was registered, before live appends");
+  ExpectRefused(
+      Imported("c-1",
+               {{InterviewHeld("e-2", "c-1", "2018-10-02"), Utc(2018, 10, 3)},
+                {InterviewHeld("e-3", "c-1", "2018-10-02"), Utc(2018, 10, 2)}}),
+      absl::StatusCode::kInvalidArgument,
+      "events[1].recorded_at: is before the previous event's; history is "
+      "imported in the order it was registered");
+  ExpectRefused(Imported("c-1", {{InterviewHeld("e-2", "c-1", "2018-10-02"),
+                                  FixedNow() + absl::Hours(1)}}),
+                absl::StatusCode::kInvalidArgument,
+                "events[0].recorded_at: 2026-11-22T11:00:00Z is in the future");
+  AppendCommand missing =
+      Command("c-1", {InterviewHeld("e-2", "c-1", "2018-10-02")});
+  missing.import = true;
+  ExpectRefused(missing, absl::StatusCode::kInvalidArgument,
+                "events[0].recorded_at: is required for an import");
+}
+
+TEST_F(EventStoreTest, KnownAtInsideImportedHistory) {
+  ASSERT_TRUE(
+      store_
+          ->Append(Imported("c-1", {{CaseOpened("e-1", "c-1"), Utc(2018, 8, 6)},
+                                    {InterviewHeld("e-2", "c-1", "2018-09-10"),
+                                     Utc(2018, 10, 15)}}))
+          .ok());
+  absl::StatusOr<CasePage> page = store_->ReadCase("c-1", 0, 0);
+  ASSERT_TRUE(page.ok());
+  const absl::CivilDay as_of(2018, 9, 30);
+  // Known on 2018-10-01 the interview was not registered yet; on 10-16 it was.
+  EXPECT_TRUE(
+      FoldTimeline(page->events, as_of, Utc(2018, 10, 1)).interviews.empty());
+  EXPECT_EQ(
+      FoldTimeline(page->events, as_of, Utc(2018, 10, 16)).interviews.size(),
+      1u);
 }
 
 TEST_F(EventStoreTest, ClosingRefusesNewAppends) {

@@ -257,6 +257,71 @@ TEST_F(ProjectionsTest, SwitchesWaitingTimesAndTimeline) {
   }
 }
 
+google::protobuf::Timestamp Utc(int y, int m, int d) {
+  google::protobuf::Timestamp at;
+  at.set_seconds(absl::ToUnixSeconds(absl::FromCivil(
+      absl::CivilSecond(y, m, d, 12, 0, 0), absl::UTCTimeZone())));
+  return at;
+}
+
+// History moved in from another case system keeps when each action was
+// registered there, so an audit of a past day answers as it would have then.
+TEST_F(ProjectionsTest, ImportedHistoryIsAuditedAsKnownThen) {
+  auto admin = v1::Admin::NewStub(server_->Channel());
+  grpc::ClientContext context;
+  auto stream = admin->ImportHistory(&context);
+  // Registered 2018-08-20 (week 4 ends 2018-09-16); an interview held on
+  // 2018-09-10 but registered only on 2018-10-15.
+  v1::Event opened = CaseOpened("h-1", "case-h", "2018-08-20");
+  opened.mutable_case_opened()->set_jobcentre_id("jc-brondby");
+  *opened.mutable_recorded_at() = Utc(2018, 8, 20);
+  v1::Event late = InterviewHeld("h-2", "case-h", "2018-09-10");
+  *late.mutable_recorded_at() = Utc(2018, 10, 15);
+  v1::Event earlier = InterviewHeld("h-3", "case-h", "2018-09-12");
+  *earlier.mutable_recorded_at() = Utc(2018, 9, 12);
+  std::vector<v1::AppendRequest> requests(3);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    requests[i].set_case_id("case-h");
+    requests[i].set_correlation_id(absl::StrCat(i + 1));
+  }
+  *requests[0].add_events() = opened;
+  *requests[1].add_events() = late;
+  *requests[2].add_events() = earlier;  // Registered before the log's last.
+  for (const v1::AppendRequest& request : requests) {
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  std::vector<v1::AppendResponse> responses;
+  v1::AppendResponse response;
+  while (stream->Read(&response)) responses.push_back(response);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[0].status_code(), 0);
+  EXPECT_EQ(responses[1].status_code(), 0);
+  EXPECT_EQ(responses[2].status_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(responses[2].status_message(),
+            "events[0].recorded_at: 2018-09-12T12:00:00Z is before the log's "
+            "last recorded_at 2018-10-15T12:00:00Z; history is imported in "
+            "the order it was registered, before live appends");
+
+  v1::GetComplianceRequest request;
+  request.set_case_id("case-h");
+  request.set_as_of("2018-09-30");
+  *request.mutable_known_at() = Utc(2018, 10, 1);
+  const v1::GetComplianceResponse then = Compliance(request);
+  const v1::RequirementResult* first =
+      Find(then, "dk-lab-2016", "interview-schedule", 0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->deadline_on(), "2018-09-16");
+  EXPECT_EQ(first->status(), v1::COMPLIANCE_STATUS_OVERDUE);
+  *request.mutable_known_at() = Utc(2018, 10, 16);
+  const v1::GetComplianceResponse later = Compliance(request);
+  first = Find(later, "dk-lab-2016", "interview-schedule", 0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->status(), v1::COMPLIANCE_STATUS_MET);
+  EXPECT_EQ(first->met_on(), "2018-09-10");
+}
+
 TEST_F(ProjectionsTest, ListRuleSetsShowsTheLoadedRuleSets) {
   grpc::ClientContext context;
   v1::ListRuleSetsResponse response;

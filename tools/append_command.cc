@@ -444,8 +444,11 @@ int RunAppend(const ClientOptions& options, const AppendOptions& append) {
     return kExitFailure;
   }
   std::unique_ptr<v1::EventStore::Stub> stub = MakeStub(options);
+  std::unique_ptr<v1::Admin::Stub> admin = MakeAdminStub(options);
   grpc::ClientContext context;
-  std::unique_ptr<Stream> stream = stub->BatchAppend(&context);
+  std::unique_ptr<Stream> stream = append.import
+                                       ? admin->ImportHistory(&context)
+                                       : stub->BatchAppend(&context);
 
   LineReader lines(in);
   InFlightWindow window;

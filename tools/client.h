@@ -52,9 +52,13 @@ std::unique_ptr<v1::Projections::Stub> MakeProjectionsStub(
 void SetUnaryDeadline(const ClientOptions& options,
                       grpc::ClientContext* context);
 
+std::unique_ptr<v1::Admin::Stub> MakeAdminStub(const ClientOptions& options);
+
 struct AppendOptions {
   // "-" means stdin.
   std::string file = "-";
+  // Through Admin.ImportHistory, keeping each event's recorded_at.
+  bool import = false;
 };
 int RunAppend(const ClientOptions& options, const AppendOptions& append);
 

@@ -17,7 +17,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 store::AppendCommand ToAppendCommand(v1::AppendRequest& request,
-                                     std::string recorded_by) {
+                                     std::string recorded_by, bool import) {
   store::AppendCommand command;
   command.case_id = request.case_id();
   switch (request.expected_version().kind_case()) {
@@ -38,6 +38,7 @@ store::AppendCommand ToAppendCommand(v1::AppendRequest& request,
     command.events.push_back(std::move(event));
   }
   command.recorded_by = std::move(recorded_by);
+  command.import = import;
   return command;
 }
 

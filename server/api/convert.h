@@ -18,7 +18,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Moves the request's events into a command; `recorded_by` is the caller.
 store::AppendCommand ToAppendCommand(v1::AppendRequest& request,
-                                     std::string recorded_by);
+                                     std::string recorded_by,
+                                     bool import = false);
 
 void ToAppendResponse(const store::AppendResult& result,
                       v1::AppendResponse* response);

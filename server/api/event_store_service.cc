@@ -57,6 +57,19 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* /*context*/,
 grpc::Status EventStoreService::BatchAppend(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
+  return ServeAppendStream(context, stream, /*import=*/false);
+}
+
+grpc::Status AdminService::ImportHistory(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
+  return events_.ServeAppendStream(context, stream, /*import=*/true);
+}
+
+grpc::Status EventStoreService::ServeAppendStream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
+    bool import) {
   // The reading thread hands appends to the store without waiting; a second
   // thread answers them in order as they complete. Answering from its own
   // thread means a client that waits for each answer before sending the next
@@ -121,7 +134,7 @@ grpc::Status EventStoreService::BatchAppend(
       // Waits for room rather than failing on a full queue: a later request
       // of the stream must never be applied when an earlier one was not.
       entry.result =
-          store_.AppendAsync(ToAppendCommand(request, kAnonymous),
+          store_.AppendAsync(ToAppendCommand(request, kAnonymous, import),
                              store::EventStore::Admission::kWaitForRoom);
     }
     {

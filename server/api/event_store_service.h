@@ -23,6 +23,20 @@ inline constexpr size_t kBatchInFlightMax = 256;
 // requests apart.
 inline constexpr size_t kCorrelationIdBytesMax = 128;
 
+// The Admin service: history import, served by the EventStore service's
+// stream handling.
+class AdminService final : public v1::Admin::Service {
+ public:
+  explicit AdminService(class EventStoreService& events) : events_(events) {}
+  grpc::Status ImportHistory(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream)
+      override;
+
+ private:
+  class EventStoreService& events_;
+};
+
 // Thread-safe; `store` and `metrics` must outlive the service.
 class EventStoreService final : public v1::EventStore::Service {
  public:
@@ -53,6 +67,14 @@ class EventStoreService final : public v1::EventStore::Service {
   grpc::Status Subscribe(grpc::ServerContext* context,
                          const v1::SubscribeRequest* request,
                          grpc::ServerWriter<v1::Event>* writer) override;
+
+  // Serves a stream of appends (BatchAppend), or of imports
+  // (Admin.ImportHistory): each request its own atomic append, answered in
+  // order.
+  grpc::Status ServeAppendStream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
+      bool import);
 
  private:
   store::EventStore& store_;

@@ -72,11 +72,50 @@ uint64_t ContentDigest(const v1::Event& event) {
   return Fnv1a64(bytes);
 }
 
-void ClearServerFields(v1::Event& event) {
+// An import keeps its recorded_at: it is the client's, not the server's.
+void ClearServerFields(v1::Event& event, bool import) {
   event.clear_case_version();
   event.clear_position();
-  event.clear_recorded_at();
+  if (!import) event.clear_recorded_at();
   event.clear_recorded_by();
+  event.clear_imported();
+}
+
+// An instant as RFC 3339 in UTC with a Z, e.g. 2018-10-15T12:00:00Z.
+std::string FormatInstant(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", time, absl::UTCTimeZone());
+}
+
+int64_t Micros(const google::protobuf::Timestamp& timestamp) {
+  return timestamp.seconds() * 1'000'000 + timestamp.nanos() / 1000;
+}
+
+// An imported event's recorded_at: set, a real instant, not in the future,
+// and not before the request's previous event.
+absl::Status CheckImportedAt(const v1::Event& event, const v1::Event* previous,
+                             absl::Time now) {
+  if (!event.has_recorded_at()) {
+    return absl::InvalidArgumentError("recorded_at: is required for an import");
+  }
+  const google::protobuf::Timestamp& at = event.recorded_at();
+  // The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31.
+  if (at.seconds() < -62135596800 || at.seconds() > 253402300799 ||
+      at.nanos() < 0 || at.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("recorded_at: seconds ", at.seconds(), " and nanos ",
+                     at.nanos(), " are not a valid instant"));
+  }
+  const absl::Time when = absl::FromUnixMicros(Micros(at));
+  if (when > now) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "recorded_at: ", FormatInstant(when), " is in the future"));
+  }
+  if (previous != nullptr && Micros(at) < Micros(previous->recorded_at())) {
+    return absl::InvalidArgumentError(
+        "recorded_at: is before the previous event's; history is imported in "
+        "the order it was registered");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Prefixed(const absl::Status& status, absl::string_view prefix) {
@@ -405,6 +444,11 @@ absl::Status EventStore::Impl::CheckCommand(AppendCommand& command,
     if (absl::Status fields = ValidateEventFields(event, today); !fields.ok()) {
       return EventError(fields.code(), i, fields.message());
     }
+    if (command.import) {
+      absl::Status at = CheckImportedAt(
+          event, i > 0 ? &command.events[i - 1] : nullptr, options_.clock());
+      if (!at.ok()) return EventError(at.code(), i, at.message());
+    }
     auto [it, inserted] = index_by_id.emplace(event.event_id(), i);
     if (!inserted) {
       return EventError(absl::StatusCode::kInvalidArgument, i,
@@ -417,7 +461,7 @@ absl::Status EventStore::Impl::CheckCommand(AppendCommand& command,
   digests->clear();
   for (v1::Event& event : command.events) {
     event.set_case_id(command.case_id);
-    ClearServerFields(event);
+    ClearServerFields(event, command.import);
     digests->push_back(ContentDigest(event));
   }
   return absl::OkStatus();
@@ -569,8 +613,27 @@ absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
       group.batch.RollbackToSavePoint();
       return EventError(status.code(), i, status.message());
     }
-    // recorded_at grows strictly with position, even if the clock steps back.
-    recorded_micros = std::max(absl::ToUnixMicros(now), recorded_micros + 1);
+    // recorded_at grows strictly with position, even if the clock steps back
+    // or imported events share an instant.
+    if (command.import) {
+      const int64_t registered = Micros(event.recorded_at());
+      if (registered < group.last_recorded_micros) {
+        group.batch.RollbackToSavePoint();
+        return EventError(
+            absl::StatusCode::kFailedPrecondition, i,
+            absl::StrCat(
+                "recorded_at: ",
+                FormatInstant(absl::FromUnixMicros(registered)),
+                " is before the log's last recorded_at ",
+                FormatInstant(absl::FromUnixMicros(group.last_recorded_micros)),
+                "; history is imported in the order it was "
+                "registered, before live appends"));
+      }
+      recorded_micros = std::max(registered, recorded_micros + 1);
+      event.set_imported(true);
+    } else {
+      recorded_micros = std::max(absl::ToUnixMicros(now), recorded_micros + 1);
+    }
     event.set_case_version(state.version());
     event.set_position(position);
     event.mutable_recorded_at()->set_seconds(recorded_micros / 1'000'000);

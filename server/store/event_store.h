@@ -78,6 +78,11 @@ struct AppendCommand {
   // Server-set fields are ignored; case_id may be empty (the command's).
   std::vector<v1::Event> events;
   std::string recorded_by = "anonymous";
+  // History import: each event carries its recorded_at, the moment the case
+  // system it comes from registered it. It may not lie in the future, nor
+  // before the log's last recorded_at (equal instants are spread by a
+  // microsecond), and it is part of the content a retry must repeat.
+  bool import = false;
 };
 
 struct AppendResult {
