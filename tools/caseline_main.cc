@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "tools/client.h"
 #include "tools/format.h"
+#include "tools/generate_command.h"
 #include "tools/time_args.h"
 
 namespace caseline::cli {
@@ -28,6 +29,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
 
 std::unique_ptr<v1::EventStore::Stub> MakeStub(const ClientOptions& options) {
   return v1::EventStore::NewStub(MakeChannel(options));
+}
+
+std::unique_ptr<v1::Admin::Stub> MakeAdminStub(const ClientOptions& options) {
+  return v1::Admin::NewStub(MakeChannel(options));
 }
 
 std::unique_ptr<v1::Projections::Stub> MakeProjectionsStub(
@@ -223,6 +228,17 @@ int Main(int argc, char** argv) {
       ->add_option("file", append.file, "File of JSON lines; - for stdin")
       ->capture_default_str();
 
+  AppendOptions import;
+  import.import = true;
+  CLI::App* import_command = app.add_subcommand(
+      "import-history",
+      "Import history from another case system: JSON lines as for append, "
+      "each event with the recorded_at its case system registered it at, in "
+      "that order, before any live append. Exit status as for append");
+  import_command
+      ->add_option("file", import.file, "File of JSON lines; - for stdin")
+      ->capture_default_str();
+
   ReadOptions read;
   CLI::App* read_command =
       app.add_subcommand("read", "Print a case's events in version order");
@@ -255,6 +271,9 @@ int Main(int argc, char** argv) {
   ProjectionCommands projections;
   AddProjectionCommands(&app, &projections);
 
+  GenerateArguments generate;
+  CLI::App* generate_command = AddGenerateCommand(&app, &generate);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -265,9 +284,11 @@ int Main(int argc, char** argv) {
   }
 
   if (append_command->parsed()) return RunAppend(options, append);
+  if (import_command->parsed()) return RunAppend(options, import);
   if (read_command->parsed()) return RunRead(options, read);
   if (tail_command->parsed()) return RunTail(options, tail);
   if (export_command->parsed()) return RunExport(options, export_options);
+  if (generate_command->parsed()) return RunGenerate(std::move(generate));
   return RunProjectionCommand(options, projections);
 }
 
