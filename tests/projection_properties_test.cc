@@ -35,6 +35,7 @@
 #include "projections/event_validation.h"
 #include "projections/rule_sets.h"
 #include "projections/timeline.h"
+#include "tests/compliance_testing.h"
 
 namespace caseline {
 namespace {
@@ -65,34 +66,7 @@ constexpr absl::CivilDay kToday(2100, 1, 1);
 
 // --- Rule sets ---
 
-// Every rule set shipped in rules/, read once.
-const std::vector<v1::RuleSet>& ShippedRuleSets() {
-  static const std::vector<v1::RuleSet>* const rule_sets = [] {
-    auto* loaded = new std::vector<v1::RuleSet>;
-    std::vector<std::filesystem::path> paths;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(CASELINE_RULES_DIR)) {
-      if (entry.path().extension() == ".textproto") {
-        paths.push_back(entry.path());
-      }
-    }
-    std::sort(paths.begin(), paths.end());
-    for (const auto& path : paths) {
-      std::ifstream in(path);
-      std::stringstream text;
-      text << in.rdbuf();
-      absl::StatusOr<v1::RuleSet> rule_set =
-          ParseRuleSet(text.str(), path.string());
-      if (!rule_set.ok()) {
-        ADD_FAILURE() << rule_set.status();
-        continue;
-      }
-      loaded->push_back(*std::move(rule_set));
-    }
-    return loaded;
-  }();
-  return *rule_sets;
-}
+using ::caseline::compliance_testing::ShippedRuleSets;
 
 // --- Generated cases ---
 
