@@ -629,3 +629,56 @@ TEST_F(CliTest, ProjectionCommandsRefuseBadDatesAndUnknownCases) {
 
 }  // namespace
 }  // namespace caseline
+
+namespace caseline {
+namespace {
+
+// import-csv: a good file is imported whole; a file with a bad row imports
+// nothing and names the line and column; --skip-bad imports the good cases
+// and writes the rejected rows with their reasons.
+TEST_F(CliTest, ImportCsvOfGoodBadAndMixedFiles) {
+  const std::string good = std::string(CASELINE_EXAMPLES_DIR) + "/actions.csv";
+  ClientRun imported = Run({"import-csv", good});
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(absl::StrContains(imported.err + imported.out,
+                                "22 imported, 0 already stored"))
+      << imported.err << imported.out;
+
+  const std::string header =
+      "action_id,case_id,date,action,citizen_id,jobcentre_id,target_group,"
+      "birth_date,anchor_date,caseworker_id,team_id,kind,channel\n";
+  const std::string mixed = Path("mixed.csv");
+  WriteFile(mixed,
+            header +
+                "m-1,case-m1,2019-03-04,case_opened,p-1,jc-odense,a_dagpenge,"
+                "1980-01-01,2019-03-04,cw-1,team-a,,\n"
+                "m-2,case-m1,2019-03-20,interview_held,,,,,,,,individual,"
+                "phone\n"
+                "m-3,case-m2,2019-03-04,case_opened,p-2,jc-odense,a_dagpenge,"
+                "1980-01-01,2019-03-04,cw-1,team-a,,\n"
+                "m-4,case-m2,2019-02-31,interview_held,,,,,,,,individual,"
+                "phone\n");
+  ClientRun refused = Run({"import-csv", mixed});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(
+      refused.err + refused.out,
+      "line 5, column date: 2019-02-31 is not a date (want YYYY-MM-DD)"))
+      << refused.err << refused.out;
+  EXPECT_TRUE(absl::StrContains(refused.err + refused.out, "nothing imported"))
+      << refused.err << refused.out;
+  const uint64_t before = LastPosition();
+
+  const std::string rejected = Path("rejected.csv");
+  ClientRun skipped =
+      Run({"import-csv", mixed, "--skip-bad", "--rejected", rejected});
+  EXPECT_EQ(skipped.exit_code, 1) << "rows were left out";
+  // case-m1 whole; nothing of case-m2.
+  EXPECT_EQ(LastPosition(), before + 2);
+  const std::string rejected_text = ReadFile(rejected);
+  EXPECT_TRUE(absl::StrContains(rejected_text, "m-4")) << rejected_text;
+  EXPECT_TRUE(absl::StrContains(rejected_text, "is not a date"))
+      << rejected_text;
+}
+
+}  // namespace
+}  // namespace caseline

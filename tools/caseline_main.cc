@@ -239,6 +239,22 @@ int Main(int argc, char** argv) {
       ->add_option("file", import.file, "File of JSON lines; - for stdin")
       ->capture_default_str();
 
+  ImportCsvOptions import_csv;
+  CLI::App* import_csv_command = app.add_subcommand(
+      "import-csv",
+      "Import actions from a CSV file (layout in the README), validated whole "
+      "first. Exit status: 0 all stored, 1 bad or rejected rows, 2 "
+      "connection failure");
+  import_csv_command->add_option("file", import_csv.file, "The CSV file")
+      ->required();
+  import_csv_command->add_flag(
+      "--skip-bad", import_csv.skip_bad,
+      "Import the cases without a bad row instead of nothing");
+  import_csv_command->add_option(
+      "--rejected", import_csv.rejected,
+      "With --skip-bad: where to write the rows left out, with their "
+      "problems; default FILE.rejected.csv");
+
   ReadOptions read;
   CLI::App* read_command =
       app.add_subcommand("read", "Print a case's events in version order");
@@ -285,6 +301,7 @@ int Main(int argc, char** argv) {
 
   if (append_command->parsed()) return RunAppend(options, append);
   if (import_command->parsed()) return RunAppend(options, import);
+  if (import_csv_command->parsed()) return RunImportCsv(options, import_csv);
   if (read_command->parsed()) return RunRead(options, read);
   if (tail_command->parsed()) return RunTail(options, tail);
   if (export_command->parsed()) return RunExport(options, export_options);

@@ -62,6 +62,18 @@ struct AppendOptions {
 };
 int RunAppend(const ClientOptions& options, const AppendOptions& append);
 
+// `import-csv`: the CSV layout in the README, validated whole before
+// anything is sent. Exit status: 0 all stored, 1 bad or rejected rows
+// (nothing sent without skip_bad), 2 connection failure or unreadable file.
+struct ImportCsvOptions {
+  std::string file;
+  // Import the cases without a bad row; write the rest to `rejected`.
+  bool skip_bad = false;
+  // Empty means file + ".rejected.csv".
+  std::string rejected;
+};
+int RunImportCsv(const ClientOptions& options, const ImportCsvOptions& import);
+
 struct ReadOptions {
   std::string case_id;
   uint64_t from_version = 0;
