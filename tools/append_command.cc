@@ -4,6 +4,7 @@
 // the calling thread reads the responses, which come back in the order sent,
 // each naming its line in correlation_id. InFlightWindow keeps the writer at
 // most kInFlightMax requests ahead of the answers.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -185,6 +186,7 @@ class LineReader {
     bool read_any = false;
     while ((c = getc_unlocked(in_)) != EOF) {
       read_any = true;
+      bytes_read_.fetch_add(1, std::memory_order_relaxed);
       if (c == '\n') return true;
       if (line->size() < kLineBytesMax) {
         line->push_back(static_cast<char>(c));
@@ -197,11 +199,16 @@ class LineReader {
   }
 
   bool failed() const { return !error_.empty(); }
+  // Bytes consumed so far; read by the progress line on another thread.
+  uint64_t bytes_read() const {
+    return bytes_read_.load(std::memory_order_relaxed);
+  }
   // Why reading failed; empty if it did not.
   const std::string& error() const { return error_; }
 
  private:
   std::FILE* in_;
+  std::atomic<uint64_t> bytes_read_{0};
   std::string error_;
 };
 
@@ -330,9 +337,13 @@ void CountResponse(const v1::AppendResponse& response, Counters& counters,
 // One line on stderr, rewritten in place; only on a terminal.
 class Progress {
  public:
-  Progress() : enabled_(isatty(STDERR_FILENO) == 1) {}
+  // `file_bytes`: the input's size, for the share done and the time left;
+  // 0 when unknown (stdin).
+  explicit Progress(uint64_t file_bytes)
+      : enabled_(isatty(STDERR_FILENO) == 1), file_bytes_(file_bytes) {}
 
-  void Update(const Counters& counters, const RejectionLog& rejections) {
+  void Update(const Counters& counters, const RejectionLog& rejections,
+              uint64_t bytes_read) {
     if (!enabled_) return;
     const absl::Time now = absl::Now();
     if (now - shown_at_ < kProgressInterval) return;
@@ -343,7 +354,7 @@ class Progress {
                      "\r\x1b[K%d sent, %d accepted, %d rejected, %.0f events/s",
                      counters.sent.load(), counters.accepted(),
                      rejections.count(), rate)
-              << std::flush;
+              << Remaining(bytes_read, seconds) << std::flush;
     shown_ = true;
   }
 
@@ -352,7 +363,18 @@ class Progress {
   }
 
  private:
+  // ", 42% read, ETA 1:05", from the share of the file read so far.
+  std::string Remaining(uint64_t bytes_read, double seconds) const {
+    if (file_bytes_ == 0 || bytes_read == 0) return "";
+    const double done = std::min(1.0, static_cast<double>(bytes_read) /
+                                          static_cast<double>(file_bytes_));
+    const int64_t left = static_cast<int64_t>(seconds * (1 - done) / done);
+    return absl::StrFormat(", %.0f%% read, ETA %d:%02d", 100 * done, left / 60,
+                           left % 60);
+  }
+
   const bool enabled_;
+  const uint64_t file_bytes_;
   const absl::Time started_at_ = absl::Now();
   absl::Time shown_at_ = absl::InfinitePast();
   bool shown_ = false;
@@ -454,7 +476,12 @@ int RunAppend(const ClientOptions& options, const AppendOptions& append) {
   InFlightWindow window;
   RejectionLog rejections(options.json);
   Counters counters;
-  Progress progress;
+  struct stat info {};
+  const uint64_t file_bytes =
+      !from_stdin && fstat(fileno(in), &info) == 0 && S_ISREG(info.st_mode)
+          ? static_cast<uint64_t>(info.st_size)
+          : 0;
+  Progress progress(file_bytes);
   WriterOutcome outcome = WriterOutcome::kAllSent;
   std::thread writer([&] {
     outcome = WriteRequests(lines, *stream, window, rejections, counters);
@@ -465,7 +492,7 @@ int RunAppend(const ClientOptions& options, const AppendOptions& append) {
     window.Release();
     CountResponse(response, counters, rejections, &unavailable);
     if (counters.unavailable > 0) window.Close();  // Stop sending.
-    progress.Update(counters, rejections);
+    progress.Update(counters, rejections, lines.bytes_read());
   }
   window.Close();
   writer.join();
