@@ -42,6 +42,22 @@ int PrintAnswer(const ClientOptions& options, const grpc::Status& status,
   return kExitOk;
 }
 
+// Makes one Projections call with the client's deadline and prints its
+// answer; `text` turns the response into the readable form.
+template <typename Request, typename Response, typename Text>
+int Ask(const ClientOptions& options,
+        grpc::Status (v1::Projections::Stub::*method)(grpc::ClientContext*,
+                                                      const Request&,
+                                                      Response*),
+        const Request& request, Text text) {
+  Response response;
+  grpc::ClientContext context;
+  SetUnaryDeadline(options, &context);
+  const grpc::Status status = (MakeProjectionsStub(options).get()->*method)(
+      &context, request, &response);
+  return PrintAnswer(options, status, response, [&] { return text(response); });
+}
+
 }  // namespace
 
 int RunCompliance(const ClientOptions& options,
@@ -55,13 +71,10 @@ int RunCompliance(const ClientOptions& options,
   for (const std::string& id : compliance.rule_set_ids) {
     request.add_rule_set_ids(id);
   }
-  v1::GetComplianceResponse response;
-  grpc::ClientContext context;
-  SetUnaryDeadline(options, &context);
-  grpc::Status status =
-      MakeProjectionsStub(options)->GetCompliance(&context, request, &response);
-  return PrintAnswer(options, status, response,
-                     [&] { return ComplianceText(response, compliance.all); });
+  return Ask(options, &v1::Projections::Stub::GetCompliance, request,
+             [&](const v1::GetComplianceResponse& answer) {
+               return ComplianceText(answer, compliance.all);
+             });
 }
 
 int RunSwitches(const ClientOptions& options, const SwitchesOptions& switches) {
@@ -72,14 +85,10 @@ int RunSwitches(const ClientOptions& options, const SwitchesOptions& switches) {
   if (!SetKnownAt(switches.known_at, &request)) {
     return kExitUsage;
   }
-  v1::GetSwitchesResponse response;
-  grpc::ClientContext context;
-  SetUnaryDeadline(options, &context);
-  grpc::Status status =
-      MakeProjectionsStub(options)->GetSwitches(&context, request, &response);
-  return PrintAnswer(options, status, response, [&] {
-    return SwitchesText(response, switches.from, switches.to);
-  });
+  return Ask(options, &v1::Projections::Stub::GetSwitches, request,
+             [&](const v1::GetSwitchesResponse& answer) {
+               return SwitchesText(answer, switches.from, switches.to);
+             });
 }
 
 int RunWaits(const ClientOptions& options, const CaseOnDayOptions& waits) {
@@ -89,13 +98,10 @@ int RunWaits(const ClientOptions& options, const CaseOnDayOptions& waits) {
   if (!SetKnownAt(waits.known_at, &request)) {
     return kExitUsage;
   }
-  v1::GetWaitingTimesResponse response;
-  grpc::ClientContext context;
-  SetUnaryDeadline(options, &context);
-  grpc::Status status = MakeProjectionsStub(options)->GetWaitingTimes(
-      &context, request, &response);
-  return PrintAnswer(options, status, response,
-                     [&] { return WaitsText(response); });
+  return Ask(options, &v1::Projections::Stub::GetWaitingTimes, request,
+             [&](const v1::GetWaitingTimesResponse& answer) {
+               return WaitsText(answer);
+             });
 }
 
 int RunTimeline(const ClientOptions& options,
@@ -106,23 +112,18 @@ int RunTimeline(const ClientOptions& options,
   if (!SetKnownAt(timeline.known_at, &request)) {
     return kExitUsage;
   }
-  v1::GetTimelineResponse response;
-  grpc::ClientContext context;
-  SetUnaryDeadline(options, &context);
-  grpc::Status status =
-      MakeProjectionsStub(options)->GetTimeline(&context, request, &response);
-  return PrintAnswer(options, status, response,
-                     [&] { return TimelineText(response); });
+  return Ask(options, &v1::Projections::Stub::GetTimeline, request,
+             [&](const v1::GetTimelineResponse& answer) {
+               return TimelineText(answer);
+             });
 }
 
 int RunRuleSets(const ClientOptions& options) {
-  v1::ListRuleSetsResponse response;
-  grpc::ClientContext context;
-  SetUnaryDeadline(options, &context);
-  grpc::Status status = MakeProjectionsStub(options)->ListRuleSets(
-      &context, v1::ListRuleSetsRequest(), &response);
-  return PrintAnswer(options, status, response,
-                     [&] { return RuleSetsText(response); });
+  return Ask(options, &v1::Projections::Stub::ListRuleSets,
+             v1::ListRuleSetsRequest(),
+             [&](const v1::ListRuleSetsResponse& answer) {
+               return RuleSetsText(answer);
+             });
 }
 
 }  // namespace caseline::cli
