@@ -1,6 +1,6 @@
 // Goal: how long the core of GetCompliance takes for one case: folding its
 // events into a timeline and judging it by the shipped rule sets.
-// Method: the four rule sets in rules/ are parsed once, outside the timed
+// Method: the rule sets in rules/ are parsed once, outside the timed
 // loop. One realistic a-dagpenge case at Faaborg-Midtfyn (so that the
 // statutory and the local rule set both judge it) is built once: interviews
 // about every two weeks, some of them joint, service calls, referrals that
@@ -211,7 +211,7 @@ std::vector<v1::Event> ADagpengeCase(int events) {
 void BM_FoldAndEvaluate(benchmark::State& state) {
   const std::vector<v1::RuleSet>& rule_sets = ShippedRuleSets();
   if (rule_sets.size() != 4) {
-    state.SkipWithError("the four shipped rule sets did not load");
+    state.SkipWithError("the shipped rule sets did not load");
     return;
   }
   const int events_per_case = static_cast<int>(state.range(0));

@@ -385,6 +385,18 @@ Finding CheckRequirementValidFrom(absl::string_view path,
   return std::nullopt;
 }
 
+// A share strictly between 0 and 1: a flag over 0 would flag every group
+// with one failing case, a flag at 1 none ever. NaN fails both comparisons.
+Finding CheckPopulationFlag(absl::string_view path,
+                            const v1::PopulationFlag& flag) {
+  const double share = flag.flag_over_share();
+  if (!(share > 0.0 && share < 1.0)) {
+    return Problem(Join(path, "flag_over_share"),
+                   absl::StrCat(share, " is not between 0 and 1 (exclusive)"));
+  }
+  return std::nullopt;
+}
+
 Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
                          const Validity& validity) {
   const v1::Requirement& requirement = rule_set.requirements(index);
@@ -406,6 +418,10 @@ Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
   }
   CASELINE_RETURN_IF_FOUND(CheckRequirementValidFrom(
       Join(path, "valid_from"), requirement.valid_from(), validity));
+  if (requirement.has_population_flag()) {
+    CASELINE_RETURN_IF_FOUND(CheckPopulationFlag(
+        Join(path, "population_flag"), requirement.population_flag()));
+  }
   return CheckShape(path, requirement);
 }
 

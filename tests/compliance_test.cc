@@ -27,8 +27,8 @@ namespace {
 
 using namespace ::caseline::compliance_testing;  // NOLINT: scenario helpers.
 
-TEST(ComplianceTest, TheFourShippedRuleSetsLoad) {
-  ASSERT_EQ(ShippedRuleSets().size(), 4u);
+TEST(ComplianceTest, TheFiveShippedRuleSetsLoad) {
+  ASSERT_EQ(ShippedRuleSets().size(), 5u);
   EXPECT_EQ(ShippedRuleSet(kLab2016).id(), kLab2016);
   EXPECT_EQ(ShippedRuleSet(kLab2020).id(), kLab2020);
   EXPECT_EQ(ShippedRuleSet(kFaaborg).id(), kFaaborg);

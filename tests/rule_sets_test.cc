@@ -232,7 +232,7 @@ TEST(LoadRuleSetsTest, LoadsTheShippedRuleSets) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 4u);
+  ASSERT_EQ(loaded->size(), 5u);
   struct Expected {
     const char* id;
     v1::RuleSetKind kind;
@@ -248,6 +248,8 @@ TEST(LoadRuleSetsTest, LoadsTheShippedRuleSets) {
        4},
       {"local-middelfart-2020", v1::RULE_SET_KIND_LOCAL_TARGET, "2020-02-05",
        "", 2},
+      {"star-recovery", v1::RULE_SET_KIND_POPULATION_MEASURE, "2015-01-01", "",
+       2},
   };
   for (size_t i = 0; i < loaded->size(); ++i) {
     const v1::RuleSet& rule_set = (*loaded)[i];
@@ -273,7 +275,7 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 4u);
+  ASSERT_EQ(loaded->size(), 5u);
 
   const v1::RuleSet& lab_2016 = (*loaded)[0];
   const v1::Schedule& interviews = lab_2016.requirements(0).schedule();
@@ -299,6 +301,18 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
   EXPECT_EQ(middelfart.requirements(0).anchor(), v1::ANCHOR_SICK_NOTE_RECEIVED);
   EXPECT_EQ(middelfart.requirements(0).deadline().within().unit(),
             v1::OFFSET_UNIT_WORKING_DAYS);
+
+  // STAR's flags (003): more than 20% at 6 months' (26 weeks') seniority.
+  const v1::RuleSet& star = (*loaded)[4];
+  const v1::Schedule& four = star.requirements(0).schedule();
+  ASSERT_EQ(four.milestones_size(), 1);
+  EXPECT_EQ(four.milestones(0).count(), 4);
+  EXPECT_EQ(four.milestones(0).by().count(), 26);
+  EXPECT_EQ(four.milestones(0).by().unit(), v1::OFFSET_UNIT_WEEKS);
+  EXPECT_EQ(star.requirements(1).deadline().within().count(), 26);
+  for (const v1::Requirement& requirement : star.requirements()) {
+    EXPECT_DOUBLE_EQ(requirement.population_flag().flag_over_share(), 0.2);
+  }
 }
 
 TEST(LoadRuleSetsTest, NamesTheFileAndLineOfABadRuleSet) {
