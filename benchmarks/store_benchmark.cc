@@ -8,11 +8,15 @@
 // size. Building the events is inside the timed loop; it costs microseconds
 // against the milliseconds of a synced write. Appends are measured in real
 // time, since the threads mostly wait for the group commit. Reads fill one
-// case and then read it whole, page by page.
+// case and then read it whole, page by page. The population benchmarks fill
+// one store once with 200,000 events of 10,000 interleaved cases and time
+// whole-population scans (materialized and from the log) and rebuilds.
 #include <benchmark/benchmark.h>
 
 #include <cassert>
 #include <cstdint>
+#include <deque>
+#include <future>
 #include <memory>
 #include <string>
 #include <utility>
@@ -183,6 +187,154 @@ BENCHMARK_REGISTER_F(StoreFixture, ReadCase)
     ->Arg(kEventsPerCaseShort)
     ->MinTime(kReadSecondsMin)
     ->Unit(benchmark::kMicrosecond);
+
+// A population for the scans and the rebuild: kPopulationCases cases that
+// grow in kPopulationRounds rounds of kPopulationEventsPerRound events each,
+// so that the log interleaves the cases as a real one does: 200,000 events.
+constexpr int kPopulationCases = 10'000;
+constexpr int kPopulationRounds = 10;
+constexpr int kPopulationEventsPerRound = 2;
+// Appends in flight while filling, so that group commits are full.
+constexpr size_t kFillInFlightMax = 2048;
+static_assert(kPopulationRounds * kPopulationEventsPerRound <=
+                  kEventsPerCaseMax,
+              "every event of a case has a date");
+
+// Filled once on first use, shared by the population benchmarks (which do
+// not append) and removed at exit.
+class Population {
+ public:
+  static Population& Get() {
+    static Population population;
+    return population;
+  }
+
+  // Null, with error() set, if filling failed.
+  EventStore* store() const { return store_.get(); }
+  const std::string& error() const { return error_; }
+  int64_t events() const {
+    return kPopulationCases * kPopulationRounds * kPopulationEventsPerRound;
+  }
+
+ private:
+  Population() {
+    StoreOptions options;
+    options.path = dir_.path();
+    absl::StatusOr<std::unique_ptr<EventStore>> opened =
+        EventStore::Open(options);
+    if (!opened.ok()) {
+      error_ = opened.status().ToString();
+      return;
+    }
+    store_ = *std::move(opened);
+    const std::vector<std::string>& dates = OccurredOnByIndex();
+    std::deque<std::future<absl::StatusOr<AppendResult>>> in_flight;
+    auto settle = [&](size_t in_flight_max) {
+      while (error_.empty() && in_flight.size() > in_flight_max) {
+        absl::StatusOr<AppendResult> result = in_flight.front().get();
+        in_flight.pop_front();
+        if (!result.ok()) error_ = result.status().ToString();
+      }
+    };
+    for (int round = 0; round < kPopulationRounds && error_.empty(); ++round) {
+      for (int index = 0; index < kPopulationCases; ++index) {
+        const std::string case_id = absl::StrCat("case-", index);
+        AppendCommand command;
+        command.case_id = case_id;
+        for (int k = 0; k < kPopulationEventsPerRound; ++k) {
+          const int n = round * kPopulationEventsPerRound + k;
+          command.events.push_back(
+              n == 0
+                  ? CaseOpened(absl::StrCat(case_id, "-e0"), case_id, dates[0])
+                  : InterviewHeld(absl::StrCat(case_id, "-e", n), case_id,
+                                  dates[n]));
+        }
+        in_flight.push_back(store_->AppendAsync(
+            std::move(command), EventStore::Admission::kWaitForRoom));
+        settle(kFillInFlightMax);
+      }
+    }
+    settle(0);
+    if (error_.empty()) {
+      store_->WaitForProjection(store_->last_position(),
+                                absl::InfiniteFuture());
+    } else {
+      store_.reset();
+    }
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EventStore> store_;
+  std::string error_;
+};
+
+// One population scan per iteration; `scan` is ScanMaterialized or ScanLog.
+template <typename Scan>
+void RunScan(benchmark::State& state, Scan scan) {
+  Population& population = Population::Get();
+  if (population.store() == nullptr) {
+    state.SkipWithError(population.error().c_str());
+    return;
+  }
+  int64_t events = 0;
+  for (auto _ : state) {
+    absl::StatusOr<ScanBasis> basis =
+        scan(*population.store(),
+             [&](absl::string_view, absl::Span<const v1::Event> case_events) {
+               events += static_cast<int64_t>(case_events.size());
+               return absl::OkStatus();
+             });
+    if (!basis.ok()) {
+      state.SkipWithError(basis.status().ToString().c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(events);
+}
+
+void BM_ScanMaterialized(benchmark::State& state) {
+  RunScan(state, [](const EventStore& store, const CaseVisitor& visit) {
+    return store.ScanMaterialized(visit);
+  });
+}
+
+void BM_ScanLog(benchmark::State& state) {
+  RunScan(state, [](const EventStore& store, const CaseVisitor& visit) {
+    return store.ScanLog(visit);
+  });
+}
+
+// A whole rebuild: the copy, the switch and the old version's deletion and
+// compaction.
+void BM_Rebuild(benchmark::State& state) {
+  Population& population = Population::Get();
+  if (population.store() == nullptr) {
+    state.SkipWithError(population.error().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    absl::StatusOr<uint32_t> rebuilt = population.store()->Rebuild(nullptr);
+    if (!rebuilt.ok()) {
+      state.SkipWithError(rebuilt.status().ToString().c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * population.events());
+}
+
+// Whole-population operations take a large fraction of a second: a few
+// iterations suffice.
+constexpr int kPopulationIterations = 5;
+
+BENCHMARK(BM_ScanMaterialized)
+    ->Iterations(kPopulationIterations)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScanLog)
+    ->Iterations(kPopulationIterations)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Rebuild)
+    ->Iterations(kPopulationIterations)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace caseline::store

@@ -43,6 +43,71 @@ TEST(KeysTest, ValuesRoundTrip) {
   EXPECT_EQ(head->last_recorded_micros, 1'700'000'000'000'000);
 }
 
+TEST(KeysTest, ProjectionKeysSortByVersionThenCaseThenCaseVersion) {
+  EXPECT_EQ(ProjectionEventKey(2, "c-1", 3),
+            std::string("\0\0\0\x02"
+                        "ec-1\0\0\0\0\0\0\0\0\x03",
+                        17));
+  EXPECT_LT(ProjectionEventKey(2, "c-1", 9), ProjectionEventKey(2, "c-1", 10));
+  // One case's events are contiguous: c-1's last sorts before c-10's first.
+  EXPECT_LT(ProjectionEventKey(2, "c-1", UINT64_MAX),
+            ProjectionEventKey(2, "c-10", 1));
+  // Versions sort numerically, whatever the case ids.
+  EXPECT_LT(ProjectionEventKey(255, "zzz", UINT64_MAX),
+            ProjectionEventKey(256, "a", 1));
+  // The parts point into the key, which must outlive them.
+  const std::string key = ProjectionEventKey(7, "c-42", 12);
+  auto parts = DecodeProjectionEventKey(key);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  EXPECT_EQ(parts->version, 7u);
+  EXPECT_EQ(parts->case_id, "c-42");
+  EXPECT_EQ(parts->case_version, 12u);
+}
+
+TEST(KeysTest, ProjectionVersionRangeHoldsExactlyItsKeys) {
+  for (uint32_t version : {0u, 1u, 255u, UINT32_MAX - 1, UINT32_MAX}) {
+    const std::string begin = ProjectionVersionBegin(version);
+    const std::string end = ProjectionVersionEnd(version);
+    const std::string first = ProjectionEventKey(version, "!", 0);
+    const std::string last = ProjectionEventKey(version, "~~~~", UINT64_MAX);
+    EXPECT_LE(begin, first) << version;
+    EXPECT_LT(last, end) << version;
+    EXPECT_EQ(first.substr(0, ProjectionEventsPrefix(version).size()),
+              ProjectionEventsPrefix(version));
+    if (version > 0) {
+      EXPECT_LT(ProjectionEventKey(version - 1, "~~~~", UINT64_MAX), begin);
+    }
+    if (version < UINT32_MAX) {
+      EXPECT_LE(end, ProjectionEventKey(version + 1, "!", 0)) << version;
+    }
+  }
+}
+
+TEST(KeysTest, RuleSetKeysSortByIdThenVersion) {
+  EXPECT_EQ(RuleSetKey("dk", 2), std::string("rule_set/dk\0\0\0\0\x02", 16));
+  EXPECT_LT(RuleSetKey("dk", 9), RuleSetKey("dk", 10));
+  // Every version of "dk" before any of "dk-lab": one id's versions are
+  // contiguous under RuleSetPrefix.
+  EXPECT_LT(RuleSetKey("dk", UINT32_MAX), RuleSetKey("dk-lab", 1));
+  EXPECT_NE(RuleSetKey("dk-lab", 1).substr(0, RuleSetPrefix("dk").size()),
+            RuleSetPrefix("dk"));
+  auto decoded = DecodeRuleSetKey(RuleSetKey("dk-lab-2016", 3));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->first, "dk-lab-2016");
+  EXPECT_EQ(decoded->second, 3u);
+}
+
+TEST(KeysTest, ProjectionValuesRoundTrip) {
+  EXPECT_EQ(*DecodeU32(EncodeU32(0x01020304)), 0x01020304u);
+  EXPECT_LT(EncodeU32(255), EncodeU32(256));
+  EXPECT_EQ(ProjectionMarkKey(1), std::string("projection/\0\0\0\x01", 15));
+  auto mark =
+      DecodeProjectionMark(EncodeProjectionMark({4711, 1'700'000'000'000'001}));
+  ASSERT_TRUE(mark.ok()) << mark.status();
+  EXPECT_EQ(mark->position, 4711u);
+  EXPECT_EQ(mark->recorded_micros, 1'700'000'000'000'001);
+}
+
 TEST(KeysTest, CorruptBytesAreRefused) {
   EXPECT_EQ(DecodeU64("1234567").status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(DecodeU64("1234567").status().message(), "corrupt u64: 7 bytes");
@@ -52,6 +117,22 @@ TEST(KeysTest, CorruptBytesAreRefused) {
   // Right length, but no 0x00 before the version.
   EXPECT_FALSE(
       DecodeCaseVersionKey(std::string("c-1x\0\0\0\0\0\0\0\x02", 12)).ok());
+  EXPECT_FALSE(DecodeU32("123").ok());
+  EXPECT_FALSE(DecodeProjectionMark(std::string(15, 'x')).ok());
+  // Too short; wrong tag; no 0x00 before the case version.
+  EXPECT_FALSE(DecodeProjectionEventKey(std::string("\0\0\0\x01", 4)).ok());
+  std::string key = ProjectionEventKey(1, "c-1", 1);
+  key[4] = 'x';
+  EXPECT_FALSE(DecodeProjectionEventKey(key).ok());
+  key = ProjectionEventKey(1, "c-1", 1);
+  key[key.size() - 9] = '1';
+  EXPECT_FALSE(DecodeProjectionEventKey(key).ok());
+  // An empty case id is not a key.
+  EXPECT_FALSE(DecodeProjectionEventKey(ProjectionEventKey(1, "", 1)).ok());
+  EXPECT_FALSE(DecodeRuleSetKey("rule_set/dk").ok());
+  // The right length, but not under "rule_set/".
+  EXPECT_FALSE(
+      DecodeRuleSetKey(std::string("rule_sex/dk\0\0\0\0\x02", 16)).ok());
 }
 
 }  // namespace

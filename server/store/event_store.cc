@@ -14,7 +14,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
@@ -29,26 +28,16 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "server/store/keys.h"
+#include "server/store/projection_store.h"
+#include "server/store/rule_set_store.h"
+#include "server/store/store_internal.h"
 
 namespace caseline::store {
 namespace {
 
-absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(what, ": ", status.ToString());
-  if (status.IsNotFound()) return absl::NotFoundError(message);
-  if (status.IsCorruption()) return absl::DataLossError(message);
-  if (status.IsIOError() && absl::StrContains(status.ToString(), "LOCK")) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        message, " (is another caseline-server using this data directory?)"));
-  }
-  if (status.IsIOError()) return absl::UnavailableError(message);
-  return absl::InternalError(message);
-}
-
-absl::string_view View(const rocksdb::Slice& slice) {
-  return absl::string_view(slice.data(), slice.size());
-}
+using internal::FromRocks;
+using internal::Micros;
+using internal::View;
 
 uint64_t Fnv1a64(absl::string_view bytes) {
   uint64_t hash = 14695981039346656037ull;
@@ -84,10 +73,6 @@ void ClearServerFields(v1::Event& event, bool import) {
 // An instant as RFC 3339 in UTC with a Z, e.g. 2018-10-15T12:00:00Z.
 std::string FormatInstant(absl::Time time) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", time, absl::UTCTimeZone());
-}
-
-int64_t Micros(const google::protobuf::Timestamp& timestamp) {
-  return timestamp.seconds() * 1'000'000 + timestamp.nanos() / 1000;
 }
 
 // An imported event's recorded_at: set, a real instant, not in the future,
@@ -203,6 +188,9 @@ class EventStore::Impl {
   }
   absl::StatusOr<VerifyReport> Verify() const;
 
+  ProjectionStore& projections() const { return *projections_; }
+  RuleSetStore& rule_sets() const { return *rule_sets_; }
+
  private:
   // One append waiting for the writer.
   struct Pending {
@@ -269,6 +257,11 @@ class EventStore::Impl {
   mutable std::condition_variable head_cv_;
   std::atomic<uint64_t> last_position_{0};
 
+  // Set by Open before the writer starts; stopped before the database
+  // closes.
+  std::unique_ptr<ProjectionStore> projections_;
+  std::unique_ptr<RuleSetStore> rule_sets_;
+
   // Owned by the writer thread once it runs.
   Head head_;
   CaseCache cache_;
@@ -285,6 +278,8 @@ EventStore::Impl::~Impl() {
     queue_cv_.notify_all();
     writer_.join();
   }
+  // The follower reads and writes the database: it stops before it closes.
+  if (projections_ != nullptr) projections_->Stop();
   for (rocksdb::ColumnFamilyHandle* handle : families_) {
     if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
   }
@@ -336,6 +331,11 @@ absl::Status EventStore::Impl::Open() {
   db_->DestroyColumnFamilyHandle(handles.back());
 
   status = LoadHead();
+  if (!status.ok()) return status;
+  rule_sets_ = std::make_unique<RuleSetStore>(db_.get(), family(Family::kMeta),
+                                              options_.clock);
+  projections_ = std::make_unique<ProjectionStore>(db_.get(), families_);
+  status = projections_->Open(head_.last_position);
   if (!status.ok()) return status;
   writer_ = std::thread([this] { WriterLoop(); });
   return absl::OkStatus();
@@ -919,6 +919,7 @@ void EventStore::Impl::Publish(uint64_t position) {
     last_position_ = position;
   }
   head_cv_.notify_all();
+  projections_->LogAdvanced(position);
 }
 
 void EventStore::Impl::BeginClose() {
@@ -929,6 +930,7 @@ void EventStore::Impl::BeginClose() {
   }
   head_cv_.notify_all();
   queue_room_cv_.notify_all();
+  if (projections_ != nullptr) projections_->BeginClose();
 }
 
 absl::StatusOr<VerifyReport> EventStore::Impl::Verify() const {
@@ -1005,7 +1007,7 @@ absl::StatusOr<VerifyReport> EventStore::Impl::Verify() const {
     if (!head.ok() || head->last_position != report.events) {
       return disagree("the head does not say position ", report.events);
     }
-    return absl::OkStatus();
+    return projections_->Verify(read, report.events);
   }();
   db_->ReleaseSnapshot(snapshot);
   if (!status.ok()) return status;
@@ -1060,6 +1062,38 @@ bool EventStore::closing() const { return impl_->closing(); }
 
 absl::StatusOr<VerifyReport> EventStore::Verify() const {
   return impl_->Verify();
+}
+
+ProjectionStatus EventStore::projection_status() const {
+  return impl_->projections().status();
+}
+
+uint64_t EventStore::WaitForProjection(uint64_t position,
+                                       absl::Time deadline) const {
+  return impl_->projections().WaitForProjection(position, deadline);
+}
+
+absl::StatusOr<ScanBasis> EventStore::ScanMaterialized(
+    const CaseVisitor& visit) const {
+  return impl_->projections().ScanMaterialized(visit);
+}
+
+absl::StatusOr<ScanBasis> EventStore::ScanLog(const CaseVisitor& visit) const {
+  return impl_->projections().ScanLog(visit);
+}
+
+absl::StatusOr<uint32_t> EventStore::Rebuild(const RebuildObserver& observer) {
+  return impl_->projections().Rebuild(observer);
+}
+
+absl::StatusOr<bool> EventStore::PutRuleSet(const v1::RuleSet& rule_set,
+                                            const std::string& origin) {
+  return impl_->rule_sets().Put(rule_set, origin);
+}
+
+absl::StatusOr<std::vector<v1::StoredRuleSet>> EventStore::ReadRuleSets()
+    const {
+  return impl_->rule_sets().ReadAll();
 }
 
 }  // namespace caseline::store

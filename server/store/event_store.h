@@ -23,7 +23,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "caseline/v1/events.pb.h"
+#include "caseline/v1/projections.pb.h"
+#include "caseline/v1/rules.pb.h"
 #include "projections/event_kinds.h"
 
 namespace caseline::store {
@@ -115,6 +118,48 @@ struct LogPage {
 // Event kinds to keep; empty keeps every kind.
 using KindFilter = absl::flat_hash_set<EventKind>;
 
+// One case's events, in version order, as a population scan hands them over.
+// The span is valid only during the call. A non-OK status ends the scan
+// with that status.
+using CaseVisitor = std::function<absl::Status(
+    absl::string_view case_id, absl::Span<const v1::Event> events)>;
+
+// What a population scan saw.
+struct ScanBasis {
+  // The materialized projection read; 0 for a scan of the log.
+  uint32_t projection_version = 0;
+  // Every event up to this position was seen (and none after it).
+  uint64_t last_position = 0;
+  // recorded_at of the event at last_position (InfinitePast if none).
+  absl::Time last_recorded_at = absl::InfinitePast();
+  int64_t cases = 0;
+};
+
+// The materialized projections: per case, its events grouped and in
+// version order (with their recorded_at, so any known_at can be answered),
+// kept up to date by a follower thread that reads the log.
+struct ProjectionStatus {
+  uint32_t active_version = 0;
+  // The log position the active projection has materialized.
+  uint64_t position = 0;
+  // The version a rebuild is building, 0 if none.
+  uint32_t rebuilding_version = 0;
+};
+
+struct RebuildProgress {
+  uint32_t version = 0;
+  uint64_t events_done = 0;
+  // The log's last position when the progress was taken.
+  uint64_t events_total = 0;
+  uint64_t cases_done = 0;
+  // Set on the last call: the new projection is the active one.
+  bool switched = false;
+};
+
+// Called during a rebuild about twice a second and once after the switch;
+// a non-OK status cancels the rebuild (before the switch) with that status.
+using RebuildObserver = std::function<absl::Status(const RebuildProgress&)>;
+
 // What Verify found.
 struct VerifyReport {
   uint64_t events = 0;
@@ -126,7 +171,9 @@ class EventStore {
   // Opens (creating if needed) the database in options.path and starts the
   // writer. Errors: FAILED_PRECONDITION if the directory holds another
   // format or is locked by another process; DATA_LOSS if the log and its
-  // head disagree; UNAVAILABLE for I/O errors.
+  // head disagree, or the active projection claims positions beyond the
+  // log; UNAVAILABLE for I/O errors. Removes what an interrupted rebuild
+  // left and starts the projection follower.
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(StoreOptions options);
 
   // Finishes queued appends, stops the writer and closes the database.
@@ -184,8 +231,53 @@ class EventStore {
   // Checks the whole database: positions 1..n gap-free, each event readable
   // with its own position, recorded_at strictly increasing, versions 1..n per
   // case, and the cases and event_ids indexes and the head agreeing exactly
-  // with the log. DATA_LOSS naming the first disagreement.
+  // with the log; the active projection holding exactly the log's events up
+  // to its position. DATA_LOSS naming the first disagreement.
   absl::StatusOr<VerifyReport> Verify() const;
+
+  // --- Materialized projections ---
+
+  ProjectionStatus projection_status() const;
+
+  // Blocks until the active projection has materialized `position`, the
+  // deadline passes, or the store begins to close. Returns the position
+  // materialized.
+  uint64_t WaitForProjection(uint64_t position, absl::Time deadline) const;
+
+  // Calls `visit` for every case of the active projection, in case_id
+  // order, all read from one consistent snapshot (appends and a rebuild's
+  // switch during the scan are not seen).
+  absl::StatusOr<ScanBasis> ScanMaterialized(const CaseVisitor& visit) const;
+
+  // The same from the log (the cases index and the events), for answers
+  // the materialization cannot give and to check it.
+  absl::StatusOr<ScanBasis> ScanLog(const CaseVisitor& visit) const;
+
+  // Builds projection version active + 1 from the log in a shadow keyspace,
+  // catches up with appends, and switches to it atomically; the old version
+  // is then deleted. Queries read the old version until the switch. If
+  // `observer` returns an error, the store closes or a write fails, the
+  // shadow is removed and the old version stays active. Errors:
+  // FAILED_PRECONDITION when a rebuild is running already; the observer's
+  // status; UNAVAILABLE when closing or on I/O errors. Returns the new
+  // active version.
+  absl::StatusOr<uint32_t> Rebuild(const RebuildObserver& observer);
+
+  // --- Rule sets ---
+
+  // Stores `rule_set` (validated by the caller) as a new version. Storing an
+  // identical (id, version) again returns true and writes nothing. Errors:
+  // ALREADY_EXISTS when that version is stored with other content;
+  // FAILED_PRECONDITION when a newer version of the id is stored;
+  // INVALID_ARGUMENT for an empty id or a version below 1 (which the
+  // caller's validation refuses first); UNAVAILABLE on I/O errors. Durable
+  // when it returns.
+  absl::StatusOr<bool> PutRuleSet(const v1::RuleSet& rule_set,
+                                  const std::string& origin);
+
+  // Every stored version, by id then version, `active` set on the newest of
+  // each id.
+  absl::StatusOr<std::vector<v1::StoredRuleSet>> ReadRuleSets() const;
 
   class Impl;
 

@@ -28,6 +28,27 @@ absl::Status Corrupt(absl::string_view what, size_t size) {
       absl::StrCat("corrupt ", what, ": ", size, " bytes"));
 }
 
+constexpr size_t kU32Bytes = 4;
+
+void AppendU32(std::string* out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+uint32_t ReadU32(absl::string_view bytes) {
+  uint32_t value = 0;
+  for (size_t i = 0; i < kU32Bytes; ++i) {
+    value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  }
+  return value;
+}
+
+// Tags after the version in the projections family. 0xff sorts after every
+// tag: the version's end.
+constexpr char kProjectionEventsTag = 'e';
+constexpr char kProjectionVersionEndTag = '\xff';
+
 }  // namespace
 
 std::string EncodeU64(uint64_t value) {
@@ -40,6 +61,18 @@ std::string EncodeU64(uint64_t value) {
 absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes) {
   if (bytes.size() != kU64Bytes) return Corrupt("u64", bytes.size());
   return ReadU64(bytes);
+}
+
+std::string EncodeU32(uint32_t value) {
+  std::string out;
+  out.reserve(kU32Bytes);
+  AppendU32(&out, value);
+  return out;
+}
+
+absl::StatusOr<uint32_t> DecodeU32(absl::string_view bytes) {
+  if (bytes.size() != kU32Bytes) return Corrupt("u32", bytes.size());
+  return ReadU32(bytes);
 }
 
 std::string PositionKey(uint64_t position) { return EncodeU64(position); }
@@ -79,6 +112,95 @@ absl::StatusOr<EventIdEntry> DecodeEventIdEntry(absl::string_view bytes) {
     return Corrupt("event_ids entry", bytes.size());
   return EventIdEntry{ReadU64(bytes.substr(0, kU64Bytes)),
                       ReadU64(bytes.substr(kU64Bytes))};
+}
+
+std::string ProjectionVersionBegin(uint32_t version) {
+  return EncodeU32(version);
+}
+
+std::string ProjectionVersionEnd(uint32_t version) {
+  std::string key = EncodeU32(version);
+  key.push_back(kProjectionVersionEndTag);
+  return key;
+}
+
+std::string ProjectionEventsPrefix(uint32_t version) {
+  std::string prefix = EncodeU32(version);
+  prefix.push_back(kProjectionEventsTag);
+  return prefix;
+}
+
+std::string ProjectionEventKey(uint32_t version, absl::string_view case_id,
+                               uint64_t case_version) {
+  std::string key = ProjectionEventsPrefix(version);
+  key.append(case_id.data(), case_id.size());
+  key.push_back('\0');
+  AppendU64(&key, case_version);
+  return key;
+}
+
+absl::StatusOr<ProjectionEventKeyParts> DecodeProjectionEventKey(
+    absl::string_view key) {
+  // version, tag, at least one byte of case_id, 0x00, case_version.
+  constexpr size_t kSizeMin = kU32Bytes + 1 + 1 + 1 + kU64Bytes;
+  if (key.size() < kSizeMin || key[kU32Bytes] != kProjectionEventsTag ||
+      key[key.size() - kU64Bytes - 1] != '\0') {
+    return Corrupt("projection key", key.size());
+  }
+  ProjectionEventKeyParts parts;
+  parts.version = ReadU32(key);
+  parts.case_id =
+      key.substr(kU32Bytes + 1, key.size() - kU32Bytes - 1 - kU64Bytes - 1);
+  parts.case_version = ReadU64(key.substr(key.size() - kU64Bytes));
+  return parts;
+}
+
+std::string ProjectionMarkKey(uint32_t version) {
+  std::string key = kMetaProjectionMarks;
+  AppendU32(&key, version);
+  return key;
+}
+
+std::string EncodeProjectionMark(const ProjectionMark& mark) {
+  std::string out;
+  out.reserve(2 * kU64Bytes);
+  AppendU64(&out, mark.position);
+  AppendU64(&out, static_cast<uint64_t>(mark.recorded_micros));
+  return out;
+}
+
+absl::StatusOr<ProjectionMark> DecodeProjectionMark(absl::string_view bytes) {
+  if (bytes.size() != 2 * kU64Bytes) {
+    return Corrupt("projection mark", bytes.size());
+  }
+  return ProjectionMark{ReadU64(bytes.substr(0, kU64Bytes)),
+                        static_cast<int64_t>(ReadU64(bytes.substr(kU64Bytes)))};
+}
+
+std::string RuleSetPrefix(absl::string_view id) {
+  std::string prefix = kMetaRuleSets;
+  prefix.append(id.data(), id.size());
+  prefix.push_back('\0');
+  return prefix;
+}
+
+std::string RuleSetKey(absl::string_view id, uint32_t version) {
+  std::string key = RuleSetPrefix(id);
+  AppendU32(&key, version);
+  return key;
+}
+
+absl::StatusOr<std::pair<std::string, uint32_t>> DecodeRuleSetKey(
+    absl::string_view key) {
+  const size_t prefix_size = sizeof(kMetaRuleSets) - 1;
+  if (key.size() < prefix_size + 1 + 1 + kU32Bytes ||
+      key.substr(0, prefix_size) != kMetaRuleSets ||
+      key[key.size() - kU32Bytes - 1] != '\0') {
+    return Corrupt("rule set key", key.size());
+  }
+  const size_t id_size = key.size() - prefix_size - 1 - kU32Bytes;
+  return std::make_pair(std::string(key.substr(prefix_size, id_size)),
+                        ReadU32(key.substr(key.size() - kU32Bytes)));
 }
 
 std::string EncodeHead(const Head& head) {

@@ -11,12 +11,32 @@
 //                "head"                               last position (u64 BE)
 //                                                     last recorded_at, Unix
 //                                                     micros (u64 BE)
-//   projections  (reserved for materialized projections)
+//                "projection_active"                  active projection
+//                                                     version (u32 BE)
+//                "projection/" version (u32 BE)       the position that
+//                                                     version has
+//                                                     materialized (u64 BE),
+//                                                     its recorded_at, Unix
+//                                                     micros (u64 BE)
+//                "projection_shadow"                  the version a rebuild
+//                                                     is building (u32 BE)
+//                "rule_set/" id 0x00 version (u32 BE) serialized
+//                                                     v1::StoredRuleSet
+//   projections  version (u32 BE) 'e' case_id 0x00    serialized v1::Event,
+//                case_version (u64 BE)                the log's bytes as
+//                                                     they are
 //
 // Big-endian integers sort numerically under RocksDB's bytewise comparator,
 // so iteration is in position (and, per case, version) order. Ids are
 // printable ASCII, so 0x00 cannot occur inside a case_id and the prefix
 // "case_id 0x00" selects exactly one case.
+//
+// A projection version's keys are contiguous, and within them one case's
+// events are contiguous and in version order: a population scan is one
+// sequential iteration, and a version is deleted with one DeleteRange. The
+// 'e' tag leaves room for other kinds of per-version keys. A missing
+// "projection_active" (a database from before projections) means version 1
+// with nothing materialized.
 #ifndef CASELINE_SERVER_STORE_KEYS_H_
 #define CASELINE_SERVER_STORE_KEYS_H_
 
@@ -24,6 +44,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -65,6 +86,51 @@ struct EventIdEntry {
 };
 std::string EncodeEventIdEntry(const EventIdEntry& entry);
 absl::StatusOr<EventIdEntry> DecodeEventIdEntry(absl::string_view bytes);
+
+std::string EncodeU32(uint32_t value);
+// INTERNAL (data corruption) unless `bytes` is exactly 4 bytes.
+absl::StatusOr<uint32_t> DecodeU32(absl::string_view bytes);
+
+inline constexpr char kMetaProjectionActive[] = "projection_active";
+inline constexpr char kMetaProjectionShadow[] = "projection_shadow";
+
+// The first key of a projection version, and one past its last key: every
+// key of `version` sorts in [ProjectionVersionBegin, ProjectionVersionEnd).
+std::string ProjectionVersionBegin(uint32_t version);
+std::string ProjectionVersionEnd(uint32_t version);
+// The prefix of every event key of `version`.
+std::string ProjectionEventsPrefix(uint32_t version);
+std::string ProjectionEventKey(uint32_t version, absl::string_view case_id,
+                               uint64_t case_version);
+struct ProjectionEventKeyParts {
+  uint32_t version = 0;
+  // Points into the decoded key.
+  absl::string_view case_id;
+  uint64_t case_version = 0;
+};
+// Splits a projection event key; INTERNAL if it is malformed.
+absl::StatusOr<ProjectionEventKeyParts> DecodeProjectionEventKey(
+    absl::string_view key);
+
+// What one projection version has materialized: every event up to
+// `position`, the last of them recorded at `recorded_micros`.
+struct ProjectionMark {
+  uint64_t position = 0;
+  int64_t recorded_micros = 0;
+};
+std::string ProjectionMarkKey(uint32_t version);
+// The prefix of every ProjectionMarkKey.
+inline constexpr char kMetaProjectionMarks[] = "projection/";
+std::string EncodeProjectionMark(const ProjectionMark& mark);
+absl::StatusOr<ProjectionMark> DecodeProjectionMark(absl::string_view bytes);
+
+// The prefix of every stored rule set, and of one id's versions.
+inline constexpr char kMetaRuleSets[] = "rule_set/";
+std::string RuleSetPrefix(absl::string_view id);
+std::string RuleSetKey(absl::string_view id, uint32_t version);
+// Splits a rule set key; INTERNAL if it is malformed.
+absl::StatusOr<std::pair<std::string, uint32_t>> DecodeRuleSetKey(
+    absl::string_view key);
 
 struct Head {
   uint64_t last_position = 0;

@@ -1,0 +1,47 @@
+// Helpers shared by the store's source files; not part of its interface.
+#ifndef CASELINE_SERVER_STORE_STORE_INTERNAL_H_
+#define CASELINE_SERVER_STORE_STORE_INTERNAL_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/status.h"
+
+namespace caseline::store::internal {
+
+// RocksDB's status as ours; `what` says what was being done.
+inline absl::Status FromRocks(const rocksdb::Status& status,
+                              absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", status.ToString());
+  if (status.IsNotFound()) return absl::NotFoundError(message);
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsIOError() && absl::StrContains(status.ToString(), "LOCK")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        message, " (is another caseline-server using this data directory?)"));
+  }
+  if (status.IsIOError()) return absl::UnavailableError(message);
+  return absl::InternalError(message);
+}
+
+inline absl::string_view View(const rocksdb::Slice& slice) {
+  return absl::string_view(slice.data(), slice.size());
+}
+
+inline rocksdb::Slice Slice(absl::string_view view) {
+  return rocksdb::Slice(view.data(), view.size());
+}
+
+inline int64_t Micros(const google::protobuf::Timestamp& timestamp) {
+  return timestamp.seconds() * 1'000'000 + timestamp.nanos() / 1000;
+}
+
+}  // namespace caseline::store::internal
+
+#endif  // CASELINE_SERVER_STORE_STORE_INTERNAL_H_
