@@ -18,8 +18,10 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/api/admin_service.h"
 #include "server/api/event_store_service.h"
 #include "server/api/projections_service.h"
+#include "server/api/rule_book.h"
 #include "server/http/http_server.h"
 #include "server/metrics.h"
 #include "server/rule_files.h"
@@ -87,7 +89,7 @@ void Drain(caseline::api::EventStoreService& service,
 }
 
 int Serve(const Flags& flags, caseline::store::EventStore& store,
-          std::vector<caseline::v1::RuleSet> rule_sets) {
+          caseline::api::RuleBook& rules) {
   caseline::Metrics metrics;
   caseline::api::EventStoreService service(store, metrics);
 
@@ -98,9 +100,10 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
                            &grpc_port);
   builder.RegisterService(&service);
-  caseline::api::AdminService admin(service);
+  caseline::api::PopulationGate population_gate;
+  caseline::api::AdminService admin(service, store, rules, population_gate);
   builder.RegisterService(&admin);
-  caseline::api::ProjectionsService projections(store, std::move(rule_sets));
+  caseline::api::ProjectionsService projections(store, rules, population_gate);
   builder.RegisterService(&projections);
   builder.SetMaxReceiveMessageSize(kGrpcReceiveBytesMax);
   builder.SetMaxSendMessageSize(kGrpcSendBytesMax);
@@ -215,5 +218,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (flags.check) return Check(**store, flags.data);
-  return Serve(flags, **store, std::move(rule_sets));
+  // The files are stored as versions; with those put since, they make the
+  // rule book every answer judges by.
+  absl::StatusOr<std::unique_ptr<caseline::api::RuleBook>> rules =
+      caseline::api::RuleBook::Open(**store, rule_sets,
+                                    "rules directory " + flags.rules);
+  if (!rules.ok()) {
+    spdlog::error("cannot store the rule sets: {}", rules.status().ToString());
+    return 1;
+  }
+  return Serve(flags, **store, **rules);
 }

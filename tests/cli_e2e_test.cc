@@ -599,7 +599,9 @@ TEST_F(CliTest, ComplianceTableShowsVerdictsDeadlinesAndSources) {
   EXPECT_TRUE(absl::StrContains(first, "MET ")) << first;
   EXPECT_TRUE(absl::StrContains(first, "2018-08-20")) << first;
   EXPECT_TRUE(absl::StrContains(first, "LBK")) << first;
-  EXPECT_EQ(lines.back(), "5 not applicable; --all shows them");
+  // dk-lab-2016's other groups' requirements, and star-recovery's
+  // sygedagpenge measure.
+  EXPECT_EQ(lines.back(), "6 not applicable; --all shows them");
 
   // --json gives the whole response for machines.
   ClientRun json =
@@ -625,6 +627,126 @@ TEST_F(CliTest, ProjectionCommandsRefuseBadDatesAndUnknownCases) {
   ASSERT_EQ(rules.exit_code, 0) << rules.err;
   EXPECT_TRUE(absl::StrContains(rules.out, "local-middelfart-2020"))
       << rules.out;
+}
+
+// The population commands print tables, CSV for spreadsheets and JSON.
+TEST_F(CliTest, ReportTrendAndWorklistPrintTablesCsvAndJson) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  ClientRun report =
+      Run({"report", "--as-of", "2018-12-01", "--by", "jobcentre"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_TRUE(
+      absl::StrContains(report.out, "== jobcentre jc-middelfart: 1 cases"))
+      << report.out;
+  EXPECT_TRUE(absl::StrContains(report.out, "dk-lab-2016@1")) << report.out;
+
+  ClientRun csv =
+      Run({"report", "--as-of", "2018-12-01", "--by", "jobcentre", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const std::vector<std::string> rows = Lines(csv.out);
+  ASSERT_GE(rows.size(), 2u) << csv.out;
+  EXPECT_EQ(rows[0],
+            "JOBCENTRE,TEAM,CASEWORKER,TARGET GROUP,RULE SET,REQUIREMENT,"
+            "CASES,MET,LATE,OVERDUE,DUE,N/A,ON TIME,SHARE FAILING,FLAGGED");
+  // case-1001 on 2018-12-01: milestones 1-3 met, 4 overdue (week 16 ended
+  // 2018-11-25), 5 and 6 due.
+  bool found = false;
+  for (const std::string& row : rows) {
+    if (absl::StartsWith(row,
+                         "jc-middelfart,,,,dk-lab-2016@1,"
+                         "interview-schedule,")) {
+      EXPECT_EQ(row,
+                "jc-middelfart,,,,dk-lab-2016@1,interview-schedule,1,3,0,1,"
+                "2,0,75.0%,,");
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << csv.out;
+
+  ClientRun json = Run({"report", "--as-of", "2018-12-01", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_TRUE(absl::StrContains(json.out, "\"groups\"")) << json.out;
+
+  ClientRun worklist = Run(
+      {"worklist", "--caseworker", "cw-114", "--as-of", "2018-12-01", "--csv"});
+  ASSERT_EQ(worklist.exit_code, 0) << worklist.err;
+  EXPECT_TRUE(absl::StrContains(
+      worklist.out,
+      // Overdue since Sunday 2018-11-25: six days, five working days.
+      "2018-11-25,-6,-5,OVERDUE,case-1001,dk-lab-2016 interview-schedule "
+      "milestone 4 of 6 (4 by 16 weeks),A_DAGPENGE,cw-114\n"))
+      << worklist.out;
+
+  ClientRun trend = Run({"trend", "--from", "2018-09-01", "--to", "2018-12-31",
+                         "--step", "month", "--csv"});
+  ASSERT_EQ(trend.exit_code, 0) << trend.err;
+  const std::vector<std::string> points = Lines(trend.out);
+  ASSERT_EQ(points.size(), 5u) << trend.out;
+  EXPECT_TRUE(absl::StartsWith(points[1], "2018-09-30,")) << points[1];
+  EXPECT_TRUE(absl::StartsWith(points[4], "2018-12-31,")) << points[4];
+
+  EXPECT_EQ(Run({"report", "--by", "weekday"}).exit_code, 64);
+  EXPECT_EQ(Run({"worklist", "--as-of", "2018-12-01"}).exit_code, 64);
+  EXPECT_EQ(Run({"worklist", "--caseworker", "a", "--team", "b"}).exit_code,
+            64);
+}
+
+// Rule sets put as new versions, a what-if before, and a rebuild.
+TEST_F(CliTest, RulesPutWhatIfAndRebuild) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  std::string text = ReadFile(std::string(CASELINE_RULES_DIR) +
+                              "/local-faaborg-2018.textproto");
+  const size_t at = text.find("\nversion: 1\n");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 12, "\nversion: 2\n");
+  const std::string file = Path("faaborg-2.textproto");
+  WriteFile(file, text);
+
+  ClientRun whatif = Run({"whatif", file, "--as-of", "2018-12-01"});
+  ASSERT_EQ(whatif.exit_code, 0) << whatif.err;
+  EXPECT_TRUE(absl::StrContains(
+      whatif.out,
+      "candidate local-faaborg-2018@2: 0 cases and 0 requirement rows change"))
+      << whatif.out;
+
+  ClientRun put = Run({"rules", "put", file});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_EQ(put.out,
+            "rule set local-faaborg-2018 version 2 stored; it is the active "
+            "version now\n");
+  ClientRun again = Run({"rules", "put", file});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out,
+            "rule set local-faaborg-2018 version 2 was stored already; "
+            "nothing changed\n");
+  ClientRun list = Run({"rules"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  int active_lines = 0;
+  for (const std::string& line : Lines(list.out)) {
+    if (!absl::StartsWith(line, "local-faaborg-2018 ")) continue;
+    const std::vector<std::string> cells =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    ASSERT_GE(cells.size(), 3u) << line;
+    if (cells[1] == "2") {
+      EXPECT_EQ(cells[2], "active") << line;
+      ++active_lines;
+    } else {
+      EXPECT_NE(cells[2], "active") << line;
+    }
+  }
+  EXPECT_EQ(active_lines, 1) << list.out;
+
+  const std::string bad = Path("bad.textproto");
+  WriteFile(bad, "id: \"x\"\nversion: oops\n");
+  ClientRun refused = Run({"rules", "put", bad});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(refused.err, bad + ":2")) << refused.err;
+
+  ClientRun rebuild = Run({"rebuild"});
+  ASSERT_EQ(rebuild.exit_code, 0) << rebuild.err;
+  EXPECT_TRUE(absl::StartsWith(rebuild.out,
+                               "switched to projection version 2: 31 events"))
+      << rebuild.out;
 }
 
 }  // namespace

@@ -150,9 +150,9 @@ TEST_F(ProjectionsTest, NamedRuleSetsAreUsedWhateverTheirValidity) {
   Compliance(request, &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(),
-            "rule_set_ids[1]: dk-lab-1999 is not a loaded rule set (loaded: "
+            "rule_set_ids[1]: dk-lab-1999 is not a stored rule set (stored: "
             "dk-lab-2016, dk-lab-2020, local-faaborg-2018, "
-            "local-middelfart-2020)");
+            "local-middelfart-2020, star-recovery)");
 }
 
 TEST_F(ProjectionsTest, BadRequestsNameTheField) {
@@ -328,9 +328,16 @@ TEST_F(ProjectionsTest, ListRuleSetsShowsTheLoadedRuleSets) {
   ASSERT_TRUE(
       projections_->ListRuleSets(&context, v1::ListRuleSetsRequest(), &response)
           .ok());
-  ASSERT_EQ(response.rule_sets_size(), 4);
+  // Stored by id, then version.
+  ASSERT_EQ(response.rule_sets_size(), 5);
   EXPECT_EQ(response.rule_sets(0).id(), "dk-lab-2016");
   EXPECT_EQ(response.rule_sets(3).id(), "local-middelfart-2020");
+  EXPECT_EQ(response.rule_sets(4).id(), "star-recovery");
+  ASSERT_EQ(response.stored_size(), 5);
+  for (const v1::StoredRuleSet& stored : response.stored()) {
+    EXPECT_TRUE(stored.active()) << stored.rule_set().id();
+    EXPECT_GT(stored.stored_at().seconds(), 0);
+  }
 }
 
 }  // namespace

@@ -119,6 +119,8 @@ struct ProjectionCommands {
   CLI::App* waits_command = nullptr;
   CLI::App* timeline_command = nullptr;
   CLI::App* rules_command = nullptr;
+  CLI::App* rules_put_command = nullptr;
+  std::string rules_put_file;
 };
 
 void AddComplianceCommand(CLI::App* app, ProjectionCommands* commands) {
@@ -180,7 +182,156 @@ void AddProjectionCommands(CLI::App* app, ProjectionCommands* commands) {
       app, "timeline", "A case's facts on a day, section by section",
       &commands->timeline);
   commands->rules_command = app->add_subcommand(
-      "rules", "List the rule sets the server loaded, every version");
+      "rules",
+      "List every stored version of every rule set and which is active; "
+      "`rules put FILE` stores a new version");
+  commands->rules_put_command = commands->rules_command->add_subcommand(
+      "put",
+      "Store a rule set file (textproto) as a new version, active at once; "
+      "a stored version never changes");
+  commands->rules_put_command
+      ->add_option("file", commands->rules_put_file, "The rule set file")
+      ->required();
+}
+
+void AddFilterOptions(CLI::App* command, PopulationFilter* filter) {
+  command
+      ->add_option("--jobcentre", filter->jobcentres,
+                   "Only cases of this jobcentre (repeatable)")
+      ->take_all();
+  command
+      ->add_option("--team", filter->teams,
+                   "Only cases the team holds on the day judged (repeatable)")
+      ->take_all();
+  command
+      ->add_option("--caseworker", filter->caseworkers,
+                   "Only cases the caseworker holds on the day judged "
+                   "(repeatable)")
+      ->take_all();
+  command
+      ->add_option("--target-group", filter->target_groups,
+                   "Only cases with a period of this target group, e.g. "
+                   "sygedagpenge (repeatable)")
+      ->take_all();
+}
+
+void AddRuleSetsOption(CLI::App* command, std::vector<std::string>* ids) {
+  command
+      ->add_option("--rules", *ids,
+                   "Judge by these rule set ids only (repeatable); default: "
+                   "every active rule set, each where it is valid")
+      ->take_all();
+}
+
+void AddCsvFlag(CLI::App* command, bool* csv) {
+  command->add_flag("--csv", *csv, "Write the table as CSV, for spreadsheets");
+}
+
+CLI::App* AddReportCommand(CLI::App* app, ReportOptions* report) {
+  CLI::App* command = app->add_subcommand(
+      "report",
+      "The population on a day: per group and requirement met, late, "
+      "overdue and due; STAR's flags; switches per case-year; waiting times");
+  AddAsOfOption(command, &report->as_of);
+  command
+      ->add_option("--from", report->from,
+                   "First day of the window, YYYY-MM-DD: count the cases "
+                   "open on some day from it to --as-of; default: --as-of")
+      ->check(DayValidator());
+  AddKnownAtOption(command, &report->known_at);
+  AddFilterOptions(command, &report->filter);
+  command
+      ->add_option("--by", report->by,
+                   "Group by jobcentre, team, caseworker, target-group or "
+                   "requirement (repeatable, in order)")
+      ->check(CLI::IsMember(
+          {"jobcentre", "team", "caseworker", "target-group", "requirement"}))
+      ->take_all();
+  AddRuleSetsOption(command, &report->rule_set_ids);
+  command->add_flag("--from-log", report->from_log,
+                    "Compute from the log instead of the materialization "
+                    "(slower; the same answer)");
+  command
+      ->add_option("--waiting", report->waiting,
+                   "List this many waiting referrals, longest first "
+                   "(default 100, at most 1000)")
+      ->check(CLI::Range(1, 1000));
+  AddCsvFlag(command, &report->csv);
+  command
+      ->add_option("--table", report->table,
+                   "With --csv, which table: requirements, switches, waits "
+                   "or waiting")
+      ->check(CLI::IsMember({"requirements", "switches", "waits", "waiting"}))
+      ->capture_default_str();
+  return command;
+}
+
+CLI::App* AddTrendCommand(CLI::App* app, TrendOptions* trend) {
+  CLI::App* command = app->add_subcommand(
+      "trend", "The headline figures for each week or month of a span");
+  command->add_option("--from", trend->from, "First day, YYYY-MM-DD")
+      ->required()
+      ->check(DayValidator());
+  command
+      ->add_option("--to", trend->to,
+                   "Last day, YYYY-MM-DD; default: the server's today (UTC)")
+      ->check(DayValidator());
+  command->add_option("--step", trend->step, "week or month")
+      ->check(CLI::IsMember({"week", "month"}))
+      ->capture_default_str();
+  AddKnownAtOption(command, &trend->known_at);
+  AddFilterOptions(command, &trend->filter);
+  AddRuleSetsOption(command, &trend->rule_set_ids);
+  AddCsvFlag(command, &trend->csv);
+  return command;
+}
+
+CLI::App* AddWorklistCommand(CLI::App* app, WorklistOptions* worklist) {
+  CLI::App* command = app->add_subcommand(
+      "worklist",
+      "What a caseworker or a team must do: every requirement overdue or "
+      "due within the horizon, soonest first");
+  CLI::Option* caseworker = command->add_option(
+      "--caseworker", worklist->caseworker, "The caseworker's cases");
+  CLI::Option* team =
+      command->add_option("--team", worklist->team, "The team's cases");
+  caseworker->excludes(team);
+  team->excludes(caseworker);
+  AddAsOfOption(command, &worklist->as_of);
+  command
+      ->add_option("--horizon", worklist->horizon_days,
+                   "Days ahead to look (default 14, at most 366)")
+      ->check(CLI::Range(1, 366));
+  command
+      ->add_option("--limit", worklist->limit,
+                   "Items to list (default 1000, at most 10000)")
+      ->check(CLI::Range(1, 10000));
+  AddKnownAtOption(command, &worklist->known_at);
+  AddRuleSetsOption(command, &worklist->rule_set_ids);
+  AddCsvFlag(command, &worklist->csv);
+  return command;
+}
+
+CLI::App* AddWhatIfCommand(CLI::App* app, WhatIfOptions* whatif) {
+  CLI::App* command = app->add_subcommand(
+      "whatif",
+      "What a candidate rule set file would change, case by case, before "
+      "it is put");
+  command->add_option("file", whatif->file, "The candidate rule set file")
+      ->required();
+  AddAsOfOption(command, &whatif->as_of);
+  command
+      ->add_option("--from", whatif->from,
+                   "First day of the window, YYYY-MM-DD; default: --as-of")
+      ->check(DayValidator());
+  AddKnownAtOption(command, &whatif->known_at);
+  AddFilterOptions(command, &whatif->filter);
+  command
+      ->add_option("--limit", whatif->limit,
+                   "Cases to list (default 100, at most 1000)")
+      ->check(CLI::Range(1, 1000));
+  AddCsvFlag(command, &whatif->csv);
+  return command;
 }
 
 // Runs the projection command given; call only when one was.
@@ -195,6 +346,9 @@ int RunProjectionCommand(const ClientOptions& options,
   if (commands.timeline_command->parsed())
     return RunTimeline(options, commands.timeline);
   assert(commands.rules_command->parsed());
+  if (commands.rules_put_command->parsed()) {
+    return RunRulesPut(options, commands.rules_put_file);
+  }
   return RunRuleSets(options);
 }
 
@@ -213,7 +367,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--json", options.json,
                "Machine output: JSON lines; one JSON object for compliance, "
-               "switches, waits, timeline and rules");
+               "switches, waits, timeline, rules, report, trend, worklist "
+               "and whatif");
   app.add_option("--timeout", options.timeout_seconds,
                  "Deadline of each unary call, in seconds")
       ->capture_default_str()
@@ -287,6 +442,19 @@ int Main(int argc, char** argv) {
   ProjectionCommands projections;
   AddProjectionCommands(&app, &projections);
 
+  ReportOptions report;
+  CLI::App* report_command = AddReportCommand(&app, &report);
+  TrendOptions trend;
+  CLI::App* trend_command = AddTrendCommand(&app, &trend);
+  WorklistOptions worklist;
+  CLI::App* worklist_command = AddWorklistCommand(&app, &worklist);
+  WhatIfOptions whatif;
+  CLI::App* whatif_command = AddWhatIfCommand(&app, &whatif);
+  CLI::App* rebuild_command = app.add_subcommand(
+      "rebuild",
+      "Rebuild the materialized projections from the log without stopping "
+      "the server, with a progress line; Ctrl-C cancels and keeps the old");
+
   GenerateArguments generate;
   CLI::App* generate_command = AddGenerateCommand(&app, &generate);
 
@@ -306,6 +474,11 @@ int Main(int argc, char** argv) {
   if (tail_command->parsed()) return RunTail(options, tail);
   if (export_command->parsed()) return RunExport(options, export_options);
   if (generate_command->parsed()) return RunGenerate(std::move(generate));
+  if (report_command->parsed()) return RunReport(options, report);
+  if (trend_command->parsed()) return RunTrend(options, trend);
+  if (worklist_command->parsed()) return RunWorklist(options, worklist);
+  if (whatif_command->parsed()) return RunWhatIf(options, whatif);
+  if (rebuild_command->parsed()) return RunRebuild(options);
   return RunProjectionCommand(options, projections);
 }
 

@@ -135,6 +135,77 @@ int RunTimeline(const ClientOptions& options, const CaseOnDayOptions& timeline);
 // `rules`: the rule sets the server loaded.
 int RunRuleSets(const ClientOptions& options);
 
+// Which cases a population command covers (CaseFilter); target groups by
+// name, e.g. sygedagpenge or A_DAGPENGE.
+struct PopulationFilter {
+  std::vector<std::string> jobcentres;
+  std::vector<std::string> teams;
+  std::vector<std::string> caseworkers;
+  std::vector<std::string> target_groups;
+};
+
+// `report`: Projections.Report as tables (or CSV of one of them).
+struct ReportOptions {
+  PopulationFilter filter;
+  std::string as_of;
+  std::string from;
+  std::string known_at;
+  // jobcentre, team, caseworker, target-group, requirement.
+  std::vector<std::string> by;
+  std::vector<std::string> rule_set_ids;
+  bool from_log = false;
+  int waiting = 0;
+  bool csv = false;
+  // With csv: requirements, switches, waits or waiting.
+  std::string table = "requirements";
+};
+int RunReport(const ClientOptions& options, const ReportOptions& report);
+
+// `trend`: Projections.Trend, one row per week or month.
+struct TrendOptions {
+  PopulationFilter filter;
+  std::string from;
+  std::string to;
+  // week or month.
+  std::string step = "month";
+  std::string known_at;
+  std::vector<std::string> rule_set_ids;
+  bool csv = false;
+};
+int RunTrend(const ClientOptions& options, const TrendOptions& trend);
+
+// `worklist`: Projections.Worklist for one caseworker or one team.
+struct WorklistOptions {
+  std::string caseworker;
+  std::string team;
+  std::string as_of;
+  int horizon_days = 0;
+  int limit = 0;
+  std::string known_at;
+  std::vector<std::string> rule_set_ids;
+  bool csv = false;
+};
+int RunWorklist(const ClientOptions& options, const WorklistOptions& worklist);
+
+// `rules put FILE`: Admin.PutRuleSet of a rule set file (textproto), parsed
+// and checked here first so that mistakes are named with their line.
+int RunRulesPut(const ClientOptions& options, const std::string& file);
+
+// `rebuild`: Admin.Rebuild, with a progress line on a terminal.
+int RunRebuild(const ClientOptions& options);
+
+// `whatif FILE`: Admin.WhatIf of a candidate rule set file.
+struct WhatIfOptions {
+  std::string file;
+  PopulationFilter filter;
+  std::string as_of;
+  std::string from;
+  std::string known_at;
+  int limit = 0;
+  bool csv = false;
+};
+int RunWhatIf(const ClientOptions& options, const WhatIfOptions& whatif);
+
 }  // namespace caseline::cli
 
 #endif  // CASELINE_TOOLS_CLIENT_H_

@@ -12,22 +12,6 @@
 namespace caseline::cli {
 namespace {
 
-// Sets the request's known_at from --known-at; leaves it unset (the server
-// reads "now") when the option was not given. False, after saying why, when
-// the text is not a time. (The command line checks it first; this keeps the
-// commands safe when called directly.)
-template <typename Request>
-bool SetKnownAt(const std::string& text, Request* request) {
-  if (text.empty()) return true;
-  absl::StatusOr<google::protobuf::Timestamp> parsed = ParseKnownAt(text);
-  if (!parsed.ok()) {
-    std::cerr << "error: --known-at: " << parsed.status().message() << "\n";
-    return false;
-  }
-  *request->mutable_known_at() = *parsed;
-  return true;
-}
-
 // Prints a finished call's error, or its response as one JSON object or as
 // the text `format` makes of it.
 int PrintAnswer(const ClientOptions& options, const grpc::Status& status,

@@ -132,24 +132,27 @@ std::string WaitsText(const v1::GetWaitingTimesResponse& response) {
 }
 
 std::string RuleSetsText(const v1::ListRuleSetsResponse& response) {
-  Table table({"ID", "VERSION", "KIND", "VALID FROM", "VALID TO", "GROUPS",
-               "REQUIREMENTS", "JOBCENTRES"},
+  Table table({"ID", "VERSION", "ACTIVE", "KIND", "VALID FROM", "VALID TO",
+               "GROUPS", "REQUIREMENTS", "JOBCENTRES", "STORED", "FROM"},
               kRuleSetCellBytesMax);
-  for (const v1::RuleSet& rule_set : response.rule_sets()) {
+  for (const v1::StoredRuleSet& stored : response.stored()) {
+    const v1::RuleSet& rule_set = stored.rule_set();
     std::vector<std::string> groups;
     for (int group : rule_set.target_groups()) {
       groups.push_back(ShortEnumName(static_cast<v1::TargetGroup>(group)));
     }
     table.AddRow({rule_set.id(), absl::StrCat(rule_set.version()),
+                  stored.active() ? "active" : "",
                   ShortEnumName(rule_set.kind()), rule_set.valid_from(),
                   rule_set.valid_to().empty() ? "open" : rule_set.valid_to(),
                   absl::StrJoin(groups, ","),
                   absl::StrCat(rule_set.requirements_size()),
                   rule_set.jobcentre_ids().empty()
                       ? "all"
-                      : absl::StrJoin(rule_set.jobcentre_ids(), ",")});
+                      : absl::StrJoin(rule_set.jobcentre_ids(), ","),
+                  FormatKnownAt(stored.stored_at()), stored.origin()});
   }
-  if (table.empty()) return "no rule sets loaded\n";
+  if (table.empty()) return "no rule sets stored\n";
   return table.Render();
 }
 

@@ -41,24 +41,59 @@ Table::Table(std::vector<std::string> header, size_t cell_bytes_max)
 
 void Table::AddRow(std::vector<std::string> cells) {
   assert(cells.size() == header_.size());
-  for (std::string& cell : cells)
-    cell = Truncate(std::move(cell), cell_bytes_max_);
   rows_.push_back(std::move(cells));
 }
 
 std::string Table::Render() const {
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(rows_.size());
+  for (const std::vector<std::string>& row : rows_) {
+    std::vector<std::string>& cut = rows.emplace_back();
+    for (const std::string& cell : row) {
+      cut.push_back(Truncate(cell, cell_bytes_max_));
+    }
+  }
   std::vector<size_t> widths(header_.size(), 0);
   for (size_t i = 0; i < header_.size(); ++i) {
     widths[i] = DisplayWidth(header_[i]);
-    for (const std::vector<std::string>& row : rows_) {
+    for (const std::vector<std::string>& row : rows) {
       widths[i] = std::max(widths[i], DisplayWidth(row[i]));
     }
   }
   std::string out;
   AppendLine(header_, widths, &out);
-  for (const std::vector<std::string>& row : rows_) {
+  for (const std::vector<std::string>& row : rows) {
     AppendLine(row, widths, &out);
   }
+  return out;
+}
+
+namespace {
+
+void AppendCsvLine(const std::vector<std::string>& cells, std::string* out) {
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) *out += ',';
+    const std::string& cell = cells[i];
+    if (cell.find_first_of(",\"\n\r") == std::string::npos) {
+      *out += cell;
+      continue;
+    }
+    *out += '"';
+    for (char c : cell) {
+      if (c == '"') *out += '"';
+      *out += c;
+    }
+    *out += '"';
+  }
+  *out += '\n';
+}
+
+}  // namespace
+
+std::string Table::RenderCsv() const {
+  std::string out;
+  AppendCsvLine(header_, &out);
+  for (const std::vector<std::string>& row : rows_) AppendCsvLine(row, &out);
   return out;
 }
 

@@ -22,12 +22,17 @@ class Table {
   explicit Table(std::vector<std::string> header,
                  size_t cell_bytes_max = kCellBytesMax);
 
-  // `cells` must have as many cells as the header.
+  // `cells` must have as many cells as the header. Render cuts long cells;
+  // RenderCsv keeps them whole.
   void AddRow(std::vector<std::string> cells);
   bool empty() const { return rows_.empty(); }
 
   // The header and rows, each line ending in "\n", trailing blanks cut.
   std::string Render() const;
+
+  // The same as CSV (RFC 4180: commas, CRLF-free "\n" lines, fields with a
+  // comma, quote or newline quoted), cells whole, for spreadsheets.
+  std::string RenderCsv() const;
 
  private:
   std::vector<std::string> header_;

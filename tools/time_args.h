@@ -4,6 +4,7 @@
 #ifndef CASELINE_TOOLS_TIME_ARGS_H_
 #define CASELINE_TOOLS_TIME_ARGS_H_
 
+#include <iostream>
 #include <string>
 
 #include <google/protobuf/timestamp.pb.h>
@@ -29,6 +30,22 @@ absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
 // RFC 3339 in UTC, fractional seconds only when there are some, e.g.
 // "2018-10-01T23:59:59.999999Z"; "now" for an unset timestamp.
 std::string FormatKnownAt(const google::protobuf::Timestamp& known_at);
+
+// Sets a request's known_at from --known-at; leaves it unset (the server
+// reads "now") when the option was not given. False, after saying why on
+// stderr, when the text is not a time. (The command line checks it first;
+// this keeps the commands safe when called directly.)
+template <typename Request>
+bool SetKnownAt(const std::string& text, Request* request) {
+  if (text.empty()) return true;
+  absl::StatusOr<google::protobuf::Timestamp> parsed = ParseKnownAt(text);
+  if (!parsed.ok()) {
+    std::cerr << "error: --known-at: " << parsed.status().message() << "\n";
+    return false;
+  }
+  *request->mutable_known_at() = *parsed;
+  return true;
+}
 
 }  // namespace caseline::cli
 

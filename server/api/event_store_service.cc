@@ -60,12 +60,6 @@ grpc::Status EventStoreService::BatchAppend(
   return ServeAppendStream(context, stream, /*import=*/false);
 }
 
-grpc::Status AdminService::ImportHistory(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  return events_.ServeAppendStream(context, stream, /*import=*/true);
-}
-
 grpc::Status EventStoreService::ServeAppendStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,

@@ -23,20 +23,6 @@ inline constexpr size_t kBatchInFlightMax = 256;
 // requests apart.
 inline constexpr size_t kCorrelationIdBytesMax = 128;
 
-// The Admin service: history import, served by the EventStore service's
-// stream handling.
-class AdminService final : public v1::Admin::Service {
- public:
-  explicit AdminService(class EventStoreService& events) : events_(events) {}
-  grpc::Status ImportHistory(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream)
-      override;
-
- private:
-  class EventStoreService& events_;
-};
-
 // Thread-safe; `store` and `metrics` must outlive the service.
 class EventStoreService final : public v1::EventStore::Service {
  public:

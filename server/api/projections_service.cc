@@ -29,12 +29,6 @@ absl::Time RecordedAt(const v1::Event& event) {
          absl::Nanoseconds(event.recorded_at().nanos());
 }
 
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1'000'000);
-  out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
-}
-
 absl::Status CheckCaseId(const std::string& case_id) {
   if (case_id.empty())
     return absl::InvalidArgumentError("case_id: is required");
@@ -43,36 +37,6 @@ absl::Status CheckCaseId(const std::string& case_id) {
     return absl::InvalidArgumentError(absl::StrCat("case_id: ", id.message()));
   }
   return absl::OkStatus();
-}
-
-// A date field: empty means `fallback`.
-absl::StatusOr<absl::CivilDay> DateField(absl::string_view field,
-                                         const std::string& text,
-                                         absl::CivilDay fallback) {
-  if (text.empty()) return fallback;
-  absl::StatusOr<absl::CivilDay> day = ParseDate(text);
-  if (!day.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", day.status().message()));
-  }
-  return day;
-}
-
-// known_at: unset means every event stored now.
-absl::StatusOr<absl::Time> KnownAt(
-    bool has_known_at, const google::protobuf::Timestamp& known_at) {
-  if (!has_known_at) return absl::InfiniteFuture();
-  // The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31.
-  constexpr int64_t kSecondsMin = -62135596800;
-  constexpr int64_t kSecondsMax = 253402300799;
-  if (known_at.seconds() < kSecondsMin || known_at.seconds() > kSecondsMax ||
-      known_at.nanos() < 0 || known_at.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("known_at: seconds ", known_at.seconds(), " and nanos ",
-                     known_at.nanos(), " are not a valid instant"));
-  }
-  return absl::FromUnixSeconds(known_at.seconds()) +
-         absl::Nanoseconds(known_at.nanos());
 }
 
 // Reads the whole case and states the basis of the answer.
@@ -144,7 +108,8 @@ absl::StatusOr<Prepared> Prepare(const store::EventStore& store,
   absl::StatusOr<absl::CivilDay> as_of = DateField(
       as_of_field, as_of_text, absl::ToCivilDay(now, absl::UTCTimeZone()));
   if (!as_of.ok()) return as_of.status();
-  absl::StatusOr<absl::Time> known_at_time = KnownAt(has_known_at, known_at);
+  absl::StatusOr<absl::Time> known_at_time =
+      KnownAtField(has_known_at, known_at);
   if (!known_at_time.ok()) return known_at_time.status();
   absl::StatusOr<CaseAsKnown> known =
       ReadCase(store, case_id, *as_of, *known_at_time, now);
@@ -155,28 +120,17 @@ absl::StatusOr<Prepared> Prepare(const store::EventStore& store,
 }  // namespace
 
 ProjectionsService::ProjectionsService(const store::EventStore& store,
-                                       std::vector<v1::RuleSet> rule_sets,
+                                       const RuleBook& rules,
+                                       PopulationGate& gate,
                                        std::function<absl::Time()> clock)
-    : store_(store),
-      rule_sets_(std::move(rule_sets)),
-      clock_(std::move(clock)) {
-  for (const v1::RuleSet& rule_set : rule_sets_) {
-    auto same = std::find_if(
-        latest_.begin(), latest_.end(),
-        [&](const v1::RuleSet& other) { return other.id() == rule_set.id(); });
-    if (same == latest_.end()) {
-      latest_.push_back(rule_set);
-    } else if (same->version() < rule_set.version()) {
-      *same = rule_set;
-    }
-  }
-}
+    : store_(store), rules_(rules), clock_(std::move(clock)), gate_(gate) {}
 
 grpc::Status ProjectionsService::GetCompliance(
     grpc::ServerContext* /*context*/, const v1::GetComplianceRequest* request,
     v1::GetComplianceResponse* response) {
+  const std::shared_ptr<const RuleBook::Snapshot> rules = rules_.snapshot();
   absl::StatusOr<std::vector<v1::RuleSet>> named =
-      NamedRuleSets(request->rule_set_ids());
+      RuleBook::Named(*rules, request->rule_set_ids());
   if (!named.ok()) return ToGrpcStatus(named.status());
   absl::StatusOr<Prepared> prepared =
       Prepare(store_, request->case_id(), "as_of", request->as_of(),
@@ -185,8 +139,8 @@ grpc::Status ProjectionsService::GetCompliance(
   const CaseTimeline timeline =
       Fold(prepared->known, prepared->as_of, response->mutable_basis());
   const bool is_named = !named->empty();
-  ToResults(Evaluate(is_named ? *named : latest_, timeline, prepared->as_of,
-                     is_named),
+  ToResults(Evaluate(is_named ? *named : rules->active, timeline,
+                     prepared->as_of, is_named),
             response);
   return grpc::Status::OK;
 }
@@ -239,36 +193,13 @@ grpc::Status ProjectionsService::GetTimeline(
   return grpc::Status::OK;
 }
 
-absl::StatusOr<std::vector<v1::RuleSet>> ProjectionsService::NamedRuleSets(
-    const google::protobuf::RepeatedPtrField<std::string>& ids) const {
-  if (ids.size() > kRuleSetIdsMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "rule_set_ids: ", ids.size(), " ids; the limit is ", kRuleSetIdsMax));
-  }
-  std::vector<v1::RuleSet> named;
-  for (int i = 0; i < ids.size(); ++i) {
-    auto found =
-        std::find_if(latest_.begin(), latest_.end(),
-                     [&](const v1::RuleSet& r) { return r.id() == ids[i]; });
-    if (found == latest_.end()) {
-      std::vector<std::string> loaded;
-      for (const v1::RuleSet& r : latest_) loaded.push_back(r.id());
-      return absl::InvalidArgumentError(absl::StrCat(
-          "rule_set_ids[", i, "]: ", ids[i],
-          " is not a loaded rule set (loaded: ", absl::StrJoin(loaded, ", "),
-          ")"));
-    }
-    named.push_back(*found);
-  }
-  return named;
-}
-
 grpc::Status ProjectionsService::ListRuleSets(
     grpc::ServerContext* /*context*/,
     const v1::ListRuleSetsRequest* /*request*/,
     v1::ListRuleSetsResponse* response) {
-  for (const v1::RuleSet& rule_set : rule_sets_) {
-    *response->add_rule_sets() = rule_set;
+  for (const v1::StoredRuleSet& stored : rules_.snapshot()->stored) {
+    *response->add_rule_sets() = stored.rule_set();
+    *response->add_stored() = stored;
   }
   return grpc::Status::OK;
 }

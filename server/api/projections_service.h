@@ -9,6 +9,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "caseline/v1/projections.grpc.pb.h"
+#include "server/api/population_query.h"
+#include "server/api/rule_book.h"
 #include "server/store/event_store.h"
 
 namespace caseline::api {
@@ -16,15 +18,13 @@ namespace caseline::api {
 // A case is folded whole for every answer; beyond this many events the
 // answer would cost more than a request should (a real case has hundreds).
 inline constexpr uint64_t kCaseEventsMax = 100'000;
-// rule_set_ids in one request: more than there are rule sets to name.
-inline constexpr int kRuleSetIdsMax = 64;
-
-// Thread-safe: the rule sets are fixed at construction. `store` must
-// outlive the service.
+// Thread-safe. `store` and `rules` must outlive the service; every answer
+// judges by one snapshot of the rule book.
 class ProjectionsService final : public v1::Projections::Service {
  public:
   ProjectionsService(
-      const store::EventStore& store, std::vector<v1::RuleSet> rule_sets,
+      const store::EventStore& store, const RuleBook& rules,
+      PopulationGate& gate,
       std::function<absl::Time()> clock = [] { return absl::Now(); });
 
   grpc::Status GetCompliance(grpc::ServerContext* context,
@@ -42,18 +42,21 @@ class ProjectionsService final : public v1::Projections::Service {
   grpc::Status ListRuleSets(grpc::ServerContext* context,
                             const v1::ListRuleSetsRequest* request,
                             v1::ListRuleSetsResponse* response) override;
+  grpc::Status Report(grpc::ServerContext* context,
+                      const v1::ReportRequest* request,
+                      v1::ReportResponse* response) override;
+  grpc::Status Trend(grpc::ServerContext* context,
+                     const v1::TrendRequest* request,
+                     v1::TrendResponse* response) override;
+  grpc::Status Worklist(grpc::ServerContext* context,
+                        const v1::WorklistRequest* request,
+                        v1::WorklistResponse* response) override;
 
  private:
-  // The latest loaded version of each named rule set; INVALID_ARGUMENT for
-  // an unknown id.
-  absl::StatusOr<std::vector<v1::RuleSet>> NamedRuleSets(
-      const google::protobuf::RepeatedPtrField<std::string>& ids) const;
-
   const store::EventStore& store_;
-  // Every loaded version; `latest_` holds the newest version of each id.
-  const std::vector<v1::RuleSet> rule_sets_;
-  std::vector<v1::RuleSet> latest_;
+  const RuleBook& rules_;
   const std::function<absl::Time()> clock_;
+  PopulationGate& gate_;
 };
 
 }  // namespace caseline::api

@@ -1,0 +1,54 @@
+// The Admin gRPC service: history import, rule sets, rebuilds of the
+// materialized projections, and what a candidate rule set would change.
+#ifndef CASELINE_SERVER_API_ADMIN_SERVICE_H_
+#define CASELINE_SERVER_API_ADMIN_SERVICE_H_
+
+#include <functional>
+
+#include "absl/time/time.h"
+#include "caseline/v1/caseline.grpc.pb.h"
+#include "server/api/event_store_service.h"
+#include "server/api/population_query.h"
+#include "server/api/rule_book.h"
+#include "server/store/event_store.h"
+
+namespace caseline::api {
+
+// Thread-safe. Everything passed in must outlive the service.
+class AdminService final : public v1::Admin::Service {
+ public:
+  AdminService(
+      EventStoreService& events, store::EventStore& store, RuleBook& rules,
+      PopulationGate& gate,
+      std::function<absl::Time()> clock = [] { return absl::Now(); })
+      : events_(events),
+        store_(store),
+        rules_(rules),
+        gate_(gate),
+        clock_(std::move(clock)) {}
+
+  grpc::Status ImportHistory(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream)
+      override;
+  grpc::Status PutRuleSet(grpc::ServerContext* context,
+                          const v1::PutRuleSetRequest* request,
+                          v1::PutRuleSetResponse* response) override;
+  grpc::Status Rebuild(
+      grpc::ServerContext* context, const v1::RebuildRequest* request,
+      grpc::ServerWriter<v1::RebuildProgress>* writer) override;
+  grpc::Status WhatIf(grpc::ServerContext* context,
+                      const v1::WhatIfRequest* request,
+                      v1::WhatIfResponse* response) override;
+
+ private:
+  EventStoreService& events_;
+  store::EventStore& store_;
+  RuleBook& rules_;
+  PopulationGate& gate_;
+  const std::function<absl::Time()> clock_;
+};
+
+}  // namespace caseline::api
+
+#endif  // CASELINE_SERVER_API_ADMIN_SERVICE_H_

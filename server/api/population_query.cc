@@ -1,0 +1,166 @@
+#include "server/api/population_query.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "projections/dates.h"
+#include "projections/event_validation.h"
+
+namespace caseline::api {
+namespace {
+
+// The scan checks for a caller that gave up once every this many cases.
+constexpr int64_t kCancelCheckCases = 1024;
+
+absl::Status CheckIds(
+    absl::string_view field,
+    const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  if (ids.size() > kFilterIdsMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", ids.size(), " ids; the limit is ", kFilterIdsMax));
+  }
+  for (int i = 0; i < ids.size(); ++i) {
+    if (absl::Status id = CheckId(ids[i]); !id.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "[", i, "]: ", id.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckFilter(const v1::CaseFilter& filter) {
+  for (auto [field, ids] :
+       {std::pair{"filter.jobcentre_ids", &filter.jobcentre_ids()},
+        std::pair{"filter.team_ids", &filter.team_ids()},
+        std::pair{"filter.caseworker_ids", &filter.caseworker_ids()}}) {
+    if (absl::Status checked = CheckIds(field, *ids); !checked.ok()) {
+      return checked;
+    }
+  }
+  if (filter.target_groups_size() > kFilterIdsMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter.target_groups: ", filter.target_groups_size(),
+                     " groups; the limit is ", kFilterIdsMax));
+  }
+  for (int i = 0; i < filter.target_groups_size(); ++i) {
+    const int group = filter.target_groups(i);
+    if (group == v1::TARGET_GROUP_UNSPECIFIED ||
+        !v1::TargetGroup_IsValid(group)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.target_groups[", i, "]: ", group, " is not a target group"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::CivilDay> DateField(absl::string_view field,
+                                         const std::string& text,
+                                         absl::CivilDay fallback) {
+  if (text.empty()) return fallback;
+  absl::StatusOr<absl::CivilDay> day = ParseDate(text);
+  if (!day.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", day.status().message()));
+  }
+  return day;
+}
+
+absl::StatusOr<absl::Time> KnownAtField(
+    bool has_known_at, const google::protobuf::Timestamp& known_at) {
+  if (!has_known_at) return absl::InfiniteFuture();
+  // The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31.
+  constexpr int64_t kSecondsMin = -62135596800;
+  constexpr int64_t kSecondsMax = 253402300799;
+  if (known_at.seconds() < kSecondsMin || known_at.seconds() > kSecondsMax ||
+      known_at.nanos() < 0 || known_at.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("known_at: seconds ", known_at.seconds(), " and nanos ",
+                     known_at.nanos(), " are not a valid instant"));
+  }
+  return absl::FromUnixSeconds(known_at.seconds()) +
+         absl::Nanoseconds(known_at.nanos());
+}
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(time);
+  out->set_seconds(micros / 1'000'000);
+  out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+}
+
+absl::StatusOr<int> CountField(absl::string_view field, int value, int fallback,
+                               int max) {
+  if (value < 0 || value > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", value, " is out of range (0 for ", fallback,
+                     ", at most ", max, ")"));
+  }
+  return value == 0 ? fallback : value;
+}
+
+absl::Status PopulationGate::Enter() {
+  if (running_.fetch_add(1) >= kPopulationQueriesMax) {
+    running_.fetch_sub(1);
+    return absl::ResourceExhaustedError(
+        absl::StrCat(kPopulationQueriesMax,
+                     " population answers are being computed; retry shortly"));
+  }
+  return absl::OkStatus();
+}
+
+void PopulationGate::Leave() { running_.fetch_sub(1); }
+
+absl::Status ScanPopulation(
+    const store::EventStore& store, v1::ReportSource requested,
+    absl::Time known_at, absl::Time now, grpc::ServerContext* context,
+    const std::function<void(absl::Span<const v1::Event>)>& add,
+    v1::ReportBasis* basis) {
+  int64_t seen = 0;
+  const store::CaseVisitor visit =
+      [&](absl::string_view /*case_id*/,
+          absl::Span<const v1::Event> events) -> absl::Status {
+    if (++seen % kCancelCheckCases == 0 && context != nullptr &&
+        context->IsCancelled()) {
+      return absl::CancelledError("the caller cancelled the request");
+    }
+    add(events);
+    return absl::OkStatus();
+  };
+
+  // Every event acknowledged before the request arrived must count. The
+  // follower is normally milliseconds behind; if it cannot catch up in
+  // time, the log answers instead, and the basis says so.
+  const uint64_t target = store.last_position();
+  bool from_log = requested == v1::REPORT_SOURCE_LOG;
+  std::string note;
+  if (!from_log) {
+    const uint64_t reached =
+        store.WaitForProjection(target, absl::Now() + kProjectionWaitMax);
+    if (reached < target) {
+      from_log = true;
+      note = absl::StrCat("the materialization was at position ", reached,
+                          " of ", target, "; read from the log");
+    }
+  }
+  absl::StatusOr<store::ScanBasis> scanned =
+      from_log ? store.ScanLog(visit) : store.ScanMaterialized(visit);
+  if (!scanned.ok()) return scanned.status();
+
+  basis->set_source(from_log ? v1::REPORT_SOURCE_LOG
+                             : v1::REPORT_SOURCE_MATERIALIZED);
+  basis->set_projection_version(scanned->projection_version);
+  basis->set_last_position(scanned->last_position);
+  basis->set_note(note);
+  // "Now" is stated as the later of the clock and the last event seen, so
+  // that asking again with the stated known_at gives the same answer.
+  absl::Time stated = known_at;
+  if (stated == absl::InfiniteFuture()) {
+    stated = std::max(now, scanned->last_recorded_at);
+  }
+  SetTimestamp(stated, basis->mutable_known_at());
+  return absl::OkStatus();
+}
+
+}  // namespace caseline::api
