@@ -261,16 +261,20 @@ struct CaseTally {
   // A row counts in the measure; and one such row is OVERDUE.
   bool measured = false;
   bool failing = false;
+  // A row that is not NOT_APPLICABLE: the requirement concerns the case.
+  bool applies = false;
 
   void Add(const RequirementResult& row, bool in_measure) {
     rows.Add(row.verdict);
+    if (row.verdict != Verdict::kNotApplicable) applies = true;
     if (!in_measure) return;
     measured = true;
     if (row.verdict == Verdict::kOverdue) failing = true;
   }
 };
 
-// Rows of a requirement over many cases.
+// Rows of a requirement over many cases. `cases` counts the cases it
+// concerns: those with a row other than NOT_APPLICABLE.
 struct Tally {
   int64_t cases = 0;
   RowCounts rows;
@@ -278,7 +282,7 @@ struct Tally {
   int64_t failing_cases = 0;
 
   void Add(const CaseTally& one_case) {
-    ++cases;
+    if (one_case.applies) ++cases;
     rows.Add(one_case.rows);
     if (one_case.measured) {
       ++measured_cases;
@@ -686,12 +690,12 @@ struct ReportBuilder::State {
       return;
     }
     group->set_cases(totals.cases);
-    const Tally none;
+    // Requirements without a row in the group (another jobcentre's local
+    // targets, rule sets of other years) are left out.
     for (const auto& [requirement, info] : requirements) {
       auto found = totals.requirements.find(requirement);
-      FillTally(requirement, info,
-                found == totals.requirements.end() ? none : found->second,
-                group->add_requirements());
+      if (found == totals.requirements.end()) continue;
+      FillTally(requirement, info, found->second, group->add_requirements());
     }
     FillSwitches(totals, group->mutable_switches());
     for (const auto& [wait_key, wait_totals] : totals.waits) {

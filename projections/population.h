@@ -116,14 +116,13 @@ bool Matches(const PopulationQuery& query, const CaseTimeline& timeline,
 // requirement rows is the group of the period judged and for cases,
 // switches and waits the group on as_of; the requirement. Groups are sorted
 // by the label fields in the order group_by gives them. Without
-// GROUP_BY_REQUIREMENT every group lists every requirement of the rule sets
-// (by rule_set_id, requirement_id; zeros where it has no rows), its
-// switches and its waits. With it, a group is one requirement with at least
+// GROUP_BY_REQUIREMENT every group lists each requirement with at least one
+// row in it (by rule_set_id, requirement_id), its switches and its waits. With it, a group is one requirement with at least
 // one row under the other fields: exactly one tally, its `cases` the
 // tally's, and no switches or waits.
 //
-// Tallies. `cases`: cases with at least one row of the requirement in the
-// group (NOT_APPLICABLE rows too). share_on_time: met / (met + met_late +
+// Tallies. `cases`: cases the requirement concerns, with at least one row
+// of it other than NOT_APPLICABLE in the group. share_on_time: met / (met + met_late +
 // overdue), 0 when none. The measure counts a case once: measured when one
 // of its rows is (a schedule with several milestones gives several rows),
 // failing when one of those is OVERDUE; a MET_LATE case has been served and
