@@ -599,9 +599,15 @@ struct ReportBuilder::State {
   void AddRows(const CaseTimeline& timeline, const GroupKey& case_key,
                const std::vector<RequirementResult>& rows) {
     std::map<std::pair<GroupKey, RequirementKey>, CaseTally> per_case;
+    const auto& wanted = query.filter.target_groups();
     for (const RequirementResult& row : rows) {
       const Period& period = PeriodOf(timeline, row);
       if (!OpenWithin(period, query.from, query.as_of)) continue;
+      // Filtered by target group, only the rows of periods of those groups.
+      if (!wanted.empty() && std::find(wanted.begin(), wanted.end(),
+                                       period.target_group) == wanted.end()) {
+        continue;
+      }
       const RequirementKey key = KeyOf(row);
       auto info = requirements.try_emplace(
           key, RequirementInfo{row.rule_set_version, row.rule_set_kind,
@@ -724,7 +730,14 @@ void ReportBuilder::AddCase(absl::Span<const v1::Event> events) {
   s.AddRows(
       timeline, case_key,
       Evaluate(s.query.rule_sets, timeline, s.query.as_of, s.query.named));
-  const WaitingTimes waits = ComputeWaitingTimes(timeline, s.query.as_of);
+  WaitingTimes waits = ComputeWaitingTimes(timeline, s.query.as_of);
+  if (!on.open) {
+    // A case that ended before as_of waits for nothing on as_of: its
+    // referrals without an offer ended with it.
+    std::erase_if(waits.referrals, [](const ReferralWait& wait) {
+      return wait.state == WaitState::kWaiting;
+    });
+  }
   if (!s.grouping.requirement) s.AddCaseFigures(timeline, case_key, waits);
   s.AddWaiting(timeline, on, waits);
 }

@@ -121,6 +121,9 @@ bool Matches(const PopulationQuery& query, const CaseTimeline& timeline,
 // one row under the other fields: exactly one tally, its `cases` the
 // tally's, and no switches or waits.
 //
+// With target groups in the filter, only rows of periods of those groups
+// count. A case not open on as_of has no referral waiting.
+//
 // Tallies. `cases`: cases the requirement concerns, with at least one row
 // of it other than NOT_APPLICABLE in the group. share_on_time: met / (met + met_late +
 // overdue), 0 when none. The measure counts a case once: measured when one

@@ -653,8 +653,8 @@ TEST(ReportTest, TheWindowCountsACaseOpenOnItsClosingDay) {
       Report(p, Query("2020-06-01", "2020-09-30"), {v1::GROUP_BY_JOBCENTRE});
   const v1::ReportGroup& middelfart = GroupOf(response, Jobcentre(kMiddelfart));
   EXPECT_EQ(middelfart.cases(), 13);
-  EXPECT_TRUE(Tallied(TallyOf(middelfart, kLab2020, "first-active-offer"), 7,
-                      2, 1, 1, 3, 6));
+  EXPECT_TRUE(Tallied(TallyOf(middelfart, kLab2020, "first-active-offer"), 7, 2,
+                      1, 1, 3, 6));
   // Not open on as_of: not in STAR's measure.
   EXPECT_EQ(TallyOf(middelfart, kStar, "a-dagpenge-offer").measure().cases(),
             4);
@@ -1007,6 +1007,57 @@ TEST(ReportTest, WaitingListIsLongestFirstAndTruncated) {
   EXPECT_EQ(two.waiting_total(), 4);
   EXPECT_EQ(two.waiting(0).referral_id(), "r-old");
   EXPECT_EQ(two.waiting(1).referral_id(), "r-wait-2");
+}
+
+// A case closed in the window waits for nothing on as_of: its referral
+// without an offer is neither listed nor counted as waiting.
+TEST(ReportTest, AClosedCaseHasNoReferralWaiting) {
+  Population p;
+  p.emplace_back("closed");
+  p.back()
+      .Opened(v1::TARGET_GROUP_A_DAGPENGE, kIshoej, "team-ishoej", "cw-dora",
+              "2020-03-02")
+      .Referral("2020-04-01", "r-1", v1::OFFER_KIND_COMPANY_INTERNSHIP,
+                "Fabrik")
+      .Close("2020-05-15");
+  const v1::ReportResponse closed =
+      Report(p, Query("2020-04-01", "2020-06-30"), {v1::GROUP_BY_JOBCENTRE});
+  EXPECT_EQ(closed.basis().cases_counted(), 1);
+  EXPECT_EQ(closed.waiting_size(), 0);
+  EXPECT_EQ(closed.waiting_total(), 0);
+  ASSERT_EQ(closed.groups_size(), 1);
+  EXPECT_EQ(closed.groups(0).waits_size(), 0);
+  // Open on as_of (its closing day), the same referral is waiting: 44 days.
+  const v1::ReportResponse open =
+      Report(p, Query("2020-04-01", "2020-05-15"), {v1::GROUP_BY_JOBCENTRE});
+  ASSERT_EQ(open.waiting_size(), 1);
+  EXPECT_EQ(open.waiting(0).days(), 44);
+  EXPECT_EQ(open.groups(0).waits(0).waiting(), 1);
+}
+
+// Filtered by target group, a case that changed benefit counts only the
+// rows of its periods of that group.
+TEST(ReportTest, ATargetGroupFilterCountsOnlyThatGroupsRows) {
+  Population p;
+  p.emplace_back("moved");
+  p.back()
+      .Opened(v1::TARGET_GROUP_SYGEDAGPENGE, kIshoej, "team-ishoej", "cw-dora",
+              "2020-03-09", "2020-03-02")
+      .Interview("2020-04-01")
+      .GroupChanged("2020-09-01", v1::TARGET_GROUP_A_DAGPENGE);
+  v1::CaseFilter sick;
+  sick.add_target_groups(v1::TARGET_GROUP_SYGEDAGPENGE);
+  const v1::ReportResponse response =
+      Report(p, Query("2020-09-01", "2020-09-30", sick));
+  ASSERT_EQ(response.groups_size(), 1);
+  const v1::ReportGroup& all = response.groups(0);
+  EXPECT_TRUE(HasTally(all, kLab2020, "sygedagpenge-first-interview"));
+  // The a-dagpenge period's offer deadline (DUE) is not counted; the
+  // sygedagpenge period's row of it is not applicable.
+  EXPECT_TRUE(
+      Tallied(TallyOf(all, kLab2020, "first-active-offer"), 0, 0, 0, 0, 0, 1));
+  EXPECT_TRUE(Tallied(TallyOf(all, kLab2020, "sygedagpenge-first-interview"), 1,
+                      1, 0, 0, 0, 0));
 }
 
 // --- Worklists across Easter 2020 ---

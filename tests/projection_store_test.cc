@@ -305,6 +305,48 @@ TEST_F(ProjectionStoreTest, MaterializationEqualsTheLog) {
   EXPECT_EQ(status.rebuilding_version, 0u);
 }
 
+// A scan cut at a position sees exactly the events up to it, and states
+// it and its event's recorded_at: what a population answer asks for, so
+// that it never sees part of an append the follower copied.
+TEST_F(ProjectionStoreTest, AScanCutAtAPositionSeesExactlyTheEventsUpToIt) {
+  OpenCases(0, 3, 1);
+  Append(Command(CaseId(0), Interviews(CaseId(0), 10, 3)));
+  const uint64_t cut = store_->last_position();
+  Append(Command(CaseId(1), Interviews(CaseId(1), 10, 2)));
+  Append(Command(CaseId(0), Interviews(CaseId(0), 20, 1)));
+  const uint64_t last = store_->last_position();
+  ASSERT_EQ(store_->WaitForProjection(last, absl::Now() + absl::Seconds(10)),
+            last);
+  const Scan whole = ScanMaterialized(*store_);
+  const Scan part = Collect([&](const CaseVisitor& visit) {
+    return store_->ScanMaterialized(visit, cut);
+  });
+  ASSERT_TRUE(part.status.ok()) << part.status;
+  EXPECT_EQ(part.basis.last_position, cut);
+  EXPECT_EQ(part.cases, UpTo(whole.cases, cut));
+  EXPECT_EQ(part.cases.at(CaseId(0)).size(), 4u);
+  EXPECT_EQ(part.cases.at(CaseId(1)).size(), 1u);
+  // The recorded_at stated is the event's at the cut.
+  v1::Event at_cut;
+  for (const auto& [case_id, events] : whole.cases) {
+    for (const auto& [position, bytes] : events) {
+      if (position == cut) {
+        ASSERT_TRUE(at_cut.ParseFromString(bytes));
+      }
+    }
+  }
+  EXPECT_EQ(
+      absl::ToUnixMicros(part.basis.last_recorded_at),
+      absl::ToUnixMicros(absl::FromUnixSeconds(at_cut.recorded_at().seconds()) +
+                         absl::Nanoseconds(at_cut.recorded_at().nanos())));
+  // A cut at or past the mark is no cut.
+  const Scan past = Collect([&](const CaseVisitor& visit) {
+    return store_->ScanMaterialized(visit, last + 10);
+  });
+  EXPECT_EQ(past.basis.last_position, last);
+  EXPECT_EQ(past.cases, whole.cases);
+}
+
 TEST_F(ProjectionStoreTest, AnEmptyLogHasAnEmptyProjection) {
   const Scan materialized = ScanMaterialized(*store_);
   ASSERT_TRUE(materialized.status.ok()) << materialized.status;

@@ -187,10 +187,13 @@ TEST_F(ReportsTest, ReportIsTheSameFromTheMaterializationAndFromTheLog) {
   request.set_source(v1::REPORT_SOURCE_LOG);
   const v1::ReportResponse from_log = Report(request);
   EXPECT_EQ(from_log.basis().source(), v1::REPORT_SOURCE_LOG);
+  // "Now" is stated as the last event's recorded_at: the same for both.
+  ExpectSameAnswer(materialized, from_log);
   // Same known_at for both: the stated one of the first.
   request.set_source(v1::REPORT_SOURCE_MATERIALIZED);
   *request.mutable_known_at() = materialized.basis().known_at();
   const v1::ReportResponse again = Report(request);
+  EXPECT_EQ(again.basis().source(), v1::REPORT_SOURCE_MATERIALIZED);
   request.set_source(v1::REPORT_SOURCE_LOG);
   ExpectSameAnswer(again, Report(request));
 
@@ -202,6 +205,8 @@ TEST_F(ReportsTest, ReportIsTheSameFromTheMaterializationAndFromTheLog) {
   const v1::ReportResponse half_log = Report(request);
   request.set_source(v1::REPORT_SOURCE_MATERIALIZED);
   const v1::ReportResponse half = Report(request);
+  EXPECT_EQ(half.basis().source(), v1::REPORT_SOURCE_MATERIALIZED);
+  EXPECT_EQ(half_log.basis().source(), v1::REPORT_SOURCE_LOG);
   ExpectSameAnswer(half, half_log);
   EXPECT_NE(half.basis().cases_counted(), again.basis().cases_counted());
 }
@@ -216,6 +221,7 @@ TEST_F(ReportsTest, TrendAndWorklistAreTheSameFromEitherSource) {
   v1::TrendResponse materialized;
   ASSERT_TRUE(projections_->Trend(&context, trend, &materialized).ok());
   ASSERT_EQ(materialized.points_size(), 12);
+  EXPECT_EQ(materialized.basis().source(), v1::REPORT_SOURCE_MATERIALIZED);
   EXPECT_EQ(materialized.points(0).on(), "2019-07-31");
   EXPECT_EQ(materialized.points(11).on(), "2020-06-30");
   EXPECT_GT(materialized.points(11).open_cases(), 0);
@@ -224,6 +230,7 @@ TEST_F(ReportsTest, TrendAndWorklistAreTheSameFromEitherSource) {
   grpc::ClientContext log_context;
   v1::TrendResponse from_log;
   ASSERT_TRUE(projections_->Trend(&log_context, trend, &from_log).ok());
+  EXPECT_EQ(from_log.basis().source(), v1::REPORT_SOURCE_LOG);
   ExpectSameAnswer(materialized, from_log);
 
   // The worklist of a caseworker who holds cases at the end.
@@ -275,6 +282,15 @@ TEST_F(ReportsTest, BadPopulationRequestsAreRefusedNamingTheField) {
   request = QuarterRequest();
   request.add_rule_set_ids("no-such-rules");
   ExpectRefused(request, "rule_set_ids[0]:");
+  // Named twice, a rule set would be counted twice.
+  request = QuarterRequest();
+  request.add_rule_set_ids("dk-lab-2020");
+  request.add_rule_set_ids("dk-lab-2020");
+  ExpectRefused(request, "rule_set_ids[1]:");
+  // Beyond the years the holiday calendar covers.
+  request = QuarterRequest();
+  request.set_as_of("9999-12-31");
+  ExpectRefused(request, "as_of:");
 
   v1::WorklistRequest worklist;
   grpc::ClientContext context;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "projections/calendar.h"
 #include "projections/dates.h"
 #include "projections/event_validation.h"
 
@@ -65,6 +66,13 @@ absl::StatusOr<absl::CivilDay> DateField(absl::string_view field,
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": ", day.status().message()));
   }
+  // Working days are counted with the holidays of each year between a
+  // deadline and the day judged; the calendar knows these years.
+  if (day->year() < kCalendarYearMin || day->year() > kCalendarYearMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", text, " is outside the years ", kCalendarYearMin, "-",
+        kCalendarYearMax, " caseline's calendar covers"));
+  }
   return day;
 }
 
@@ -85,9 +93,17 @@ absl::StatusOr<absl::Time> KnownAtField(
 }
 
 void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  // Floor division, so that an instant before 1970 keeps nanos in
+  // [0, 1e9) as a Timestamp requires.
   const int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1'000'000);
-  out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+  int64_t seconds = micros / 1'000'000;
+  int64_t rest = micros % 1'000'000;
+  if (rest < 0) {
+    --seconds;
+    rest += 1'000'000;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest) * 1000);
 }
 
 absl::StatusOr<int> CountField(absl::string_view field, int value, int fallback,
@@ -145,7 +161,9 @@ absl::Status ScanPopulation(
     }
   }
   absl::StatusOr<store::ScanBasis> scanned =
-      from_log ? store.ScanLog(visit) : store.ScanMaterialized(visit);
+      // Cut at the target: the follower's pages may end inside an append,
+      // a position the log acknowledged never does.
+      from_log ? store.ScanLog(visit) : store.ScanMaterialized(visit, target);
   if (!scanned.ok()) return scanned.status();
 
   basis->set_source(from_log ? v1::REPORT_SOURCE_LOG
@@ -153,11 +171,13 @@ absl::Status ScanPopulation(
   basis->set_projection_version(scanned->projection_version);
   basis->set_last_position(scanned->last_position);
   basis->set_note(note);
-  // "Now" is stated as the later of the clock and the last event seen, so
-  // that asking again with the stated known_at gives the same answer.
+  // "Now" is stated as the recorded_at of the last event seen: the exact
+  // cut, since every later event is recorded later, so that asking again
+  // with the stated known_at gives the same answer even after more history
+  // is imported. An empty log is stated as now.
   absl::Time stated = known_at;
   if (stated == absl::InfiniteFuture()) {
-    stated = std::max(now, scanned->last_recorded_at);
+    stated = scanned->last_position > 0 ? scanned->last_recorded_at : now;
   }
   SetTimestamp(stated, basis->mutable_known_at());
   return absl::OkStatus();

@@ -13,6 +13,25 @@ namespace caseline::api {
 absl::StatusOr<std::unique_ptr<RuleBook>> RuleBook::Open(
     store::EventStore& store, const std::vector<v1::RuleSet>& files,
     const std::string& origin) {
+  // Every file is checked against what is stored before any is stored, so
+  // that a refused start stores nothing.
+  absl::StatusOr<std::vector<v1::StoredRuleSet>> stored_before =
+      store.ReadRuleSets();
+  if (!stored_before.ok()) return stored_before.status();
+  for (const v1::RuleSet& rule_set : files) {
+    for (const v1::StoredRuleSet& entry : *stored_before) {
+      if (entry.rule_set().id() == rule_set.id() &&
+          entry.rule_set().version() == rule_set.version() &&
+          entry.rule_set().SerializeAsString() !=
+              rule_set.SerializeAsString()) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            origin, ": rule set ", rule_set.id(), " version ",
+            rule_set.version(),
+            " is stored already with other content; a stored version never "
+            "changes: give the edited file a new version"));
+      }
+    }
+  }
   for (const v1::RuleSet& rule_set : files) {
     absl::StatusOr<bool> stored = store.PutRuleSet(rule_set, origin);
     if (stored.ok()) continue;
@@ -70,6 +89,13 @@ absl::StatusOr<std::vector<v1::RuleSet>> RuleBook::Named(
   }
   std::vector<v1::RuleSet> named;
   for (int i = 0; i < ids.size(); ++i) {
+    // Named twice, a rule set would be judged, and counted, twice.
+    for (int j = 0; j < i; ++j) {
+      if (ids[j] == ids[i]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("rule_set_ids[", i, "]: ", ids[i], " is given twice"));
+      }
+    }
     auto found = std::find_if(
         snapshot.active.begin(), snapshot.active.end(),
         [&](const v1::RuleSet& rule_set) { return rule_set.id() == ids[i]; });

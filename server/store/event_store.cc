@@ -1074,8 +1074,8 @@ uint64_t EventStore::WaitForProjection(uint64_t position,
 }
 
 absl::StatusOr<ScanBasis> EventStore::ScanMaterialized(
-    const CaseVisitor& visit) const {
-  return impl_->projections().ScanMaterialized(visit);
+    const CaseVisitor& visit, uint64_t max_position) const {
+  return impl_->projections().ScanMaterialized(visit, max_position);
 }
 
 absl::StatusOr<ScanBasis> EventStore::ScanLog(const CaseVisitor& visit) const {

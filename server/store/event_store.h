@@ -246,8 +246,12 @@ class EventStore {
 
   // Calls `visit` for every case of the active projection, in case_id
   // order, all read from one consistent snapshot (appends and a rebuild's
-  // switch during the scan are not seen).
-  absl::StatusOr<ScanBasis> ScanMaterialized(const CaseVisitor& visit) const;
+  // switch during the scan are not seen), with the events at positions up
+  // to `max_position` (0: every event materialized). The follower's pages
+  // may end inside an append; a position last_position() returned never
+  // does, so a caller that wants whole appends passes one.
+  absl::StatusOr<ScanBasis> ScanMaterialized(const CaseVisitor& visit,
+                                             uint64_t max_position = 0) const;
 
   // The same from the log (the cases index and the events), for answers
   // the materialization cannot give and to check it.

@@ -526,7 +526,7 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
 }
 
 absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
-    const CaseVisitor& visit) const {
+    const CaseVisitor& visit, uint64_t max_position) const {
   Snapshot snapshot(db_);
   // The version and its mark come from the snapshot too, so that a switch
   // is seen whole or not at all.
@@ -537,6 +537,13 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
   basis.projection_version = active->version;
   basis.last_position = active->mark.position;
   basis.last_recorded_at = RecordedAt(active->mark);
+  // Cut at max_position when the mark is past it; the recorded_at of the
+  // event there is then the latest seen.
+  const bool cut = max_position > 0 && max_position < active->mark.position;
+  if (cut) {
+    basis.last_position = max_position;
+    basis.last_recorded_at = absl::InfinitePast();
+  }
 
   rocksdb::ReadOptions read = snapshot.read();
   const std::string upper = ProjectionVersionEnd(active->version);
@@ -545,19 +552,28 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(read, family(Family::kProjections)));
   CaseGrouper grouper(visit);
+  v1::Event parsed;
   for (it->Seek(ProjectionEventsPrefix(active->version)); it->Valid();
        it->Next()) {
     absl::StatusOr<ProjectionEventKeyParts> key =
         DecodeProjectionEventKey(View(it->key()));
     if (!key.ok()) return Lost(key.status());
-    absl::StatusOr<v1::Event*> event = grouper.Next(key->case_id);
-    if (!event.ok()) return event.status();
-    if (!(*event)->ParseFromArray(it->value().data(),
-                                  static_cast<int>(it->value().size()))) {
+    if (!parsed.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
       return absl::DataLossError(absl::StrCat(
           "projection version ", active->version, ": the event of case ",
           key->case_id, " version ", key->case_version, " is corrupt"));
     }
+    if (parsed.position() > basis.last_position) continue;
+    if (cut) {
+      basis.last_recorded_at =
+          std::max(basis.last_recorded_at,
+                   RecordedAt(ProjectionMark{parsed.position(),
+                                             Micros(parsed.recorded_at())}));
+    }
+    absl::StatusOr<v1::Event*> event = grouper.Next(key->case_id);
+    if (!event.ok()) return event.status();
+    **event = std::move(parsed);
   }
   if (!it->status().ok()) {
     return FromRocks(it->status(), "cannot read the projection");

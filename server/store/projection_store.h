@@ -85,7 +85,8 @@ class ProjectionStore {
 
   ProjectionStatus status() const;
   uint64_t WaitForProjection(uint64_t position, absl::Time deadline) const;
-  absl::StatusOr<ScanBasis> ScanMaterialized(const CaseVisitor& visit) const;
+  absl::StatusOr<ScanBasis> ScanMaterialized(const CaseVisitor& visit,
+                                             uint64_t max_position) const;
   absl::StatusOr<ScanBasis> ScanLog(const CaseVisitor& visit) const;
   absl::StatusOr<uint32_t> Rebuild(const RebuildObserver& observer);
 
