@@ -211,6 +211,7 @@ int main(int argc, char** argv) {
   }
   caseline::store::StoreOptions options;
   options.path = flags.data;
+  options.verify_only = flags.check;
   absl::StatusOr<std::unique_ptr<caseline::store::EventStore>> store =
       caseline::store::EventStore::Open(options);
   if (!store.ok()) {

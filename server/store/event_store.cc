@@ -335,7 +335,8 @@ absl::Status EventStore::Impl::Open() {
   rule_sets_ = std::make_unique<RuleSetStore>(db_.get(), family(Family::kMeta),
                                               options_.clock);
   projections_ = std::make_unique<ProjectionStore>(db_.get(), families_);
-  status = projections_->Open(head_.last_position);
+  status = projections_->Open(head_.last_position,
+                              /*follow=*/!options_.verify_only);
   if (!status.ok()) return status;
   writer_ = std::thread([this] { WriterLoop(); });
   return absl::OkStatus();

@@ -69,6 +69,9 @@ struct StoreOptions {
   // The server's clock: recorded_at and "today" for validation. Tests set it.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   size_t case_cache_cases_max = kCaseCacheCasesMax;
+  // For `caseline-server --check`: open to read and Verify only; the
+  // projections are neither cleaned up nor followed, so nothing is written.
+  bool verify_only = false;
 };
 
 struct AppendCommand {

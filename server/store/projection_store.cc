@@ -284,7 +284,7 @@ ProjectionStore::ProjectionStore(
 
 ProjectionStore::~ProjectionStore() { Stop(); }
 
-absl::Status ProjectionStore::Open(uint64_t log_position) {
+absl::Status ProjectionStore::Open(uint64_t log_position, bool follow_log) {
   absl::StatusOr<Active> active =
       ReadActive(db_, family(Family::kMeta), rocksdb::ReadOptions());
   if (!active.ok()) return active.status();
@@ -292,6 +292,14 @@ absl::Status ProjectionStore::Open(uint64_t log_position) {
     return absl::DataLossError(absl::StrCat(
         "projection version ", active->version, " has materialized position ",
         active->mark.position, " but the log ends at ", log_position));
+  }
+  if (!follow_log) {
+    // Verify only: read what is there, write nothing.
+    std::lock_guard<std::mutex> lock(state_mu_);
+    active_version_ = active->version;
+    active_mark_ = active->mark;
+    log_position_ = log_position;
+    return absl::OkStatus();
   }
   if (absl::Status removed = RemoveLeftovers(active->version); !removed.ok()) {
     return removed;
@@ -694,7 +702,10 @@ absl::StatusOr<uint32_t> ProjectionStore::RunRebuild(
       if (!status.ok()) break;
       next_report = absl::Now() + kRebuildProgressInterval;
     }
-    if (near_end) break;
+    // Checked again after the observer, which may have taken its time
+    // (a slow client): the switch copies what is left with the follower
+    // paused, so what is left must still be little.
+    if (near_end && log_position() - copied <= kRebuildSwitchGapMax) break;
   }
   if (status.ok()) {
     status = SwitchTo(old_version, version, copied, copied_micros, progress);

@@ -74,7 +74,7 @@ class ProjectionStore {
   // (a rebuild's shadow, an old version not yet deleted), and starts the
   // follower; `log_position` is the log's last position. DATA_LOSS if the
   // mark lies beyond the log; UNAVAILABLE on I/O errors.
-  absl::Status Open(uint64_t log_position);
+  absl::Status Open(uint64_t log_position, bool follow_log = true);
 
   // The log's last position grew to `last_position`.
   void LogAdvanced(uint64_t last_position);
