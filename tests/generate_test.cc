@@ -25,6 +25,8 @@
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 #include "projections/case_state.h"
+#include "projections/population.h"
+#include "server/rule_files.h"
 #include "projections/dates.h"
 #include "projections/event_validation.h"
 
@@ -344,6 +346,51 @@ TEST(GeneratedPopulationTest, AboutOnePercentOfEventsAreRetracted) {
       static_cast<double>(population.retractions) / population.events;
   EXPECT_GE(share, 0.003);
   EXPECT_LE(share, 0.03);
+}
+
+}  // namespace
+}  // namespace caseline
+
+namespace caseline {
+namespace {
+
+// Jobcentres differ in quality (003): judged by STAR's measures, some cross
+// the 20% flag and others do not.
+TEST(GeneratedPopulationTest, SomeJobcentresCrossStarsFlagAndOthersDoNot) {
+  GenerateOptions options;
+  options.seed = 2020;
+  options.jobcentres = 6;
+  options.cases = 10'000;
+  std::map<std::string, std::vector<v1::Event>> cases;
+  ASSERT_TRUE(GenerateEvents(options, [&](const v1::Event& event) {
+                cases[event.case_id()].push_back(event);
+              }).ok());
+  absl::StatusOr<std::vector<v1::RuleSet>> rules =
+      LoadRuleSets(CASELINE_RULES_DIR);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  PopulationQuery query;
+  query.from = absl::CivilDay(2020, 6, 30);
+  query.as_of = absl::CivilDay(2020, 6, 30);
+  query.rule_sets = *rules;
+  ReportBuilder builder(query, {v1::GROUP_BY_JOBCENTRE}, 1);
+  for (const auto& [case_id, events] : cases) builder.AddCase(events);
+  v1::ReportResponse report;
+  builder.Finish(&report);
+  ASSERT_EQ(report.groups_size(), 6);
+  int flagged = 0;
+  int not_flagged = 0;
+  for (const v1::ReportGroup& group : report.groups()) {
+    for (const v1::RequirementTally& tally : group.requirements()) {
+      if (tally.requirement_id() != "a-dagpenge-offer") continue;
+      ASSERT_TRUE(tally.has_measure());
+      // Enough cases for a share to mean something: a-dagpenge cases open
+      // on one day with 26 weeks behind them are the few long ones.
+      EXPECT_GE(tally.measure().cases(), 10) << group.label().jobcentre_id();
+      (tally.measure().flagged() ? flagged : not_flagged) += 1;
+    }
+  }
+  EXPECT_GE(flagged, 1);
+  EXPECT_GE(not_flagged, 1);
 }
 
 }  // namespace

@@ -216,6 +216,10 @@ constexpr std::array<double, 6> kSwitchReasonWeights = {35, 20, 15, 15, 10, 5};
 // ranges (chosen).
 constexpr double kOnTimeShareMin = 0.6;
 constexpr double kOnTimeShareMax = 0.97;
+// Of an a-dagpenge case's first offers not on time, the share never made:
+// up to this in the weakest jobcentre, none in the best (chosen). A late
+// offer still counts for STAR; a missing one is what crosses its flag.
+constexpr double kOfferMissedShareMax = 0.6;
 
 // Pauses (illness, leave, exemption) per case-year and their length.
 // Chosen.
@@ -359,6 +363,8 @@ struct Jobcentre {
   double arrivals_per_day_total = 0;
   double interview_on_time_share = 0;
   double offer_on_time_share = 0;
+  // Of the first offers not on time, the share never made.
+  double offer_missed_share = 0;
   double service_call_share = 0;
   double switches_per_case_year = 0;
   double late_recorded_share = 0;
@@ -450,6 +456,7 @@ std::vector<Jobcentre> MakeJobcentres(const GenerateOptions& options,
         kOnTimeShareMin + (kOnTimeShareMax - kOnTimeShareMin) * quality[k];
     jc.interview_on_time_share = on_time;
     jc.offer_on_time_share = on_time;
+    jc.offer_missed_share = kOfferMissedShareMax * (1 - quality[k]);
     jc.service_call_share = on_time;
     jc.switches_per_case_year = switches[k];
     jc.late_recorded_share =
@@ -778,6 +785,7 @@ class Simulator {
       const absl::CivilDay deadline_on =
           c.period_on + OfferDeadlineWeeks(c) * 7 - 1;
       if (!on_time) {
+        if (rng_.Chance(Jc(c).offer_missed_share)) return kNever;
         return After(deadline_on +
                      rng_.UniformInt(kLateDaysMin, 2 * kLateDaysMax));
       }
