@@ -63,7 +63,11 @@ TEST(GenerateTest, WritesProtobufJsonWithProtoFieldNames) {
   const std::string text = GenerateToString(SmallOptions(1));
   const std::string first_line = text.substr(0, text.find('\n'));
   EXPECT_NE(first_line.find("\"event_id\":"), std::string::npos) << first_line;
-  EXPECT_NE(first_line.find("\"recorded_at\":\"2018-01-01T"), std::string::npos)
+  // The first event is the opening of a case still open on --from
+  // (2018-01-01), recorded years before it.
+  EXPECT_NE(first_line.find("\"recorded_at\":\"201"), std::string::npos)
+      << first_line;
+  EXPECT_EQ(first_line.find("\"recorded_at\":\"2018-"), std::string::npos)
       << first_line;
   EXPECT_NE(first_line.find("\"case_opened\":"), std::string::npos)
       << first_line;
@@ -205,6 +209,22 @@ TEST(GeneratedPopulationTest, EveryEventPassesTheServersChecks) {
   for (const std::string& refusal : population.refusals) {
     ADD_FAILURE() << refusal;
   }
+}
+
+// Cases open on --from carry their history: each opened on its anchor (a
+// sickness case on its sick note, 3-21 days after the absence began), not
+// on --from, so their early deadlines are judged by what happened.
+TEST(GeneratedPopulationTest, CasesOpenOnFromCarryTheirHistory) {
+  const Population& population = GeneratedPopulation();
+  int64_t before_from = 0;
+  for (const auto& [case_id, facts] : population.cases) {
+    const int64_t delay = facts.opened_on - facts.anchor_on;
+    EXPECT_GE(delay, 0) << case_id;
+    EXPECT_LE(delay, 21) << case_id;
+    if (facts.opened_on < population.options.from) ++before_from;
+  }
+  // The stock of a population that starts in 2018: hundreds of cases.
+  EXPECT_GT(before_from, 100);
 }
 
 TEST(GeneratedPopulationTest, HasAboutTheCasesAskedFor) {

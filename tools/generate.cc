@@ -558,18 +558,32 @@ class Simulator {
 
   GenerateSummary Run() {
     today_ = options_.from;
-    WarmUp();
+    const std::vector<StockCase> stock = WarmUp();
     std::vector<double> next_arrival(jobcentres_.size());
     for (size_t k = 0; k < jobcentres_.size(); ++k) {
       next_arrival[k] = rng_.Exponential(1 / ArrivalRate(k));
     }
-    for (absl::CivilDay day = options_.from; day <= options_.to; ++day) {
+    // The cases open on `from` are simulated from the day they opened, with
+    // their history before `from`, as a municipality moving its case
+    // system's history would have it.
+    const absl::CivilDay first_day =
+        stock.empty() ? options_.from
+                      : std::min(options_.from, stock.front().opened_on);
+    size_t next_stock = 0;
+    for (absl::CivilDay day = first_day; day <= options_.to; ++day) {
       today_ = day;
-      const double day_end = static_cast<double>(day - options_.from) + 1;
-      for (size_t k = 0; k < jobcentres_.size(); ++k) {
-        while (next_arrival[k] < day_end) {
-          OpenNewCase(static_cast<int>(k));
-          next_arrival[k] += rng_.Exponential(1 / ArrivalRate(k));
+      for (; next_stock < stock.size() &&
+             stock[next_stock].opened_on <= day;
+           ++next_stock) {
+        OpenStockCase(stock[next_stock]);
+      }
+      if (day >= options_.from) {
+        const double day_end = static_cast<double>(day - options_.from) + 1;
+        for (size_t k = 0; k < jobcentres_.size(); ++k) {
+          while (next_arrival[k] < day_end) {
+            OpenNewCase(static_cast<int>(k));
+            next_arrival[k] += rng_.Exponential(1 / ArrivalRate(k));
+          }
         }
       }
       while (!wakes_.empty() && wakes_.top().day <= day) {
@@ -592,10 +606,21 @@ class Simulator {
     return std::max(jobcentres_[k].arrivals_per_day_total, 1e-9);
   }
 
+  // A case active on `from`, drawn before the simulation runs.
+  struct StockCase {
+    absl::CivilDay opened_on;
+    int jobcentre = 0;
+    size_t group = 0;
+    absl::CivilDay anchor_on;
+    int duration_days = 0;
+  };
+
   // The cases active on `from`: those that began in the kDurationWeeksMax
-  // before it and have not ended. Only their durations are drawn, so the
-  // warm-up costs a few draws per case that would have arrived.
-  void WarmUp() {
+  // before it and have not ended, by the day they opened. Only their
+  // durations are drawn here, so the warm-up costs a few draws per case
+  // that would have arrived; memory holds the stock, as it would anyway.
+  std::vector<StockCase> WarmUp() {
+    std::vector<StockCase> stock;
     const int warm_up_days = WeeksToDays(kDurationWeeksMax);
     for (size_t k = 0; k < jobcentres_.size(); ++k) {
       for (size_t g = 0; g < kGroupCount; ++g) {
@@ -607,10 +632,23 @@ class Simulator {
               options_.from + static_cast<int64_t>(std::floor(t));
           const int duration_days = DrawDurationDays(g);
           if (anchor_on + duration_days <= options_.from) continue;
-          OpenStockCase(static_cast<int>(k), g, anchor_on, duration_days);
+          // A sickness case opens when the sick note arrives (as in
+          // OpenNewCase), at the latest on `from`.
+          const absl::CivilDay opened_on =
+              g == kGroupSygedagpenge
+                  ? std::min(options_.from,
+                             anchor_on + rng_.UniformInt(3, 21))
+                  : anchor_on;
+          stock.push_back(StockCase{opened_on, static_cast<int>(k), g,
+                                    anchor_on, duration_days});
         }
       }
     }
+    std::stable_sort(stock.begin(), stock.end(),
+                     [](const StockCase& a, const StockCase& b) {
+                       return a.opened_on < b.opened_on;
+                     });
+    return stock;
   }
 
   int DrawDurationDays(size_t g) {
@@ -661,24 +699,20 @@ class Simulator {
     Case& c = InitCase(slot, jobcentre, g, anchor_on);
     c.period_end_on = std::max(anchor_on + DrawDurationDays(g), today_ + 7);
     RecordOpened(c, today_);
-    StartTimers(c, /*is_new=*/true);
+    StartTimers(c);
     Schedule(slot);
   }
 
-  // A case active on `from` whose history before it is not simulated: its
-  // case_opened is recorded on `from`, as a migration would.
-  void OpenStockCase(int jobcentre, size_t g, absl::CivilDay anchor_on,
-                     int duration_days) {
+  // A case active on `from`, opened on its day like a new one, with the
+  // duration the warm-up drew (so that it is still active on `from`).
+  void OpenStockCase(const StockCase& stock) {
     const uint32_t slot = AllocateCase();
-    Case& c = InitCase(slot, jobcentre, g, anchor_on);
-    c.period_end_on = std::max(anchor_on + duration_days, today_ + 1);
-    const absl::CivilDay opened_on = std::min(
-        today_,
-        anchor_on + (g == kGroupSygedagpenge ? rng_.UniformInt(3, 21) : 0));
-    // For the interview cadence: past its first interview, probably.
-    c.interviews = (today_ - anchor_on) > kFirstSixMonthsDays / 3 ? 1 : 0;
-    RecordOpened(c, opened_on);
-    StartTimers(c, /*is_new=*/false);
+    Case& c =
+        InitCase(slot, stock.jobcentre, stock.group, stock.anchor_on);
+    c.period_end_on = std::max(stock.anchor_on + stock.duration_days,
+                               std::max(options_.from, today_ + 7));
+    RecordOpened(c, today_);
+    StartTimers(c);
     Schedule(slot);
   }
 
@@ -698,18 +732,16 @@ class Simulator {
     RecordStructural(c, std::move(event));
   }
 
-  void StartTimers(Case& c, bool is_new) {
+  void StartTimers(Case& c) {
     const GroupModel& model = kGroups[c.group];
-    c.interview_on = is_new ? ScheduleInterview(c, InterviewDue(c, today_))
-                            : After(today_ + rng_.UniformInt(0, 41));
-    if (is_new && c.group == 0 && rng_.Chance(Jc(c).service_call_share)) {
+    c.interview_on = ScheduleInterview(c, InterviewDue(c, today_));
+    if (c.group == 0 && rng_.Chance(Jc(c).service_call_share)) {
       c.service_call_on =
           After(today_ + rng_.UniformInt(1, kServiceCallDaysMax - 2));
     }
     if (c.group == kGroupSygedagpenge) StartReview(c);
     if (rng_.Chance(model.referral_share)) {
-      c.referral_on =
-          is_new ? FirstReferral(c) : After(today_ + rng_.UniformInt(0, 84));
+      c.referral_on = FirstReferral(c);
     }
     c.switch_on = NextSwitch(c);
     c.pause_on = After(today_, rng_.Exponential(365 / kPausesPerCaseYear));
