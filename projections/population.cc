@@ -841,8 +841,25 @@ struct TrendBuilder::State {
     const absl::CivilDay day = days[i];
     const CaseTimeline timeline = FoldTimeline(events, day, query.known_at);
     const CaseOnDay on = DescribeOn(timeline, day);
-    if (!MatchesWindow(query.filter, day, day, timeline, on)) return false;
+    const absl::CivilDay step_from = StepFrom(i);
+    // Switches and offers count for every case open during the step, also
+    // one that ended before its last day; the rest for cases open on it.
+    if (!MatchesWindow(query.filter, step_from, day, timeline, on)) {
+      return false;
+    }
     PointTotals& point = points[i];
+    const Switches switches = CountSwitches(timeline, step_from, day);
+    point.switches_planned += switches.planned;
+    point.switches_unplanned += switches.unplanned;
+    for (const ReferralWait& wait :
+         ComputeWaitingTimes(timeline, day).referrals) {
+      if (wait.state != WaitState::kStarted) continue;
+      const absl::CivilDay started_on = wait.referred_on + wait.days;
+      if (started_on < step_from || started_on > day) continue;
+      ++point.offers_started;
+      point.wait_days_sum += wait.days;
+    }
+    if (!MatchesWindow(query.filter, day, day, timeline, on)) return true;
     ++point.open_cases;
     std::map<RequirementKey, CaseTally> per_case;
     for (const RequirementResult& row :
@@ -859,18 +876,6 @@ struct TrendBuilder::State {
       }
     }
     for (const auto& [key, tally] : per_case) point.measures[key].Add(tally);
-    const absl::CivilDay step_from = StepFrom(i);
-    const Switches switches = CountSwitches(timeline, step_from, day);
-    point.switches_planned += switches.planned;
-    point.switches_unplanned += switches.unplanned;
-    for (const ReferralWait& wait :
-         ComputeWaitingTimes(timeline, day).referrals) {
-      if (wait.state != WaitState::kStarted) continue;
-      const absl::CivilDay started_on = wait.referred_on + wait.days;
-      if (started_on < step_from || started_on > day) continue;
-      ++point.offers_started;
-      point.wait_days_sum += wait.days;
-    }
     return true;
   }
 };

@@ -185,7 +185,8 @@ absl::StatusOr<std::vector<absl::CivilDay>> TrendDays(absl::CivilDay from,
 // requirement with a population flag; and, within the step (from the day
 // after the previous point, or for the first point from query.from, to the
 // day), the planned and unplanned switches and the offers started through a
-// referral, with their mean wait.
+// referral, with their mean wait, of every case open during the step (also
+// one that ended before the day).
 class TrendBuilder {
  public:
   TrendBuilder(PopulationQuery query, std::vector<absl::CivilDay> days);

@@ -1060,6 +1060,30 @@ TEST(ReportTest, ATargetGroupFilterCountsOnlyThatGroupsRows) {
                       1, 0, 0, 0, 0));
 }
 
+// A case that closed during a step still counts its switches and offers
+// of that step, though it is not open on the point's day.
+TEST(TrendTest, ACaseClosedDuringAStepCountsItsSwitches) {
+  Population p;
+  p.emplace_back("closing");
+  p.back()
+      .Opened(v1::TARGET_GROUP_A_DAGPENGE, kIshoej, "team-ishoej", "cw-dora",
+              "2020-03-02")
+      .Switch("2020-04-10", "cw-carl", "team-ishoej",
+              v1::CASEWORKER_CHANGE_REASON_SICKNESS)
+      .Close("2020-04-20");
+  PopulationQuery query = Query("2020-03-01", "2020-04-30");
+  TrendBuilder builder(
+      query, {absl::CivilDay(2020, 3, 31), absl::CivilDay(2020, 4, 30)});
+  for (const Case& one : p) builder.AddCase(one.events());
+  v1::TrendResponse response;
+  builder.Finish(&response);
+  ASSERT_EQ(response.points_size(), 2);
+  EXPECT_EQ(response.points(0).open_cases(), 1);
+  EXPECT_EQ(response.points(1).open_cases(), 0);
+  EXPECT_EQ(response.points(1).switches_unplanned(), 1);
+  EXPECT_EQ(response.basis().cases_counted(), 1);
+}
+
 // --- Worklists across Easter 2020 ---
 //
 // Middelfart's first interview within 7 working days of the sick note:
