@@ -440,6 +440,22 @@ void EvaluateRequirement(const v1::RuleSet& rule_set,
 
 }  // namespace
 
+v1::ComplianceStatus ComplianceStatusOf(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kMet:
+      return v1::COMPLIANCE_STATUS_MET;
+    case Verdict::kMetLate:
+      return v1::COMPLIANCE_STATUS_MET_LATE;
+    case Verdict::kOverdue:
+      return v1::COMPLIANCE_STATUS_OVERDUE;
+    case Verdict::kDue:
+      return v1::COMPLIANCE_STATUS_DUE;
+    case Verdict::kNotApplicable:
+      return v1::COMPLIANCE_STATUS_NOT_APPLICABLE;
+  }
+  return v1::COMPLIANCE_STATUS_UNSPECIFIED;
+}
+
 absl::string_view VerdictName(Verdict verdict) {
   switch (verdict) {
     case Verdict::kMet:

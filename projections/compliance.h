@@ -12,6 +12,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/types/span.h"
+#include "caseline/v1/projections.pb.h"
 #include "caseline/v1/rules.pb.h"
 #include "projections/timeline.h"
 
@@ -28,6 +29,8 @@ enum class Verdict {
 };
 
 absl::string_view VerdictName(Verdict verdict);  // "MET", "MET_LATE", ...
+// The verdict as the API states it (COMPLIANCE_STATUS_MET, ...).
+v1::ComplianceStatus ComplianceStatusOf(Verdict verdict);
 
 struct RequirementResult {
   std::string rule_set_id;

@@ -131,22 +131,6 @@ bool MatchesWindow(const v1::CaseFilter& filter, absl::CivilDay from,
 
 // --- Statuses and tallies ---
 
-v1::ComplianceStatus StatusOf(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kMet:
-      return v1::COMPLIANCE_STATUS_MET;
-    case Verdict::kMetLate:
-      return v1::COMPLIANCE_STATUS_MET_LATE;
-    case Verdict::kOverdue:
-      return v1::COMPLIANCE_STATUS_OVERDUE;
-    case Verdict::kDue:
-      return v1::COMPLIANCE_STATUS_DUE;
-    case Verdict::kNotApplicable:
-      return v1::COMPLIANCE_STATUS_NOT_APPLICABLE;
-  }
-  return v1::COMPLIANCE_STATUS_UNSPECIFIED;
-}
-
 struct RowCounts {
   int64_t met = 0;
   int64_t met_late = 0;
@@ -991,7 +975,7 @@ struct WorklistBuilder::State {
     item.set_team_id(on.team_id);
     item.set_title(row.title);
     item.set_target_group(row.target_group);
-    item.set_status(StatusOf(row.verdict));
+    item.set_status(ComplianceStatusOf(row.verdict));
     item.set_deadline_on(FormatDate(*row.deadline_on));
     item.set_days_left(static_cast<int>(*row.deadline_on - query.as_of));
     items.insert(std::move(work));
@@ -1075,7 +1059,7 @@ std::string DateOrEmpty(const RequirementResult* row) {
 
 v1::ComplianceStatus StatusOrUnspecified(const RequirementResult* row) {
   return row == nullptr ? v1::COMPLIANCE_STATUS_UNSPECIFIED
-                        : StatusOf(row->verdict);
+                        : ComplianceStatusOf(row->verdict);
 }
 
 // Whether a row changed: only one side has it, or its status or deadline

@@ -117,19 +117,19 @@ bool Matches(const PopulationQuery& query, const CaseTimeline& timeline,
 // switches and waits the group on as_of; the requirement. Groups are sorted
 // by the label fields in the order group_by gives them. Without
 // GROUP_BY_REQUIREMENT every group lists each requirement with at least one
-// row in it (by rule_set_id, requirement_id), its switches and its waits. With it, a group is one requirement with at least
-// one row under the other fields: exactly one tally, its `cases` the
-// tally's, and no switches or waits.
+// row in it (by rule_set_id, requirement_id), its switches and its waits. With
+// it, a group is one requirement with at least one row under the other fields:
+// exactly one tally, its `cases` the tally's, and no switches or waits.
 //
 // With target groups in the filter, only rows of periods of those groups
 // count. A case not open on as_of has no referral waiting.
 //
 // Tallies. `cases`: cases the requirement concerns, with at least one row
-// of it other than NOT_APPLICABLE in the group. share_on_time: met / (met + met_late +
-// overdue), 0 when none. The measure counts a case once: measured when one
-// of its rows is (a schedule with several milestones gives several rows),
-// failing when one of those is OVERDUE; a MET_LATE case has been served and
-// is not failing. share_failing = failing / cases (0 when none); flagged
+// of it other than NOT_APPLICABLE in the group. share_on_time: met / (met +
+// met_late + overdue), 0 when none. The measure counts a case once: measured
+// when one of its rows is (a schedule with several milestones gives several
+// rows), failing when one of those is OVERDUE; a MET_LATE case has been served
+// and is not failing. share_failing = failing / cases (0 when none); flagged
 // when share_failing > flag_over_share (strictly: "more than 20%").
 //
 // Switches: CountSwitches over [from, as_of] of the group's cases;

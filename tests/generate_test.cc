@@ -25,10 +25,10 @@
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 #include "projections/case_state.h"
-#include "projections/population.h"
-#include "server/rule_files.h"
 #include "projections/dates.h"
 #include "projections/event_validation.h"
+#include "projections/population.h"
+#include "server/rule_files.h"
 
 namespace caseline {
 namespace {

@@ -572,8 +572,7 @@ class Simulator {
     size_t next_stock = 0;
     for (absl::CivilDay day = first_day; day <= options_.to; ++day) {
       today_ = day;
-      for (; next_stock < stock.size() &&
-             stock[next_stock].opened_on <= day;
+      for (; next_stock < stock.size() && stock[next_stock].opened_on <= day;
            ++next_stock) {
         OpenStockCase(stock[next_stock]);
       }
@@ -636,8 +635,7 @@ class Simulator {
           // OpenNewCase), at the latest on `from`.
           const absl::CivilDay opened_on =
               g == kGroupSygedagpenge
-                  ? std::min(options_.from,
-                             anchor_on + rng_.UniformInt(3, 21))
+                  ? std::min(options_.from, anchor_on + rng_.UniformInt(3, 21))
                   : anchor_on;
           stock.push_back(StockCase{opened_on, static_cast<int>(k), g,
                                     anchor_on, duration_days});
@@ -707,8 +705,7 @@ class Simulator {
   // duration the warm-up drew (so that it is still active on `from`).
   void OpenStockCase(const StockCase& stock) {
     const uint32_t slot = AllocateCase();
-    Case& c =
-        InitCase(slot, stock.jobcentre, stock.group, stock.anchor_on);
+    Case& c = InitCase(slot, stock.jobcentre, stock.group, stock.anchor_on);
     c.period_end_on = std::max(stock.anchor_on + stock.duration_days,
                                std::max(options_.from, today_ + 7));
     RecordOpened(c, today_);

@@ -116,11 +116,6 @@ grpc::Status AdminService::WhatIf(grpc::ServerContext* context,
   absl::StatusOr<int> limit = CountField("limit", request->limit(),
                                          kWhatIfCasesDefault, kWhatIfCasesMax);
   if (!limit.ok()) return ToGrpcStatus(limit.status());
-  GateHold hold(gate_);
-  if (absl::Status entered = hold.Enter(); !entered.ok()) {
-    return ToGrpcStatus(entered);
-  }
-
   // After: the active rule sets with the candidate in its id's place.
   const std::vector<v1::RuleSet> before = rules_.snapshot()->active;
   std::vector<v1::RuleSet> after = before;
@@ -132,23 +127,13 @@ grpc::Status AdminService::WhatIf(grpc::ServerContext* context,
   } else {
     *same = request->candidate();
   }
-  PopulationQuery query{request->filter(), *from,  *as_of,
-                        *known_at,         before, false};
-  WhatIfBuilder builder(std::move(query), std::move(after), *limit);
-  v1::ReportBasis* basis = response->mutable_basis();
-  absl::Status scanned = ScanPopulation(
-      store_, v1::REPORT_SOURCE_MATERIALIZED, *known_at, now, context,
-      [&](absl::Span<const v1::Event> events) { builder.AddCase(events); },
-      basis);
-  if (!scanned.ok()) return ToGrpcStatus(scanned);
-  builder.Finish(response);
-  basis->set_as_of(FormatDate(*as_of));
-  basis->set_from(FormatDate(*from));
-  for (const v1::RuleSet& rule_set : before) {
-    v1::RuleSetRef* ref = basis->add_rule_sets();
-    ref->set_id(rule_set.id());
-    ref->set_version(rule_set.version());
-  }
+  const PopulationQuery query{request->filter(), *from,  *as_of,
+                              *known_at,         before, false};
+  WhatIfBuilder builder(query, std::move(after), *limit);
+  absl::Status answered =
+      RunPopulation(gate_, store_, query, v1::REPORT_SOURCE_MATERIALIZED, now,
+                    context, builder, response);
+  if (!answered.ok()) return ToGrpcStatus(answered);
   response->mutable_candidate()->set_id(request->candidate().id());
   response->mutable_candidate()->set_version(request->candidate().version());
   return grpc::Status::OK;

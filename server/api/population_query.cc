@@ -116,6 +116,15 @@ absl::StatusOr<int> CountField(absl::string_view field, int value, int fallback,
   return value == 0 ? fallback : value;
 }
 
+void StateRuleSets(const std::vector<v1::RuleSet>& rule_sets,
+                   v1::ReportBasis* basis) {
+  for (const v1::RuleSet& rule_set : rule_sets) {
+    v1::RuleSetRef* ref = basis->add_rule_sets();
+    ref->set_id(rule_set.id());
+    ref->set_version(rule_set.version());
+  }
+}
+
 absl::Status PopulationGate::Enter() {
   if (running_.fetch_add(1) >= kPopulationQueriesMax) {
     running_.fetch_sub(1);

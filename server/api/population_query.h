@@ -16,6 +16,7 @@
 #include "caseline/v1/events.pb.h"
 #include "caseline/v1/projections.pb.h"
 #include "grpcpp/server_context.h"
+#include "projections/dates.h"
 #include "projections/population.h"
 #include "server/store/event_store.h"
 
@@ -92,6 +93,34 @@ absl::Status ScanPopulation(
     absl::Time known_at, absl::Time now, grpc::ServerContext* context,
     const std::function<void(absl::Span<const v1::Event>)>& add,
     v1::ReportBasis* basis);
+
+// Names the rule sets judged by in the basis.
+void StateRuleSets(const std::vector<v1::RuleSet>& rule_sets,
+                   v1::ReportBasis* basis);
+
+// The end every population answer shares: holds a place among those
+// running, feeds every case to `builder` (made from `query`), lets it
+// write `response`, and states the basis.
+template <typename Builder, typename Response>
+absl::Status RunPopulation(PopulationGate& gate, const store::EventStore& store,
+                           const PopulationQuery& query,
+                           v1::ReportSource source, absl::Time now,
+                           grpc::ServerContext* context, Builder& builder,
+                           Response* response) {
+  GateHold hold(gate);
+  if (absl::Status entered = hold.Enter(); !entered.ok()) return entered;
+  v1::ReportBasis* basis = response->mutable_basis();
+  absl::Status scanned = ScanPopulation(
+      store, source, query.known_at, now, context,
+      [&](absl::Span<const v1::Event> events) { builder.AddCase(events); },
+      basis);
+  if (!scanned.ok()) return scanned;
+  builder.Finish(response);
+  basis->set_as_of(FormatDate(query.as_of));
+  basis->set_from(FormatDate(query.from));
+  StateRuleSets(query.rule_sets, basis);
+  return absl::OkStatus();
+}
 
 }  // namespace caseline::api
 

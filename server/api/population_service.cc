@@ -35,15 +35,6 @@ absl::StatusOr<Judging> RuleSetsFor(
   return Judging{snapshot->active, false};
 }
 
-void StateRuleSets(const std::vector<v1::RuleSet>& rule_sets,
-                   v1::ReportBasis* basis) {
-  for (const v1::RuleSet& rule_set : rule_sets) {
-    v1::RuleSetRef* ref = basis->add_rule_sets();
-    ref->set_id(rule_set.id());
-    ref->set_version(rule_set.version());
-  }
-}
-
 absl::Status CheckSource(v1::ReportSource source) {
   if (!v1::ReportSource_IsValid(source)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -110,29 +101,16 @@ grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
   if (absl::Status source = CheckSource(request->source()); !source.ok()) {
     return ToGrpcStatus(source);
   }
-  GateHold hold(gate_);
-  if (absl::Status entered = hold.Enter(); !entered.ok()) {
-    return ToGrpcStatus(entered);
-  }
-
   std::vector<v1::GroupBy> group_by;
   for (int key : request->group_by()) {
     group_by.push_back(static_cast<v1::GroupBy>(key));
   }
-  PopulationQuery query{request->filter(),  *from,         *as_of, *known_at,
-                        judging->rule_sets, judging->named};
-  ReportBuilder builder(std::move(query), std::move(group_by), *waiting_limit);
-  v1::ReportBasis* basis = response->mutable_basis();
-  absl::Status scanned = ScanPopulation(
-      store_, request->source(), *known_at, now, context,
-      [&](absl::Span<const v1::Event> events) { builder.AddCase(events); },
-      basis);
-  if (!scanned.ok()) return ToGrpcStatus(scanned);
-  builder.Finish(response);
-  basis->set_as_of(FormatDate(*as_of));
-  basis->set_from(FormatDate(*from));
-  StateRuleSets(judging->rule_sets, basis);
-  return grpc::Status::OK;
+  const PopulationQuery query{
+      request->filter(),  *from,         *as_of, *known_at,
+      judging->rule_sets, judging->named};
+  ReportBuilder builder(query, std::move(group_by), *waiting_limit);
+  return ToGrpcStatus(RunPopulation(gate_, store_, query, request->source(),
+                                    now, context, builder, response));
 }
 
 grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
@@ -163,25 +141,11 @@ grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
   if (absl::Status source = CheckSource(request->source()); !source.ok()) {
     return ToGrpcStatus(source);
   }
-  GateHold hold(gate_);
-  if (absl::Status entered = hold.Enter(); !entered.ok()) {
-    return ToGrpcStatus(entered);
-  }
-
-  PopulationQuery query{request->filter(),  *from,         *to, *known_at,
-                        judging->rule_sets, judging->named};
-  TrendBuilder builder(std::move(query), *std::move(days));
-  v1::ReportBasis* basis = response->mutable_basis();
-  absl::Status scanned = ScanPopulation(
-      store_, request->source(), *known_at, now, context,
-      [&](absl::Span<const v1::Event> events) { builder.AddCase(events); },
-      basis);
-  if (!scanned.ok()) return ToGrpcStatus(scanned);
-  builder.Finish(response);
-  basis->set_as_of(FormatDate(*to));
-  basis->set_from(FormatDate(*from));
-  StateRuleSets(judging->rule_sets, basis);
-  return grpc::Status::OK;
+  const PopulationQuery query{request->filter(),  *from,         *to, *known_at,
+                              judging->rule_sets, judging->named};
+  TrendBuilder builder(query, *std::move(days));
+  return ToGrpcStatus(RunPopulation(gate_, store_, query, request->source(),
+                                    now, context, builder, response));
 }
 
 grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
@@ -217,31 +181,19 @@ grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
   absl::StatusOr<absl::Time> known_at =
       KnownAtField(request->has_known_at(), request->known_at());
   if (!known_at.ok()) return ToGrpcStatus(known_at.status());
-  GateHold hold(gate_);
-  if (absl::Status entered = hold.Enter(); !entered.ok()) {
-    return ToGrpcStatus(entered);
-  }
-
   v1::CaseFilter filter;
   if (by_caseworker) {
     filter.add_caseworker_ids(whose);
   } else {
     filter.add_team_ids(whose);
   }
-  PopulationQuery query{std::move(filter),  *as_of,        *as_of, *known_at,
-                        judging->rule_sets, judging->named};
-  WorklistBuilder builder(std::move(query), *horizon, *limit);
-  v1::ReportBasis* basis = response->mutable_basis();
-  absl::Status scanned = ScanPopulation(
-      store_, v1::REPORT_SOURCE_MATERIALIZED, *known_at, now, context,
-      [&](absl::Span<const v1::Event> events) { builder.AddCase(events); },
-      basis);
-  if (!scanned.ok()) return ToGrpcStatus(scanned);
-  builder.Finish(response);
-  basis->set_as_of(FormatDate(*as_of));
-  basis->set_from(FormatDate(*as_of));
-  StateRuleSets(judging->rule_sets, basis);
-  return grpc::Status::OK;
+  const PopulationQuery query{
+      std::move(filter),  *as_of,        *as_of, *known_at,
+      judging->rule_sets, judging->named};
+  WorklistBuilder builder(query, *horizon, *limit);
+  return ToGrpcStatus(RunPopulation(gate_, store_, query,
+                                    v1::REPORT_SOURCE_MATERIALIZED, now,
+                                    context, builder, response));
 }
 
 }  // namespace caseline::api

@@ -12,22 +12,6 @@ std::string Date(const std::optional<absl::CivilDay>& day) {
   return day ? FormatDate(*day) : std::string();
 }
 
-v1::ComplianceStatus ToStatus(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kMet:
-      return v1::COMPLIANCE_STATUS_MET;
-    case Verdict::kMetLate:
-      return v1::COMPLIANCE_STATUS_MET_LATE;
-    case Verdict::kOverdue:
-      return v1::COMPLIANCE_STATUS_OVERDUE;
-    case Verdict::kDue:
-      return v1::COMPLIANCE_STATUS_DUE;
-    case Verdict::kNotApplicable:
-      return v1::COMPLIANCE_STATUS_NOT_APPLICABLE;
-  }
-  return v1::COMPLIANCE_STATUS_UNSPECIFIED;
-}
-
 v1::WaitState ToWaitState(WaitState state) {
   switch (state) {
     case WaitState::kStarted:
@@ -64,7 +48,7 @@ void ToResults(const std::vector<RequirementResult>& results,
     out->set_period_index(result.period_index);
     out->set_target_group(result.target_group);
     out->set_anchor_on(Date(result.anchor_on));
-    out->set_status(ToStatus(result.verdict));
+    out->set_status(ComplianceStatusOf(result.verdict));
     out->set_deadline_on(Date(result.deadline_on));
     out->set_met_on(Date(result.met_on));
     for (const std::string& id : result.event_ids) out->add_event_ids(id);
