@@ -578,6 +578,35 @@ TEST_F(ProjectionStoreTest, ACancelledRebuildLeavesTheOldVersion) {
   ExpectMaterializedEqualsLog(2);
 }
 
+// A rebuild the store's closing interrupts fails, not switches: the old
+// version stays active, the shadow goes, and the next start rebuilds anew.
+TEST_F(ProjectionStoreTest,
+       ARebuildThatTheClosingInterruptsLeavesTheOldVersion) {
+  OpenCases(0, 300, 20);
+  WaitForProjection();
+  absl::StatusOr<uint32_t> interrupted =
+      store_->Rebuild([&](const RebuildProgress&) {
+        // The server is told to stop while the copy runs.
+        store_->BeginClose();
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(interrupted.status().code(), absl::StatusCode::kUnavailable)
+      << interrupted.status();
+  const ProjectionStatus status = store_->projection_status();
+  EXPECT_EQ(status.active_version, 1u);
+  EXPECT_EQ(status.rebuilding_version, 0u);
+  Close();
+  {
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    ASSERT_NE(raw, nullptr);
+    EXPECT_EQ(raw->CountVersion(2), 0u) << "the shadow's keys are there";
+    EXPECT_FALSE(raw->Has(Family::kMeta, kMetaProjectionShadow));
+    EXPECT_GT(raw->CountVersion(1), 0u);
+  }
+  Reopen();
+  ExpectMaterializedEqualsLog(1);
+}
+
 TEST_F(ProjectionStoreTest, ARebuildOfAnEmptyLogSwitches) {
   std::vector<RebuildProgress> reports;
   absl::StatusOr<uint32_t> rebuilt =
