@@ -685,6 +685,29 @@ TEST_F(CliTest, ReportTrendAndWorklistPrintTablesCsvAndJson) {
   EXPECT_TRUE(absl::StartsWith(points[1], "2018-09-30,")) << points[1];
   EXPECT_TRUE(absl::StartsWith(points[4], "2018-12-31,")) << points[4];
 
+  // Free text that a spreadsheet would run as a formula is written as text.
+  const std::string formula = Path("formula.jsonl");
+  WriteFile(formula,
+            "{\"event_id\":\"f-1\",\"case_id\":\"case-f\",\"occurred_on\":"
+            "\"2018-09-03\",\"case_opened\":{\"citizen_id\":\"p-1\","
+            "\"jobcentre_id\":\"jc-middelfart\",\"target_group\":"
+            "\"TARGET_GROUP_A_DAGPENGE\",\"birth_on\":\"1980-01-01\","
+            "\"anchor_on\":\"2018-09-03\",\"caseworker_id\":\"cw-114\","
+            "\"team_id\":\"team-a\"}}\n"
+            "{\"event_id\":\"f-2\",\"case_id\":\"case-f\",\"occurred_on\":"
+            "\"2018-09-10\",\"referral_made\":{\"referral_id\":\"r-f\","
+            "\"offer_kind\":\"OFFER_KIND_COMPANY_INTERNSHIP\",\"provider\":"
+            "\"=HYPERLINK(1)\"}}\n");
+  ASSERT_EQ(Run({"append", formula}).exit_code, 0);
+  ClientRun waiting =
+      Run({"report", "--as-of", "2018-12-01", "--csv", "--table", "waiting",
+           "--jobcentre", "jc-middelfart"});
+  ASSERT_EQ(waiting.exit_code, 0) << waiting.err;
+  EXPECT_TRUE(absl::StrContains(
+      waiting.out,
+      "82,case-f,r-f,2018-09-10,COMPANY_INTERNSHIP,'=HYPERLINK(1),"))
+      << waiting.out;
+
   EXPECT_EQ(Run({"report", "--by", "weekday"}).exit_code, 64);
   EXPECT_EQ(Run({"worklist", "--as-of", "2018-12-01"}).exit_code, 64);
   EXPECT_EQ(Run({"worklist", "--caseworker", "a", "--team", "b"}).exit_code,

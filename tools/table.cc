@@ -70,10 +70,26 @@ std::string Table::Render() const {
 
 namespace {
 
+// A cell a spreadsheet would run as a formula: free text from a case system
+// (a provider's name) must not. Numbers, negative ones too, are not.
+bool LooksLikeFormula(const std::string& cell) {
+  if (cell.empty()) return false;
+  const char first = cell[0];
+  if (first == '=' || first == '@' || first == '\t' || first == '\r') {
+    return true;
+  }
+  if (first == '+' || first == '-') {
+    return cell.size() > 1 && !absl::ascii_isdigit(cell[1]) && cell[1] != '.';
+  }
+  return false;
+}
+
 void AppendCsvLine(const std::vector<std::string>& cells, std::string* out) {
   for (size_t i = 0; i < cells.size(); ++i) {
     if (i > 0) *out += ',';
-    const std::string& cell = cells[i];
+    // A leading quote makes a spreadsheet show the cell as text.
+    const std::string cell =
+        LooksLikeFormula(cells[i]) ? "'" + cells[i] : cells[i];
     if (cell.find_first_of(",\"\n\r") == std::string::npos) {
       *out += cell;
       continue;

@@ -31,7 +31,9 @@ class Table {
   std::string Render() const;
 
   // The same as CSV (RFC 4180: commas, CRLF-free "\n" lines, fields with a
-  // comma, quote or newline quoted), cells whole, for spreadsheets.
+  // comma, quote or newline quoted), cells whole, for spreadsheets; a cell
+  // that would start a formula (=, @, or + and - not before a number) gets
+  // a leading ' so that it is shown as text.
   std::string RenderCsv() const;
 
  private:
