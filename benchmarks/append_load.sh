@@ -18,25 +18,8 @@ if ! [[ "$events" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 
-server_bin=build/caseline-server
-client_bin=build/caseline
-for bin in "$server_bin" "$client_bin"; do
-  if [ ! -x "$bin" ]; then
-    echo "$bin is missing: build Release first (scripts/bench does)" >&2
-    exit 1
-  fi
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/caseline-load-XXXXXX")
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=benchmarks/load_server.sh
+source benchmarks/load_server.sh load
 
 # Cases of 10 events: the anchor date cycles through the first 600 days from
 # 2018-01-01, so that a case's last interview (63 days on) is still in 2019.
@@ -65,20 +48,7 @@ function date_of(day,    year, month) {
   return sprintf("%04d-%02d-%02d", year, month, day + 1)
 }' >"$work/events.jsonl"
 
-# The server prints one line once it listens:
-#   caseline-server listening grpc=HOST:PORT http=HOST:PORT data=DIR
-mkfifo "$work/stdout"
-"$server_bin" --data "$work/data" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
-  >"$work/stdout" 2>"$work/server.log" &
-server_pid=$!
-exec 3<"$work/stdout"
-if ! read -r -t 30 listening <&3; then
-  echo "caseline-server did not start; its log:" >&2
-  cat "$work/server.log" >&2
-  exit 1
-fi
-address=${listening#*grpc=}
-address=${address%% *}
+start_server
 
 start_ns=$(date +%s%N)
 "$client_bin" append --server "$address" "$work/events.jsonl"

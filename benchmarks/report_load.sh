@@ -13,40 +13,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seed=${1:-7}
-server_bin=build/caseline-server
-client_bin=build/caseline
-for bin in "$server_bin" "$client_bin"; do
-  if [ ! -x "$bin" ]; then
-    echo "$bin is missing: build Release first (scripts/bench does)" >&2
-    exit 1
-  fi
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/caseline-report-XXXXXX")
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=benchmarks/load_server.sh
+source benchmarks/load_server.sh report
 
 "$client_bin" generate --scale municipality --seed "$seed" >"$work/muni.jsonl"
 
-mkfifo "$work/stdout"
-"$server_bin" --data "$work/data" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
-  >"$work/stdout" 2>"$work/server.log" &
-server_pid=$!
-exec 3<"$work/stdout"
-if ! read -r -t 30 listening <&3; then
-  echo "caseline-server did not start; its log:" >&2
-  cat "$work/server.log" >&2
-  exit 1
-fi
-address=${listening#*grpc=}
-address=${address%% *}
+start_server
 
 # Runs a client command, prints its wall time; its output goes to a file.
 timed() {
