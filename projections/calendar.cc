@@ -108,6 +108,28 @@ bool IsWorkingDay(absl::CivilDay day) {
   return !IsDanishPublicHoliday(day);
 }
 
+int64_t WorkingDaysIn(absl::CivilDay first, absl::CivilDay last) {
+  if (last < first) return 0;
+  // Five in each whole week, the remaining days one by one, less the public
+  // holidays that fall on a weekday.
+  auto weekday = [](absl::CivilDay day) {
+    const absl::Weekday w = absl::GetWeekday(day);
+    return w != absl::Weekday::saturday && w != absl::Weekday::sunday;
+  };
+  const int64_t whole_weeks = (last - first + 1) / 7;
+  int64_t count = whole_weeks * 5;
+  for (absl::CivilDay day = first + whole_weeks * 7; day <= last; ++day) {
+    if (weekday(day)) ++count;
+  }
+  for (absl::civil_year_t year = first.year(); year <= last.year(); ++year) {
+    for (absl::CivilDay holiday :
+         DanishPublicHolidays(static_cast<int>(year))) {
+      if (holiday >= first && holiday <= last && weekday(holiday)) --count;
+    }
+  }
+  return count;
+}
+
 absl::CivilDay NthWorkingDayAfter(absl::CivilDay anchor, int n) {
   assert(n >= 1 && n <= kWorkingDaysMax);
   absl::CivilDay day = anchor;

@@ -4,6 +4,7 @@
 #ifndef CASELINE_PROJECTIONS_CALENDAR_H_
 #define CASELINE_PROJECTIONS_CALENDAR_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -43,6 +44,11 @@ bool IsWorkingDay(absl::CivilDay day);
 // Good Friday and Easter Monday).
 // Precondition (assert): 1 <= n <= kWorkingDaysMax.
 absl::CivilDay NthWorkingDayAfter(absl::CivilDay anchor, int n);
+
+// The working days in [first, last], both counted; 0 when last < first.
+// Costs a few steps per year of the span, not per day.
+// Precondition (assert): both years within the calendar's years.
+int64_t WorkingDaysIn(absl::CivilDay first, absl::CivilDay last);
 
 // `day` plus `months`, keeping the day of the month or clamping it to the
 // month's last day (2020-01-31 + 1 month = 2020-02-29). `months` may be

@@ -62,30 +62,6 @@ int64_t DaysOpenWithin(const CaseTimeline& timeline, absl::CivilDay from,
   return days;
 }
 
-// Working days in [first, last] (0 when last < first): five in each whole
-// week, the remaining days one by one, less the public holidays that fall on
-// a weekday. Costs a few steps per year of the span, not per day.
-int64_t WorkingDaysIn(absl::CivilDay first, absl::CivilDay last) {
-  if (last < first) return 0;
-  const int64_t span_days = last - first + 1;
-  const int64_t whole_weeks = span_days / 7;
-  int64_t count = whole_weeks * 5;
-  auto weekday = [](absl::CivilDay day) {
-    const absl::Weekday w = absl::GetWeekday(day);
-    return w != absl::Weekday::saturday && w != absl::Weekday::sunday;
-  };
-  for (absl::CivilDay day = first + whole_weeks * 7; day <= last; ++day) {
-    if (weekday(day)) ++count;
-  }
-  for (absl::civil_year_t year = first.year(); year <= last.year(); ++year) {
-    for (absl::CivilDay holiday :
-         DanishPublicHolidays(static_cast<int>(year))) {
-      if (holiday >= first && holiday <= last && weekday(holiday)) --count;
-    }
-  }
-  return count;
-}
-
 // Working days from as_of to the deadline: those in (as_of, deadline] when
 // the deadline is on or after as_of (0 on the deadline day itself), else
 // minus those in (deadline, as_of] (-1 the first working day after it).

@@ -221,3 +221,37 @@ TEST(OffsetEndTest, ZeroCounts) {
 
 }  // namespace
 }  // namespace caseline
+
+namespace caseline {
+namespace {
+
+// Working days in a span: Easter 2020 takes Maundy Thursday, Good Friday
+// and Easter Monday out of the fortnight after 3 April.
+TEST(WorkingDaysInTest, SkipsWeekendsAndHolidays) {
+  EXPECT_EQ(
+      WorkingDaysIn(absl::CivilDay(2020, 4, 4), absl::CivilDay(2020, 4, 16)),
+      6);
+  EXPECT_EQ(
+      WorkingDaysIn(absl::CivilDay(2020, 4, 16), absl::CivilDay(2020, 4, 16)),
+      1);
+  EXPECT_EQ(
+      WorkingDaysIn(absl::CivilDay(2020, 4, 17), absl::CivilDay(2020, 4, 16)),
+      0);
+}
+
+// The counting by whole weeks agrees with asking day by day, over spans of
+// every length up to a year and a half starting on every weekday.
+TEST(WorkingDaysInTest, AgreesWithIsWorkingDayDayByDay) {
+  for (int start = 0; start < 7; ++start) {
+    const absl::CivilDay first = absl::CivilDay(2018, 12, 20) + start;
+    int64_t expected = 0;
+    for (int length = 1; length <= 550; ++length) {
+      if (IsWorkingDay(first + (length - 1))) ++expected;
+      ASSERT_EQ(WorkingDaysIn(first, first + (length - 1)), expected)
+          << first << " + " << length;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace caseline
