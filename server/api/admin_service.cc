@@ -100,8 +100,8 @@ grpc::Status AdminService::WhatIf(grpc::ServerContext* context,
   if (absl::Status filter = CheckFilter(request->filter()); !filter.ok()) {
     return ToGrpcStatus(filter);
   }
-  absl::StatusOr<absl::CivilDay> as_of = DateField(
-      "as_of", request->as_of(), absl::ToCivilDay(now, absl::UTCTimeZone()));
+  absl::StatusOr<absl::CivilDay> as_of =
+      DateField("as_of", request->as_of(), TodayUtc(now));
   if (!as_of.ok()) return ToGrpcStatus(as_of.status());
   absl::StatusOr<absl::CivilDay> from =
       DateField("from", request->from(), *as_of);

@@ -76,6 +76,10 @@ absl::StatusOr<absl::CivilDay> DateField(absl::string_view field,
   return day;
 }
 
+absl::CivilDay TodayUtc(absl::Time now) {
+  return absl::ToCivilDay(now, absl::UTCTimeZone());
+}
+
 absl::StatusOr<absl::Time> KnownAtField(
     bool has_known_at, const google::protobuf::Timestamp& known_at) {
   if (!has_known_at) return absl::InfiniteFuture();

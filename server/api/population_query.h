@@ -41,6 +41,9 @@ absl::StatusOr<absl::CivilDay> DateField(absl::string_view field,
                                          const std::string& text,
                                          absl::CivilDay fallback);
 
+// The server's today: the day `now` falls on in UTC, the default as_of.
+absl::CivilDay TodayUtc(absl::Time now);
+
 // known_at: unset means now (InfiniteFuture).
 absl::StatusOr<absl::Time> KnownAtField(
     bool has_known_at, const google::protobuf::Timestamp& known_at);

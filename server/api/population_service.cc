@@ -61,10 +61,6 @@ absl::Status CheckGroupBy(
   return absl::OkStatus();
 }
 
-absl::CivilDay Today(absl::Time now) {
-  return absl::ToCivilDay(now, absl::UTCTimeZone());
-}
-
 }  // namespace
 
 grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
@@ -78,7 +74,7 @@ grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
     return ToGrpcStatus(filter);
   }
   absl::StatusOr<absl::CivilDay> as_of =
-      DateField("as_of", request->as_of(), Today(now));
+      DateField("as_of", request->as_of(), TodayUtc(now));
   if (!as_of.ok()) return ToGrpcStatus(as_of.status());
   absl::StatusOr<absl::CivilDay> from =
       DateField("from", request->from(), *as_of);
@@ -127,10 +123,10 @@ grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
     return ToGrpcStatus(absl::InvalidArgumentError("from: is required"));
   }
   absl::StatusOr<absl::CivilDay> from =
-      DateField("from", request->from(), Today(now));
+      DateField("from", request->from(), TodayUtc(now));
   if (!from.ok()) return ToGrpcStatus(from.status());
   absl::StatusOr<absl::CivilDay> to =
-      DateField("to", request->to(), Today(now));
+      DateField("to", request->to(), TodayUtc(now));
   if (!to.ok()) return ToGrpcStatus(to.status());
   absl::StatusOr<std::vector<absl::CivilDay>> days =
       TrendDays(*from, *to, request->step());
@@ -169,7 +165,7 @@ grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
         by_caseworker ? "caseworker_id: " : "team_id: ", id.message())));
   }
   absl::StatusOr<absl::CivilDay> as_of =
-      DateField("as_of", request->as_of(), Today(now));
+      DateField("as_of", request->as_of(), TodayUtc(now));
   if (!as_of.ok()) return ToGrpcStatus(as_of.status());
   absl::StatusOr<int> horizon =
       CountField("horizon_days", request->horizon_days(),

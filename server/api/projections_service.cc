@@ -105,8 +105,8 @@ absl::StatusOr<Prepared> Prepare(const store::EventStore& store,
                                  const google::protobuf::Timestamp& known_at,
                                  absl::Time now) {
   if (absl::Status id = CheckCaseId(case_id); !id.ok()) return id;
-  absl::StatusOr<absl::CivilDay> as_of = DateField(
-      as_of_field, as_of_text, absl::ToCivilDay(now, absl::UTCTimeZone()));
+  absl::StatusOr<absl::CivilDay> as_of =
+      DateField(as_of_field, as_of_text, TodayUtc(now));
   if (!as_of.ok()) return as_of.status();
   absl::StatusOr<absl::Time> known_at_time =
       KnownAtField(has_known_at, known_at);
