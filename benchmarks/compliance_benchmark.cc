@@ -24,6 +24,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "projections/compliance.h"
+#include "projections/instants.h"
 #include "projections/rule_sets.h"
 #include "projections/timeline.h"
 
@@ -106,9 +107,8 @@ class CaseBuilder {
     event.set_occurred_on(absl::FormatCivilTime(on));
     event.set_case_version(version_);
     event.set_position(version_);
-    event.mutable_recorded_at()->set_seconds(
-        absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(on) + 12 * 3600,
-                                            absl::UTCTimeZone())));
+    *event.mutable_recorded_at() = ToTimestamp(absl::FromCivil(
+        absl::CivilSecond(on) + 12 * 3600, absl::UTCTimeZone()));
     events_.push_back(std::move(event));
     return events_.back();
   }

@@ -5,13 +5,13 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "projections/dates.h"
+#include "projections/instants.h"
 
 namespace caseline {
 namespace {
 
 absl::Time RecordedAt(const v1::Event& event) {
-  return absl::FromUnixSeconds(event.recorded_at().seconds()) +
-         absl::Nanoseconds(event.recorded_at().nanos());
+  return ToTime(event.recorded_at());
 }
 
 // Dates in the log were validated on append; a bad one (which cannot

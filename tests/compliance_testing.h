@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "projections/compliance.h"
+#include "projections/instants.h"
 #include "projections/rule_sets.h"
 #include "projections/timeline.h"
 #include "tests/test_events.h"
@@ -100,7 +101,7 @@ class CaseLog {
     event.set_position(version_);
     const absl::Time recorded_at =
         Noon(recorded_on.empty() ? event.occurred_on() : recorded_on);
-    event.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(recorded_at));
+    *event.mutable_recorded_at() = ToTimestamp(recorded_at);
     events_.push_back(std::move(event));
     return id;
   }

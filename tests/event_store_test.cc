@@ -9,6 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
+#include "projections/instants.h"
 #include "projections/timeline.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
@@ -413,7 +414,7 @@ AppendCommand Imported(const std::string& case_id,
   command.case_id = case_id;
   command.import = true;
   for (auto& [event, at] : events) {
-    event.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(at));
+    *event.mutable_recorded_at() = ToTimestamp(at);
     command.events.push_back(event);
   }
   return command;

@@ -27,6 +27,7 @@
 #include "projections/case_state.h"
 #include "projections/dates.h"
 #include "projections/event_validation.h"
+#include "projections/instants.h"
 #include "projections/population.h"
 #include "server/rule_files.h"
 
@@ -177,12 +178,11 @@ const Population& GeneratedPopulation() {
     const absl::CivilDay today = GeneratedToday(result->options);
     absl::flat_hash_map<std::string, CaseState> states;
     absl::flat_hash_set<std::string> event_ids;
-    std::pair<int64_t, int32_t> last_recorded_at = {0, 0};
+    absl::Time last_recorded_at = absl::InfinitePast();
     absl::StatusOr<GenerateSummary> summary =
         GenerateEvents(result->options, [&](const v1::Event& event) {
           ++result->events;
-          const std::pair<int64_t, int32_t> recorded_at = {
-              event.recorded_at().seconds(), event.recorded_at().nanos()};
+          const absl::Time recorded_at = ToTime(event.recorded_at());
           if (recorded_at <= last_recorded_at) {
             result->Refuse(event, "recorded_at does not increase");
           }

@@ -15,6 +15,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "projections/instants.h"
 #include "projections/population.h"
 #include "projections/rule_sets.h"
 #include "server/rule_files.h"
@@ -139,8 +140,7 @@ class Case {
     event.set_event_id(absl::StrCat(case_id_, "-e", version));
     event.set_case_version(version);
     event.set_position(version);
-    event.mutable_recorded_at()->set_seconds(
-        absl::ToUnixSeconds(Noon(event.occurred_on())));
+    *event.mutable_recorded_at() = ToTimestamp(Noon(event.occurred_on()));
     events_.push_back(std::move(event));
     return *this;
   }

@@ -33,6 +33,7 @@
 #include "projections/case_state.h"
 #include "projections/compliance.h"
 #include "projections/event_validation.h"
+#include "projections/instants.h"
 #include "projections/rule_sets.h"
 #include "projections/timeline.h"
 #include "tests/compliance_testing.h"
@@ -76,8 +77,7 @@ absl::Time At(absl::CivilDay day, int64_t seconds) {
 }
 
 absl::Time RecordedAt(const v1::Event& event) {
-  return absl::FromUnixSeconds(event.recorded_at().seconds()) +
-         absl::Nanoseconds(event.recorded_at().nanos());
+  return ToTime(event.recorded_at());
 }
 
 absl::CivilDay OccurredOn(const v1::Event& event) {
@@ -379,8 +379,7 @@ class CaseGenerator {
       v1::Event event = std::move(facts_[i].event);
       event.set_case_version(i + 1);
       event.set_position(i + 1);
-      event.mutable_recorded_at()->set_seconds(
-          absl::ToUnixSeconds(facts_[i].recorded_at));
+      *event.mutable_recorded_at() = ToTimestamp(facts_[i].recorded_at);
       events.push_back(std::move(event));
     }
     return events;

@@ -19,6 +19,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "projections/instants.h"
 #include "rocksdb/db.h"
 #include "server/store/event_store.h"
 #include "server/store/keys.h"
@@ -335,10 +336,7 @@ TEST_F(ProjectionStoreTest, AScanCutAtAPositionSeesExactlyTheEventsUpToIt) {
       }
     }
   }
-  EXPECT_EQ(
-      absl::ToUnixMicros(part.basis.last_recorded_at),
-      absl::ToUnixMicros(absl::FromUnixSeconds(at_cut.recorded_at().seconds()) +
-                         absl::Nanoseconds(at_cut.recorded_at().nanos())));
+  EXPECT_EQ(part.basis.last_recorded_at, ToTime(at_cut.recorded_at()));
   // A cut at or past the mark is no cut.
   const Scan past = Collect([&](const CaseVisitor& visit) {
     return store_->ScanMaterialized(visit, last + 10);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "caseline/v1/projections.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "projections/instants.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
@@ -258,10 +259,8 @@ TEST_F(ProjectionsTest, SwitchesWaitingTimesAndTimeline) {
 }
 
 google::protobuf::Timestamp Utc(int y, int m, int d) {
-  google::protobuf::Timestamp at;
-  at.set_seconds(absl::ToUnixSeconds(absl::FromCivil(
-      absl::CivilSecond(y, m, d, 12, 0, 0), absl::UTCTimeZone())));
-  return at;
+  return ToTimestamp(absl::FromCivil(absl::CivilSecond(y, m, d, 12, 0, 0),
+                                     absl::UTCTimeZone()));
 }
 
 // History moved in from another case system keeps when each action was

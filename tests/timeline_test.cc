@@ -5,6 +5,7 @@
 #include "projections/timeline.h"
 
 #include "gtest/gtest.h"
+#include "projections/instants.h"
 #include "tests/test_events.h"
 
 namespace caseline {
@@ -22,7 +23,7 @@ absl::Time Instant(int y, int m, int d, int hour = 12) {
 v1::Event Recorded(v1::Event event, uint64_t n, absl::Time recorded_at) {
   event.set_case_version(n);
   event.set_position(n);
-  event.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(recorded_at));
+  *event.mutable_recorded_at() = ToTimestamp(recorded_at);
   return event;
 }
 

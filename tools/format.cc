@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "projections/instants.h"
 
 namespace caseline::cli {
 namespace {
@@ -125,8 +126,7 @@ std::string CheckKindNames(const std::vector<std::string>& kinds) {
 
 std::string FormatRecordedAt(const google::protobuf::Timestamp& timestamp) {
   if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                          absl::FromUnixSeconds(timestamp.seconds()),
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", ToTime(timestamp),
                           absl::UTCTimeZone());
 }
 

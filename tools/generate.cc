@@ -14,12 +14,14 @@
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "projections/dates.h"
+#include "projections/instants.h"
 
 namespace caseline {
 namespace {
@@ -1211,11 +1213,7 @@ class Simulator {
       const int64_t micros =
           std::max(next.recorded_micros, last_emitted_micros_ + 1);
       last_emitted_micros_ = micros;
-      google::protobuf::Timestamp* recorded_at =
-          next.event.mutable_recorded_at();
-      recorded_at->set_seconds(micros / kMicrosPerSecond);
-      recorded_at->set_nanos(static_cast<int32_t>(micros % kMicrosPerSecond) *
-                             1000);
+      *next.event.mutable_recorded_at() = FromMicros(micros);
       sink_(next.event);
       ++summary_.events;
     }
@@ -1297,23 +1295,12 @@ bool IsPlainJson(absl::string_view text) {
   return true;
 }
 
-// "2018-01-02T08:00:06.156754Z", with 0, 3, 6 or 9 fraction digits.
-bool AppendTimestamp(const google::protobuf::Timestamp& timestamp,
+// "2018-01-02T08:00:06.156754Z", with 0, 3, 6 or 9 fraction digits, by
+// protobuf's own printer of a Timestamp.
+void AppendTimestamp(const google::protobuf::Timestamp& timestamp,
                      std::string* out) {
-  const absl::Time time = absl::FromUnixSeconds(timestamp.seconds()) +
-                          absl::Nanoseconds(timestamp.nanos());
-  const int nanos = timestamp.nanos();
-  const char* format = "%Y-%m-%d%ET%H:%M:%E9SZ";
-  if (nanos == 0) {
-    format = "%Y-%m-%d%ET%H:%M:%SZ";
-  } else if (nanos % 1'000'000 == 0) {
-    format = "%Y-%m-%d%ET%H:%M:%E3SZ";
-  } else if (nanos % 1'000 == 0) {
-    format = "%Y-%m-%d%ET%H:%M:%E6SZ";
-  }
   absl::StrAppend(out, "\"",
-                  absl::FormatTime(format, time, absl::UTCTimeZone()), "\"");
-  return true;
+                  google::protobuf::util::TimeUtil::ToString(timestamp), "\"");
 }
 
 // Appends `message` as a JSON object; returns false (with `out` partly

@@ -6,14 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "projections/instants.h"
 
 namespace caseline::cli {
 namespace {
-
-// google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to
-// 9999-12-31T23:59:59.999999999Z, in seconds since the Unix epoch.
-constexpr int64_t kTimestampSecondsMin = -62135596800;
-constexpr int64_t kTimestampSecondsMax = 253402300799;
 
 // The end of a day UTC to the microsecond, as the server's RFC 3339 output
 // and the option's help write it.
@@ -23,21 +19,6 @@ constexpr absl::Duration kEndOfDayBeforeMidnight = absl::Microseconds(1);
 // round-trip keeps to exactly YYYY-MM-DD.
 bool ParseDay(absl::string_view text, absl::CivilDay* day) {
   return absl::ParseCivilTime(text, day) && absl::FormatCivilTime(*day) == text;
-}
-
-absl::StatusOr<google::protobuf::Timestamp> ToTimestamp(
-    absl::Time time, absl::string_view text) {
-  const int64_t seconds = absl::ToUnixSeconds(time);  // Rounds down.
-  if (time < absl::FromUnixSeconds(kTimestampSecondsMin) ||
-      seconds > kTimestampSecondsMax) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(text, " is outside the years 0001 to 9999"));
-  }
-  google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(static_cast<int32_t>(
-      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-  return timestamp;
 }
 
 }  // namespace
@@ -55,7 +36,7 @@ absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
   if (ParseDay(text, &day)) {
     const absl::Time next_midnight =
         absl::FromCivil(day + 1, absl::UTCTimeZone());
-    return ToTimestamp(next_midnight - kEndOfDayBeforeMidnight, text);
+    return ToTimestampChecked(next_midnight - kEndOfDayBeforeMidnight, text);
   }
   absl::Time time;
   std::string error;
@@ -63,7 +44,7 @@ absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
   // RFC 3339.
   if (absl::ParseTime(absl::RFC3339_full, text, &time, &error) &&
       time != absl::InfiniteFuture() && time != absl::InfinitePast()) {
-    return ToTimestamp(time, text);
+    return ToTimestampChecked(time, text);
   }
   return absl::InvalidArgumentError(absl::StrCat(
       text,
@@ -73,9 +54,7 @@ absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
 
 std::string FormatKnownAt(const google::protobuf::Timestamp& known_at) {
   if (known_at.seconds() == 0 && known_at.nanos() == 0) return "now";
-  const absl::Time time = absl::FromUnixSeconds(known_at.seconds()) +
-                          absl::Nanoseconds(known_at.nanos());
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time, absl::UTCTimeZone());
+  return FormatInstant(ToTime(known_at));
 }
 
 }  // namespace caseline::cli

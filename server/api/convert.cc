@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "projections/instants.h"
 
 namespace caseline::api {
 
@@ -47,10 +48,7 @@ void ToAppendResponse(const store::AppendResult& result,
   response->set_first_position(result.first_position);
   response->set_last_position(result.last_position);
   response->set_case_version(result.case_version);
-  const int64_t micros = absl::ToUnixMicros(result.recorded_at);
-  response->mutable_recorded_at()->set_seconds(micros / 1'000'000);
-  response->mutable_recorded_at()->set_nanos(
-      static_cast<int32_t>(micros % 1'000'000) * 1000);
+  *response->mutable_recorded_at() = ToTimestamp(result.recorded_at);
   response->set_deduplicated(result.deduplicated);
 }
 

@@ -7,6 +7,7 @@
 #include "projections/calendar.h"
 #include "projections/dates.h"
 #include "projections/event_validation.h"
+#include "projections/instants.h"
 
 namespace caseline::api {
 namespace {
@@ -83,31 +84,7 @@ absl::CivilDay TodayUtc(absl::Time now) {
 absl::StatusOr<absl::Time> KnownAtField(
     bool has_known_at, const google::protobuf::Timestamp& known_at) {
   if (!has_known_at) return absl::InfiniteFuture();
-  // The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31.
-  constexpr int64_t kSecondsMin = -62135596800;
-  constexpr int64_t kSecondsMax = 253402300799;
-  if (known_at.seconds() < kSecondsMin || known_at.seconds() > kSecondsMax ||
-      known_at.nanos() < 0 || known_at.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("known_at: seconds ", known_at.seconds(), " and nanos ",
-                     known_at.nanos(), " are not a valid instant"));
-  }
-  return absl::FromUnixSeconds(known_at.seconds()) +
-         absl::Nanoseconds(known_at.nanos());
-}
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  // Floor division, so that an instant before 1970 keeps nanos in
-  // [0, 1e9) as a Timestamp requires.
-  const int64_t micros = absl::ToUnixMicros(time);
-  int64_t seconds = micros / 1'000'000;
-  int64_t rest = micros % 1'000'000;
-  if (rest < 0) {
-    --seconds;
-    rest += 1'000'000;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rest) * 1000);
+  return TimeField("known_at", known_at);
 }
 
 absl::StatusOr<int> CountField(absl::string_view field, int value, int fallback,
@@ -192,7 +169,7 @@ absl::Status ScanPopulation(
   if (stated == absl::InfiniteFuture()) {
     stated = scanned->last_position > 0 ? scanned->last_recorded_at : now;
   }
-  SetTimestamp(stated, basis->mutable_known_at());
+  *basis->mutable_known_at() = ToTimestamp(stated);
   return absl::OkStatus();
 }
 

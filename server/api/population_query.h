@@ -48,8 +48,6 @@ absl::CivilDay TodayUtc(absl::Time now);
 absl::StatusOr<absl::Time> KnownAtField(
     bool has_known_at, const google::protobuf::Timestamp& known_at);
 
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* out);
-
 // Bounds the population answers running at once.
 class PopulationGate {
  public:

@@ -10,6 +10,7 @@
 #include "projections/compliance.h"
 #include "projections/dates.h"
 #include "projections/event_validation.h"
+#include "projections/instants.h"
 #include "projections/timeline.h"
 #include "server/api/convert.h"
 #include "server/api/projections_convert.h"
@@ -25,8 +26,7 @@ struct CaseAsKnown {
 };
 
 absl::Time RecordedAt(const v1::Event& event) {
-  return absl::FromUnixSeconds(event.recorded_at().seconds()) +
-         absl::Nanoseconds(event.recorded_at().nanos());
+  return ToTime(event.recorded_at());
 }
 
 absl::Status CheckCaseId(const std::string& case_id) {
@@ -77,7 +77,7 @@ absl::StatusOr<CaseAsKnown> ReadCase(const store::EventStore& store,
     }
   }
   if (stated == absl::InfiniteFuture()) stated = now;
-  SetTimestamp(stated, basis.mutable_known_at());
+  *basis.mutable_known_at() = ToTimestamp(stated);
   return result;
 }
 

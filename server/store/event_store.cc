@@ -22,6 +22,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "projections/case_state.h"
 #include "projections/event_validation.h"
+#include "projections/instants.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
@@ -36,7 +37,6 @@ namespace caseline::store {
 namespace {
 
 using internal::FromRocks;
-using internal::Micros;
 using internal::View;
 
 uint64_t Fnv1a64(absl::string_view bytes) {
@@ -70,11 +70,6 @@ void ClearServerFields(v1::Event& event, bool import) {
   event.clear_imported();
 }
 
-// An instant as RFC 3339 in UTC with a Z, e.g. 2018-10-15T12:00:00Z.
-std::string FormatInstant(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", time, absl::UTCTimeZone());
-}
-
 // An imported event's recorded_at: set, a real instant, not in the future,
 // and not before the request's previous event.
 absl::Status CheckImportedAt(const v1::Event& event, const v1::Event* previous,
@@ -82,20 +77,15 @@ absl::Status CheckImportedAt(const v1::Event& event, const v1::Event* previous,
   if (!event.has_recorded_at()) {
     return absl::InvalidArgumentError("recorded_at: is required for an import");
   }
-  const google::protobuf::Timestamp& at = event.recorded_at();
-  // The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31.
-  if (at.seconds() < -62135596800 || at.seconds() > 253402300799 ||
-      at.nanos() < 0 || at.nanos() > 999'999'999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("recorded_at: seconds ", at.seconds(), " and nanos ",
-                     at.nanos(), " are not a valid instant"));
-  }
-  const absl::Time when = absl::FromUnixMicros(Micros(at));
+  absl::StatusOr<absl::Time> at = TimeField("recorded_at", event.recorded_at());
+  if (!at.ok()) return at.status();
+  const absl::Time when = absl::FromUnixMicros(ToMicros(event.recorded_at()));
   if (when > now) {
     return absl::InvalidArgumentError(absl::StrCat(
         "recorded_at: ", FormatInstant(when), " is in the future"));
   }
-  if (previous != nullptr && Micros(at) < Micros(previous->recorded_at())) {
+  if (previous != nullptr &&
+      ToMicros(event.recorded_at()) < ToMicros(previous->recorded_at())) {
     return absl::InvalidArgumentError(
         "recorded_at: is before the previous event's; history is imported in "
         "the order it was registered");
@@ -617,7 +607,7 @@ absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
     // recorded_at grows strictly with position, even if the clock steps back
     // or imported events share an instant.
     if (command.import) {
-      const int64_t registered = Micros(event.recorded_at());
+      const int64_t registered = ToMicros(event.recorded_at());
       if (registered < group.last_recorded_micros) {
         group.batch.RollbackToSavePoint();
         return EventError(
@@ -637,9 +627,7 @@ absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
     }
     event.set_case_version(state.version());
     event.set_position(position);
-    event.mutable_recorded_at()->set_seconds(recorded_micros / 1'000'000);
-    event.mutable_recorded_at()->set_nanos(
-        static_cast<int32_t>(recorded_micros % 1'000'000) * 1000);
+    *event.mutable_recorded_at() = FromMicros(recorded_micros);
     event.set_recorded_by(command.recorded_by);
 
     group.batch.Put(family(Family::kEvents), PositionKey(position),
@@ -725,8 +713,7 @@ absl::StatusOr<std::optional<AppendResult>> EventStore::Impl::CheckRetry(
         ReadEventAt(rocksdb::ReadOptions(), last->position);
     if (!event.ok()) return event.status();
     last->case_version = event->case_version();
-    last->recorded_micros = event->recorded_at().seconds() * 1'000'000 +
-                            event->recorded_at().nanos() / 1000;
+    last->recorded_micros = ToMicros(event->recorded_at());
   }
   AppendResult result;
   result.first_position = first_position;
@@ -960,8 +947,7 @@ absl::StatusOr<VerifyReport> EventStore::Impl::Verify() const {
           event.position() != expected) {
         return disagree("the event at position ", expected, " is corrupt");
       }
-      const int64_t micros = event.recorded_at().seconds() * 1'000'000 +
-                             event.recorded_at().nanos() / 1000;
+      const int64_t micros = ToMicros(event.recorded_at());
       if (micros <= last_micros) {
         return disagree("recorded_at does not increase at position ", expected);
       }

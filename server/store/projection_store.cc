@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "projections/instants.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
@@ -19,7 +20,6 @@ namespace caseline::store {
 namespace {
 
 using internal::FromRocks;
-using internal::Micros;
 using internal::View;
 
 // The decoders report corrupt bytes as INTERNAL; read from disk, they are
@@ -251,7 +251,7 @@ class ProjectionChecker {
     rocksdb::Status got =
         db_->Get(snapshot_, events_, PositionKey(mark_.position), &logged_);
     if (!got.ok() || !event_.ParseFromString(logged_) ||
-        Micros(event_.recorded_at()) != mark_.recorded_micros) {
+        ToMicros(event_.recorded_at()) != mark_.recorded_micros) {
       return Disagree("the recorded_at of the materialized position ",
                       mark_.position, " differs from the log's");
     }
@@ -509,7 +509,7 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
         it->value());
     bytes += it->value().size();
     copied.last_position = expected;
-    copied.last_recorded_micros = Micros(event.recorded_at());
+    copied.last_recorded_micros = ToMicros(event.recorded_at());
     ++copied.events;
     if (event.case_version() == 1) ++copied.cases_begun;
   }
@@ -577,7 +577,7 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
       basis.last_recorded_at =
           std::max(basis.last_recorded_at,
                    RecordedAt(ProjectionMark{parsed.position(),
-                                             Micros(parsed.recorded_at())}));
+                                             ToMicros(parsed.recorded_at())}));
     }
     absl::StatusOr<v1::Event*> event = grouper.Next(key->case_id);
     if (!event.ok()) return event.status();

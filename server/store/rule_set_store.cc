@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "projections/instants.h"
 #include "rocksdb/iterator.h"
 #include "server/store/keys.h"
 #include "server/store/store_internal.h"
@@ -28,15 +29,6 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
     message.SerializeToCodedStream(&coded);
   }
   return bytes;
-}
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp* timestamp) {
-  const absl::Duration since_epoch = time - absl::UnixEpoch();
-  const int64_t seconds =
-      absl::ToInt64Seconds(absl::Floor(since_epoch, absl::Seconds(1)));
-  timestamp->set_seconds(seconds);
-  timestamp->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
 }
 
 }  // namespace
@@ -99,7 +91,7 @@ absl::StatusOr<bool> RuleSetStore::Put(const v1::RuleSet& rule_set,
   }
   v1::StoredRuleSet record;
   *record.mutable_rule_set() = rule_set;
-  SetTimestamp(clock_(), record.mutable_stored_at());
+  *record.mutable_stored_at() = ToTimestamp(clock_());
   record.set_origin(origin);
   rocksdb::WriteOptions sync;
   sync.sync = true;

@@ -9,7 +9,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/status.h"
 
@@ -36,10 +35,6 @@ inline absl::string_view View(const rocksdb::Slice& slice) {
 
 inline rocksdb::Slice Slice(absl::string_view view) {
   return rocksdb::Slice(view.data(), view.size());
-}
-
-inline int64_t Micros(const google::protobuf::Timestamp& timestamp) {
-  return timestamp.seconds() * 1'000'000 + timestamp.nanos() / 1000;
 }
 
 }  // namespace caseline::store::internal
