@@ -14,19 +14,9 @@
 
 #include "caseline/v1/caseline.grpc.pb.h"
 #include "caseline/v1/projections.grpc.pb.h"
+#include "tools/exit_codes.h"
 
 namespace caseline::cli {
-
-// Exit statuses, shared by every command.
-inline constexpr int kExitOk = 0;
-// append: some lines were rejected; every other command: the server refused
-// the request (e.g. NOT_FOUND) or could not be reached.
-inline constexpr int kExitRejected = 1;
-// append: the connection or the stream failed; also bad input files.
-inline constexpr int kExitFailure = 2;
-// The command line itself is wrong (unknown option, missing argument, a
-// malformed date or --known-at).
-inline constexpr int kExitUsage = 64;
 
 // The server's largest page (ReadCaseRequest / ReadAllRequest max_count).
 inline constexpr uint32_t kPageEventsMax = 1000;
