@@ -1,7 +1,6 @@
 // `import-csv`: validates a whole CSV file of actions (csv_import.h), then
-// sends one AppendRequest per row through BatchAppend. A writer thread sends
-// while this thread reads the answers, which name their row's line in
-// correlation_id.
+// streams one AppendRequest per row through BatchAppend (append_stream.h).
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,16 +9,16 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
+#include <utility>
+#include <variant>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "tools/append_stream.h"
 #include "tools/client.h"
 #include "tools/csv_import.h"
-#include "tools/format.h"
 
 namespace caseline::cli {
 namespace {
@@ -85,54 +84,45 @@ bool WriteRejected(const std::string& path, const csv::CsvImport& parsed,
   return static_cast<bool>(out);
 }
 
-using Stream = grpc::ClientReaderWriter<v1::AppendRequest, v1::AppendResponse>;
+// The rows to send, one request each, in file order.
+class CsvRowsSource : public RequestSource {
+ public:
+  explicit CsvRowsSource(std::vector<v1::AppendRequest> requests)
+      : requests_(std::move(requests)) {}
 
-}  // namespace
+  SourceItem Next(v1::AppendRequest* request,
+                  Rejection* /*rejection*/) override {
+    const size_t next = next_.load(std::memory_order_relaxed);
+    if (next == requests_.size()) return SourceItem::kEnd;
+    *request = std::move(requests_[next]);
+    next_.store(next + 1, std::memory_order_relaxed);
+    return SourceItem::kRequest;
+  }
 
-int RunImportCsv(const ClientOptions& options, const ImportCsvOptions& import) {
-  std::string text;
-  std::string error;
-  if (!ReadWhole(import.file, &text, &error)) {
-    std::cerr << "error: cannot read " << import.file << ": " << error << "\n";
-    return kExitFailure;
+  double ShareRead() const override {
+    if (requests_.empty()) return 1;
+    return static_cast<double>(next_.load(std::memory_order_relaxed)) /
+           static_cast<double>(requests_.size());
   }
-  const absl::CivilDay today =
-      absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
-  const csv::CsvImport parsed = csv::ParseImport(text, today);
-  text.clear();
-  text.shrink_to_fit();
 
-  for (const csv::Problem& problem : parsed.problems) {
-    std::cerr << csv::FormatProblem(problem) << "\n";
-  }
-  if (!parsed.header_ok) {
-    std::cerr << "nothing imported: the header is not usable\n";
-    return kExitRejected;
-  }
+ private:
+  std::vector<v1::AppendRequest> requests_;
+  std::atomic<size_t> next_{0};
+};
+
+// The lines with a problem.
+std::set<uint64_t> BadLines(const csv::CsvImport& parsed) {
   std::set<uint64_t> bad_lines;
   for (const csv::Problem& problem : parsed.problems) {
     bad_lines.insert(problem.line);
   }
-  if (!bad_lines.empty() && !import.skip_bad) {
-    std::cerr << "nothing imported: " << bad_lines.size()
-              << " bad rows (--skip-bad imports the other cases)\n";
-    return kExitRejected;
-  }
-  std::set<std::string> cases_left_out;
-  if (!bad_lines.empty()) {
-    cases_left_out = csv::CasesLeftOut(parsed.rows, parsed.problems);
-    const std::string rejected_path = import.rejected.empty()
-                                          ? import.file + ".rejected.csv"
-                                          : import.rejected;
-    if (!WriteRejected(rejected_path, parsed, cases_left_out)) {
-      std::cerr << "error: cannot write " << rejected_path << "\n";
-      return kExitFailure;
-    }
-    std::cerr << bad_lines.size() << " bad rows; " << cases_left_out.size()
-              << " cases left out whole; rejected rows written to "
-              << rejected_path << "\n";
-  }
+  return bad_lines;
+}
 
+// One request per row that is good and whose case has no bad row.
+std::vector<v1::AppendRequest> RequestsToSend(
+    const csv::CsvImport& parsed, const std::set<uint64_t>& bad_lines,
+    const std::set<std::string>& cases_left_out) {
   std::vector<v1::AppendRequest> requests;
   for (const csv::MappedRow& row : parsed.rows) {
     if (!row.ok || bad_lines.count(row.line) > 0 ||
@@ -144,52 +134,78 @@ int RunImportCsv(const ClientOptions& options, const ImportCsvOptions& import) {
     request.set_correlation_id(absl::StrCat(row.line));
     *request.add_events() = row.event;
   }
+  return requests;
+}
 
-  std::unique_ptr<v1::EventStore::Stub> stub = MakeStub(options);
-  grpc::ClientContext context;
-  std::unique_ptr<Stream> stream = stub->BatchAppend(&context);
-  std::thread writer([&] {
-    for (const v1::AppendRequest& request : requests) {
-      if (!stream->Write(request)) return;
-    }
-    stream->WritesDone();
-  });
-  uint64_t imported = 0;
-  uint64_t already_stored = 0;
-  uint64_t rejected = 0;
-  uint64_t answered = 0;
-  v1::AppendResponse response;
-  while (stream->Read(&response)) {
-    ++answered;
-    if (response.status_code() != grpc::StatusCode::OK) {
-      ++rejected;
-      std::cerr << "line " << response.correlation_id() << ": "
-                << StatusCodeName(response.status_code()) << ": "
-                << response.status_message() << "\n";
-    } else if (response.deduplicated()) {
-      ++already_stored;
-    } else {
-      ++imported;
-    }
+// Reads and checks the whole file, printing every problem. Returns the
+// parsed file, or the exit status when nothing can be imported.
+std::variant<csv::CsvImport, int> ReadAndCheck(const ImportCsvOptions& import) {
+  std::string text;
+  std::string error;
+  if (!ReadWhole(import.file, &text, &error)) {
+    std::cerr << "error: cannot read " << import.file << ": " << error << "\n";
+    return kExitFile;
   }
-  writer.join();
-  const grpc::Status status = stream->Finish();
-  std::cerr << imported << " imported, " << already_stored
-            << " already stored, " << rejected << " rejected by the server\n";
-  if (!status.ok() || answered < requests.size()) {
-    std::cerr << "error: "
-              << (status.ok()
-                      ? std::string("the server ended the stream "
-                                    "before answering every row")
-                      : absl::StrCat(StatusCodeName(status.error_code()), ": ",
-                                     status.error_message()))
-              << "\n"
-              << answered << " of " << requests.size()
-              << " rows answered; importing the file again is safe: rows "
-                 "stored already are reported as already stored\n";
-    return kExitFailure;
+  const absl::CivilDay today =
+      absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+  csv::CsvImport parsed = csv::ParseImport(text, today);
+  for (const csv::Problem& problem : parsed.problems) {
+    std::cerr << csv::FormatProblem(problem) << "\n";
   }
-  return rejected == 0 && bad_lines.empty() ? kExitOk : kExitRejected;
+  if (!parsed.header_ok) {
+    std::cerr << "nothing imported: the header is not usable\n";
+    return kExitRejected;
+  }
+  return parsed;
+}
+
+// --skip-bad: the cases with a bad row are left out whole and their rows
+// written to the rejected file. Returns them, or the exit status when the
+// file cannot be written.
+std::variant<std::set<std::string>, int> LeaveOutBadCases(
+    const ImportCsvOptions& import, const csv::CsvImport& parsed,
+    size_t bad_line_count) {
+  std::set<std::string> cases_left_out =
+      csv::CasesLeftOut(parsed.rows, parsed.problems);
+  const std::string rejected_path =
+      import.rejected.empty() ? import.file + ".rejected.csv" : import.rejected;
+  if (!WriteRejected(rejected_path, parsed, cases_left_out)) {
+    std::cerr << "error: cannot write " << rejected_path << "\n";
+    return kExitFile;
+  }
+  std::cerr << bad_line_count << " bad rows; " << cases_left_out.size()
+            << " cases left out whole; rejected rows written to "
+            << rejected_path << "\n";
+  return cases_left_out;
+}
+
+}  // namespace
+
+int RunImportCsv(const ClientOptions& options, const ImportCsvOptions& import) {
+  std::variant<csv::CsvImport, int> checked = ReadAndCheck(import);
+  if (const int* exit_code = std::get_if<int>(&checked)) return *exit_code;
+  const csv::CsvImport& parsed = std::get<csv::CsvImport>(checked);
+
+  const std::set<uint64_t> bad_lines = BadLines(parsed);
+  if (!bad_lines.empty() && !import.skip_bad) {
+    std::cerr << "nothing imported: " << bad_lines.size()
+              << " bad rows (--skip-bad imports the other cases)\n";
+    return kExitRejected;
+  }
+  std::set<std::string> cases_left_out;
+  if (!bad_lines.empty()) {
+    auto left_out = LeaveOutBadCases(import, parsed, bad_lines.size());
+    if (const int* exit_code = std::get_if<int>(&left_out)) return *exit_code;
+    cases_left_out = std::move(std::get<std::set<std::string>>(left_out));
+  }
+
+  CsvRowsSource source(RequestsToSend(parsed, bad_lines, cases_left_out));
+  const int exit_code = StreamAppend(
+      options, AppendRpc::kBatchAppend, source,
+      {.stored = "imported", .rejected = "rejected by the server"});
+  // Rows left out are rejected rows too, even when the rest went through.
+  if (exit_code == kExitOk && !bad_lines.empty()) return kExitRejected;
+  return exit_code;
 }
 
 }  // namespace caseline::cli
