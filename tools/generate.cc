@@ -597,6 +597,7 @@ class Simulator {
           std::max(summary_.active_cases_max,
                    static_cast<int64_t>(cases_.size() - free_slots_.size()));
     }
+    summary_.cases_recorded_after_to = cases_opened_ - summary_.cases;
     return summary_;
   }
 
@@ -674,7 +675,7 @@ class Simulator {
   Case& InitCase(uint32_t slot, int jobcentre, size_t g,
                  absl::CivilDay anchor_on) {
     Case& c = cases_[slot];
-    c.number = ++summary_.cases;
+    c.number = ++cases_opened_;
     c.jobcentre = jobcentre;
     c.group = g;
     c.anchor_on = anchor_on;
@@ -1216,6 +1217,7 @@ class Simulator {
       *next.event.mutable_recorded_at() = FromMicros(micros);
       sink_(next.event);
       ++summary_.events;
+      if (next.event.has_case_opened()) ++summary_.cases;
     }
   }
 
@@ -1235,6 +1237,8 @@ class Simulator {
   std::vector<Pending> pending_;
   uint64_t pending_sequence_ = 0;
   int64_t last_emitted_micros_ = 0;
+  // Cases opened so far, written or not; numbers the cases.
+  int64_t cases_opened_ = 0;
 
   GenerateSummary summary_;
 };

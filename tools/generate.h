@@ -64,7 +64,12 @@ struct GenerateOptions {
 // What a run produced, for the command's summary line and for tests.
 struct GenerateSummary {
   int64_t events = 0;
+  // Cases in the output: those whose case_opened is written.
   int64_t cases = 0;
+  // Cases opened in the period whose case_opened is recorded after the end
+  // of `to` (late registrations at the end): simulated but, like all their
+  // events, not written, as the log known at the end of `to` lacks them.
+  int64_t cases_recorded_after_to = 0;
   // The most cases active at once and the most events waiting for their
   // recorded_at at once: what memory depends on.
   int64_t active_cases_max = 0;

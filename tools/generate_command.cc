@@ -1,10 +1,12 @@
 #include "tools/generate_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "projections/dates.h"
 #include "tools/client.h"
@@ -22,6 +24,24 @@ CLI::Validator DateValidator() {
 
 // The output stream buffer: large writes for a long stream of short lines.
 constexpr size_t kOutputBufferBytes = 1 << 20;
+
+// The line on stderr after a run. States the cases left out at the end, so
+// that it agrees with the case count of the log the output makes.
+std::string SummaryLine(const GenerateOptions& options,
+                        const GenerateSummary& summary, double seconds) {
+  std::string line = absl::StrFormat(
+      "generated %d events of %d cases in %.1f s (%.0f events/s); at most "
+      "%d cases active and %d events pending at once",
+      summary.events, summary.cases, seconds,
+      summary.events / std::max(seconds, 1e-9), summary.active_cases_max,
+      summary.pending_events_max);
+  if (summary.cases_recorded_after_to > 0) {
+    absl::StrAppend(&line, "; ", summary.cases_recorded_after_to,
+                    " more cases opened by ", FormatDate(options.to),
+                    " are registered only after it and left out");
+  }
+  return line + "\n";
+}
 
 }  // namespace
 
@@ -88,7 +108,7 @@ int RunGenerate(GenerateArguments arguments) {
     file.open(arguments.out, std::ios::binary | std::ios::trunc);
     if (!file) {
       std::cerr << "error: --out: cannot open " << arguments.out << "\n";
-      return kExitFailure;
+      return kExitFile;
     }
   }
   std::ostream& out = arguments.out.empty() ? std::cout : file;
@@ -105,12 +125,7 @@ int RunGenerate(GenerateArguments arguments) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  std::cerr << absl::StrFormat(
-      "generated %d events of %d cases in %.1f s (%.0f events/s); at most "
-      "%d cases active and %d events pending at once\n",
-      summary->events, summary->cases, seconds,
-      summary->events / std::max(seconds, 1e-9), summary->active_cases_max,
-      summary->pending_events_max);
+  std::cerr << SummaryLine(options, *summary, seconds);
   return kExitOk;
 }
 

@@ -27,8 +27,8 @@ struct GenerateArguments {
 CLI::App* AddGenerateCommand(CLI::App* app, GenerateArguments* arguments);
 
 // Writes the events and a summary line on stderr. Returns an exit status
-// of client.h: kExitOk, kExitUsage for bad options, kExitFailure when the
-// output cannot be written.
+// of exit_codes.h: kExitOk, kExitUsage for bad options, kExitFile when
+// --out cannot be opened, kExitFailure when the output cannot be written.
 int RunGenerate(GenerateArguments arguments);
 
 }  // namespace caseline::cli
