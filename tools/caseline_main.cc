@@ -1,15 +1,23 @@
 // caseline: the command-line client of the caseline server. This file wires
 // the command line to the commands in client.h.
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <cstdint>
+#include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "tools/client.h"
+#include "tools/command_line.h"
+#include "tools/exit_codes.h"
 #include "tools/format.h"
 #include "tools/generate_command.h"
 #include "tools/time_args.h"
@@ -66,6 +74,50 @@ CLI::Validator AtLeastOne() {
         return text + " is not a whole number of at least 1";
       },
       "N>=1");
+}
+
+// Adds the default port to an address without one; refuses a malformed
+// address with what is wrong.
+CLI::Validator ServerAddressValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        absl::StatusOr<std::string> address = ServerAddress(text);
+        if (!address.ok()) return std::string(address.status().message());
+        text = *address;
+        return "";
+      },
+      "HOST:PORT");
+}
+
+// The first word of the command line that is not an option or an option's
+// value, when it names no command: "unknown command ...", with the nearest
+// command if one is close. CLI11 alone would only say that an argument was
+// not expected.
+std::optional<std::string> UnknownCommand(const CLI::App& app, int argc,
+                                          char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") return std::nullopt;
+    if (arg.starts_with("-")) {
+      const CLI::Option* option = app.get_option_no_throw(std::string(arg));
+      // "--server HOST" takes the next word; "--server=HOST" does not.
+      if (option != nullptr && option->get_expected_max() > 0) ++i;
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const CLI::App* command :
+         app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (command->get_name() == arg) return std::nullopt;
+      names.push_back(command->get_name());
+    }
+    const std::string nearest =
+        NearestName(absl::string_view(arg.data(), arg.size()), names);
+    return absl::StrCat(
+        "unknown command \"", std::string(arg), "\"",
+        nearest.empty() ? "" : absl::StrCat("; did you mean ", nearest, "?"),
+        " (caseline --help lists the commands)");
+  }
+  return std::nullopt;
 }
 
 void AddKindOption(CLI::App* command, std::vector<std::string>* kinds) {
@@ -352,6 +404,216 @@ int RunProjectionCommand(const ClientOptions& options,
   return RunRuleSets(options);
 }
 
+void AddGlobalOptions(CLI::App* app, ClientOptions* options) {
+  app->add_option("--server", options->server,
+                  absl::StrCat("Server address, HOST:PORT; port ",
+                               kDefaultServerPort, " if left out"))
+      ->capture_default_str()
+      ->transform(ServerAddressValidator());
+  app->add_flag("--json", options->json,
+                "Machine output: JSON lines; one JSON object for compliance, "
+                "switches, waits, timeline, rules, report, trend, worklist "
+                "and whatif");
+  app->add_option("--timeout", options->timeout_seconds,
+                  "Deadline of each unary call, in seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
+// The commands that send events and the options they fill.
+struct InputCommands {
+  AppendOptions append;
+  AppendOptions import{.import = true};
+  ImportCsvOptions import_csv;
+  CLI::App* append_command = nullptr;
+  CLI::App* import_command = nullptr;
+  CLI::App* import_csv_command = nullptr;
+};
+
+void AddInputCommands(CLI::App* app, InputCommands* commands) {
+  commands->append_command = app->add_subcommand(
+      "append",
+      "Append events from JSON lines (one caseline.v1.Event per line); exit "
+      "status in caseline --help");
+  commands->append_command
+      ->add_option("file", commands->append.file,
+                   "File of JSON lines; - for stdin")
+      ->capture_default_str();
+
+  commands->import_command = app->add_subcommand(
+      "import-history",
+      "Import history from another case system: JSON lines as for append, "
+      "each event with the recorded_at its case system registered it at, in "
+      "that order, into a fresh server before any live append. Stops at once "
+      "if the server's log already holds later events");
+  commands->import_command
+      ->add_option("file", commands->import.file,
+                   "File of JSON lines; - for stdin")
+      ->capture_default_str();
+
+  ImportCsvOptions& import_csv = commands->import_csv;
+  CLI::App* command = app->add_subcommand(
+      "import-csv",
+      "Import actions from a CSV file (layout in the README), validated whole "
+      "first; exit status in caseline --help");
+  command->add_option("file", import_csv.file, "The CSV file")->required();
+  command->add_flag("--skip-bad", import_csv.skip_bad,
+                    "Import the cases without a bad row instead of nothing");
+  command->add_option(
+      "--rejected", import_csv.rejected,
+      "With --skip-bad: where to write the rows left out, with their "
+      "problems; default FILE.rejected.csv");
+  commands->import_csv_command = command;
+}
+
+// The commands that read the log and the options they fill.
+struct LogCommands {
+  ReadOptions read;
+  TailOptions tail;
+  ExportOptions export_options;
+  CLI::App* read_command = nullptr;
+  CLI::App* tail_command = nullptr;
+  CLI::App* export_command = nullptr;
+};
+
+void AddLogCommands(CLI::App* app, LogCommands* commands) {
+  ReadOptions& read = commands->read;
+  commands->read_command =
+      app->add_subcommand("read", "Print a case's events in version order");
+  commands->read_command->add_option("case", read.case_id, "The case id")
+      ->required();
+  commands->read_command
+      ->add_option("--from-version", read.from_version,
+                   "First version to print")
+      ->check(AtLeastOne());
+  commands->read_command
+      ->add_option("--limit", read.limit, "Print at most this many events")
+      ->check(AtLeastOne());
+
+  commands->tail_command = app->add_subcommand(
+      "tail", "Print events as they are appended, until Ctrl-C");
+  commands->tail_command
+      ->add_option("--from", commands->tail.from_position,
+                   "First position to print (1 for the whole log); default: "
+                   "only new events")
+      ->check(AtLeastOne());
+  AddKindOption(commands->tail_command, &commands->tail.kinds);
+
+  commands->export_command = app->add_subcommand(
+      "export", "Write every event in position order as JSON lines");
+  commands->export_command->add_option("--out", commands->export_options.out,
+                                       "Output file; default stdout");
+  AddKindOption(commands->export_command, &commands->export_options.kinds);
+}
+
+// The population and admin commands and the options they fill.
+struct PopulationCommands {
+  ReportOptions report;
+  TrendOptions trend;
+  WorklistOptions worklist;
+  WhatIfOptions whatif;
+  CLI::App* report_command = nullptr;
+  CLI::App* trend_command = nullptr;
+  CLI::App* worklist_command = nullptr;
+  CLI::App* whatif_command = nullptr;
+  CLI::App* rebuild_command = nullptr;
+};
+
+void AddPopulationCommands(CLI::App* app, PopulationCommands* commands) {
+  commands->report_command = AddReportCommand(app, &commands->report);
+  commands->trend_command = AddTrendCommand(app, &commands->trend);
+  commands->worklist_command = AddWorklistCommand(app, &commands->worklist);
+  commands->whatif_command = AddWhatIfCommand(app, &commands->whatif);
+  commands->rebuild_command = app->add_subcommand(
+      "rebuild",
+      "Rebuild the materialized projections from the log without stopping "
+      "the server, with a progress line; Ctrl-C cancels and keeps the old");
+}
+
+// Every command line parsed into one place, and what was asked.
+struct CommandLine {
+  ClientOptions options;
+  InputCommands input;
+  LogCommands log;
+  ProjectionCommands projections;
+  PopulationCommands population;
+  GenerateArguments generate;
+  CLI::App* generate_command = nullptr;
+};
+
+// "Global options ...:" and one line per option of `app` but --help, for
+// the commands' help, where CLI11 shows only the command's own options.
+std::string GlobalOptionsHelp(const CLI::App& app) {
+  constexpr size_t kNameColumnWidth = 24;
+  std::string help = "Global options (before or after the command):";
+  for (const CLI::Option* option : app.get_options()) {
+    if (option == app.get_help_ptr()) continue;
+    std::string name = option->get_name();
+    if (!option->get_type_name().empty() && option->get_expected_max() > 0) {
+      absl::StrAppend(&name, " ", option->get_type_name());
+    }
+    name.resize(std::max(name.size() + 1, kNameColumnWidth), ' ');
+    absl::StrAppend(&help, "\n  ", name, option->get_description());
+    if (!option->get_default_str().empty()) {
+      absl::StrAppend(&help, " (default ", option->get_default_str(), ")");
+    }
+  }
+  return help;
+}
+
+// Puts the global options under every command's help, and the exit
+// statuses under the top-level help.
+void AddHelpFooters(CLI::App* app) {
+  const std::string global_options = GlobalOptionsHelp(*app);
+  std::vector<CLI::App*> commands =
+      app->get_subcommands([](const CLI::App*) { return true; });
+  for (size_t i = 0; i < commands.size(); ++i) {
+    commands[i]->footer(global_options);
+    for (CLI::App* nested :
+         commands[i]->get_subcommands([](const CLI::App*) { return true; })) {
+      commands.push_back(nested);
+    }
+  }
+  app->footer(ExitCodeHelp());
+}
+
+// Runs the command given; call only after a successful parse.
+int RunCommand(CommandLine& line) {
+  const ClientOptions& options = line.options;
+  if (line.input.append_command->parsed()) {
+    return RunAppend(options, line.input.append);
+  }
+  if (line.input.import_command->parsed()) {
+    return RunAppend(options, line.input.import);
+  }
+  if (line.input.import_csv_command->parsed()) {
+    return RunImportCsv(options, line.input.import_csv);
+  }
+  if (line.log.read_command->parsed()) return RunRead(options, line.log.read);
+  if (line.log.tail_command->parsed()) return RunTail(options, line.log.tail);
+  if (line.log.export_command->parsed()) {
+    return RunExport(options, line.log.export_options);
+  }
+  if (line.generate_command->parsed()) {
+    return RunGenerate(std::move(line.generate));
+  }
+  const PopulationCommands& population = line.population;
+  if (population.report_command->parsed()) {
+    return RunReport(options, population.report);
+  }
+  if (population.trend_command->parsed()) {
+    return RunTrend(options, population.trend);
+  }
+  if (population.worklist_command->parsed()) {
+    return RunWorklist(options, population.worklist);
+  }
+  if (population.whatif_command->parsed()) {
+    return RunWhatIf(options, population.whatif);
+  }
+  if (population.rebuild_command->parsed()) return RunRebuild(options);
+  return RunProjectionCommand(options, line.projections);
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -362,102 +624,19 @@ int Main(int argc, char** argv) {
   // Global options may also follow the subcommand.
   app.fallthrough();
 
-  ClientOptions options;
-  app.add_option("--server", options.server, "Server address, host:port")
-      ->capture_default_str();
-  app.add_flag("--json", options.json,
-               "Machine output: JSON lines; one JSON object for compliance, "
-               "switches, waits, timeline, rules, report, trend, worklist "
-               "and whatif");
-  app.add_option("--timeout", options.timeout_seconds,
-                 "Deadline of each unary call, in seconds")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  CommandLine line;
+  AddGlobalOptions(&app, &line.options);
+  AddInputCommands(&app, &line.input);
+  AddLogCommands(&app, &line.log);
+  AddProjectionCommands(&app, &line.projections);
+  AddPopulationCommands(&app, &line.population);
+  line.generate_command = AddGenerateCommand(&app, &line.generate);
+  AddHelpFooters(&app);
 
-  AppendOptions append;
-  CLI::App* append_command = app.add_subcommand(
-      "append",
-      "Append events from JSON lines (one caseline.v1.Event per line). Exit "
-      "status: 0 all stored, 1 some lines rejected, 2 connection failure");
-  append_command
-      ->add_option("file", append.file, "File of JSON lines; - for stdin")
-      ->capture_default_str();
-
-  AppendOptions import;
-  import.import = true;
-  CLI::App* import_command = app.add_subcommand(
-      "import-history",
-      "Import history from another case system: JSON lines as for append, "
-      "each event with the recorded_at its case system registered it at, in "
-      "that order, before any live append. Exit status as for append");
-  import_command
-      ->add_option("file", import.file, "File of JSON lines; - for stdin")
-      ->capture_default_str();
-
-  ImportCsvOptions import_csv;
-  CLI::App* import_csv_command = app.add_subcommand(
-      "import-csv",
-      "Import actions from a CSV file (layout in the README), validated whole "
-      "first. Exit status: 0 all stored, 1 bad or rejected rows, 2 "
-      "connection failure");
-  import_csv_command->add_option("file", import_csv.file, "The CSV file")
-      ->required();
-  import_csv_command->add_flag(
-      "--skip-bad", import_csv.skip_bad,
-      "Import the cases without a bad row instead of nothing");
-  import_csv_command->add_option(
-      "--rejected", import_csv.rejected,
-      "With --skip-bad: where to write the rows left out, with their "
-      "problems; default FILE.rejected.csv");
-
-  ReadOptions read;
-  CLI::App* read_command =
-      app.add_subcommand("read", "Print a case's events in version order");
-  read_command->add_option("case", read.case_id, "The case id")->required();
-  read_command
-      ->add_option("--from-version", read.from_version,
-                   "First version to print")
-      ->check(AtLeastOne());
-  read_command
-      ->add_option("--limit", read.limit, "Print at most this many events")
-      ->check(AtLeastOne());
-
-  TailOptions tail;
-  CLI::App* tail_command = app.add_subcommand(
-      "tail", "Print events as they are appended, until Ctrl-C");
-  tail_command
-      ->add_option("--from", tail.from_position,
-                   "First position to print (1 for the whole log); default: "
-                   "only new events")
-      ->check(AtLeastOne());
-  AddKindOption(tail_command, &tail.kinds);
-
-  ExportOptions export_options;
-  CLI::App* export_command = app.add_subcommand(
-      "export", "Write every event in position order as JSON lines");
-  export_command->add_option("--out", export_options.out,
-                             "Output file; default stdout");
-  AddKindOption(export_command, &export_options.kinds);
-
-  ProjectionCommands projections;
-  AddProjectionCommands(&app, &projections);
-
-  ReportOptions report;
-  CLI::App* report_command = AddReportCommand(&app, &report);
-  TrendOptions trend;
-  CLI::App* trend_command = AddTrendCommand(&app, &trend);
-  WorklistOptions worklist;
-  CLI::App* worklist_command = AddWorklistCommand(&app, &worklist);
-  WhatIfOptions whatif;
-  CLI::App* whatif_command = AddWhatIfCommand(&app, &whatif);
-  CLI::App* rebuild_command = app.add_subcommand(
-      "rebuild",
-      "Rebuild the materialized projections from the log without stopping "
-      "the server, with a progress line; Ctrl-C cancels and keeps the old");
-
-  GenerateArguments generate;
-  CLI::App* generate_command = AddGenerateCommand(&app, &generate);
-
+  if (std::optional<std::string> unknown = UnknownCommand(app, argc, argv)) {
+    std::cerr << "error: " << *unknown << "\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -466,20 +645,7 @@ int Main(int argc, char** argv) {
     const int printed = app.exit(error);
     return printed == 0 ? kExitOk : kExitUsage;
   }
-
-  if (append_command->parsed()) return RunAppend(options, append);
-  if (import_command->parsed()) return RunAppend(options, import);
-  if (import_csv_command->parsed()) return RunImportCsv(options, import_csv);
-  if (read_command->parsed()) return RunRead(options, read);
-  if (tail_command->parsed()) return RunTail(options, tail);
-  if (export_command->parsed()) return RunExport(options, export_options);
-  if (generate_command->parsed()) return RunGenerate(std::move(generate));
-  if (report_command->parsed()) return RunReport(options, report);
-  if (trend_command->parsed()) return RunTrend(options, trend);
-  if (worklist_command->parsed()) return RunWorklist(options, worklist);
-  if (whatif_command->parsed()) return RunWhatIf(options, whatif);
-  if (rebuild_command->parsed()) return RunRebuild(options);
-  return RunProjectionCommand(options, projections);
+  return RunCommand(line);
 }
 
 }  // namespace caseline::cli
