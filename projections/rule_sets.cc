@@ -642,4 +642,18 @@ absl::StatusOr<v1::RuleSet> ParseRuleSet(absl::string_view text,
   return rule_set;
 }
 
+std::vector<v1::RuleSet> WithCandidate(const std::vector<v1::RuleSet>& active,
+                                       const v1::RuleSet& candidate) {
+  std::vector<v1::RuleSet> after = active;
+  auto same = std::find_if(after.begin(), after.end(), [&](const auto& r) {
+    return r.id() == candidate.id();
+  });
+  if (same == after.end()) {
+    after.push_back(candidate);
+  } else {
+    *same = candidate;
+  }
+  return after;
+}
+
 }  // namespace caseline

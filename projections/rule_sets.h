@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -67,6 +68,12 @@ absl::StatusOr<v1::RuleSet> ParseRuleSet(absl::string_view text,
 // Returns OK or INVALID_ARGUMENT "<field path>: <problem>", e.g.
 // "requirements[2].deadline.within.count: must be at least 1".
 absl::Status ValidateRuleSet(const v1::RuleSet& rule_set);
+
+// The rule sets `active` with `candidate` in its id's place (replacing the
+// version of that id), or added when no active rule set has its id: what a
+// what-if judges by after the change.
+std::vector<v1::RuleSet> WithCandidate(const std::vector<v1::RuleSet>& active,
+                                       const v1::RuleSet& candidate);
 
 }  // namespace caseline
 

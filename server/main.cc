@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -19,7 +20,9 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/api/admin_service.h"
+#include "server/api/call_metrics.h"
 #include "server/api/event_store_service.h"
+#include "server/api/population_answers.h"
 #include "server/api/projections_service.h"
 #include "server/api/rule_book.h"
 #include "server/http/http_server.h"
@@ -100,11 +103,18 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
                            &grpc_port);
   builder.RegisterService(&service);
-  caseline::api::PopulationGate population_gate;
-  caseline::api::AdminService admin(service, store, rules, population_gate);
+  caseline::api::Admission population(caseline::api::kPopulationQueriesMax,
+                                      "population answers");
+  caseline::api::AdminService admin(service, store, rules, population, metrics);
   builder.RegisterService(&admin);
-  caseline::api::ProjectionsService projections(store, rules, population_gate);
+  caseline::api::ProjectionsService projections(store, rules, population);
   builder.RegisterService(&projections);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<caseline::api::CallMetricsFactory>(metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(kGrpcReceiveBytesMax);
   builder.SetMaxSendMessageSize(kGrpcSendBytesMax);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -116,8 +126,9 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   boost::asio::io_context io;
   caseline::HttpServer::Handlers handlers;
   handlers.healthy = [&store] { return store.health().ok(); };
-  handlers.metrics = [&metrics, &store] {
-    return metrics.RenderPrometheus(store.last_position());
+  handlers.metrics = [&metrics, &store, &population] {
+    return metrics.RenderPrometheus(
+        caseline::Metrics::Gauges{store.last_position(), population.running()});
   };
   absl::StatusOr<std::unique_ptr<caseline::HttpServer>> http =
       caseline::HttpServer::Start(io, flags.http, handlers);

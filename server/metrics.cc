@@ -4,6 +4,8 @@
 #include <cassert>
 #include <charconv>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -52,6 +54,16 @@ void AppendHeader(std::string& out, absl::string_view name,
                   type, "\n");
 }
 
+// The bucket a latency falls in: Prometheus buckets are "less than or
+// equal", so a latency exactly on a bound belongs to that bound's bucket.
+template <size_t N>
+size_t BucketOf(const std::array<int64_t, N>& bounds, absl::Duration latency) {
+  const int64_t microseconds =
+      absl::ToInt64Microseconds(absl::Ceil(latency, absl::Microseconds(1)));
+  return std::lower_bound(bounds.begin(), bounds.end(), microseconds) -
+         bounds.begin();
+}
+
 }  // namespace
 
 void Metrics::RecordAppend(int code, uint64_t events_appended,
@@ -77,7 +89,109 @@ void Metrics::RecordAppend(int code, uint64_t events_appended,
       std::memory_order_relaxed);
 }
 
-std::string Metrics::RenderPrometheus(uint64_t last_position) const {
+Metrics::CallSeries& Metrics::SeriesFor(absl::string_view method) {
+  std::lock_guard<std::mutex> lock(calls_mutex_);
+  auto found = calls_.find(method);
+  if (found != calls_.end()) return *found->second;
+  const std::string key =
+      calls_.size() < kCallMethodsMax ? std::string(method) : "other";
+  std::unique_ptr<CallSeries>& series = calls_[key];
+  if (series == nullptr) series = std::make_unique<CallSeries>();
+  return *series;
+}
+
+void Metrics::RecordCall(absl::string_view method, int code,
+                         absl::Duration latency) {
+  if (code < 0 || code >= kStatusCodeCount) code = kUnknownCode;
+  latency = std::max(latency, absl::ZeroDuration());
+  CallSeries& series = SeriesFor(method);
+  series.by_code[code].fetch_add(1, std::memory_order_relaxed);
+  series.buckets[BucketOf(kCallBucketBoundsMicroseconds, latency)].fetch_add(
+      1, std::memory_order_relaxed);
+  series.sum_nanoseconds.fetch_add(
+      static_cast<uint64_t>(absl::ToInt64Nanoseconds(latency)),
+      std::memory_order_relaxed);
+}
+
+void Metrics::RecordRebuildProgress(uint32_t version, uint64_t events_done,
+                                    uint64_t events_total) {
+  rebuild_version_.store(version, std::memory_order_relaxed);
+  rebuild_events_done_.store(events_done, std::memory_order_relaxed);
+  rebuild_events_total_.store(events_total, std::memory_order_relaxed);
+  rebuild_running_.store(true, std::memory_order_relaxed);
+}
+
+void Metrics::RecordRebuildEnded() {
+  rebuild_running_.store(false, std::memory_order_relaxed);
+}
+
+void Metrics::RenderCalls(std::string& out) const {
+  std::lock_guard<std::mutex> lock(calls_mutex_);
+  std::vector<const std::pair<const std::string, std::unique_ptr<CallSeries>>*>
+      sorted;
+  for (const auto& entry : calls_) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  AppendHeader(out, "caseline_rpcs_total", "counter",
+               "gRPC calls finished, by method and status code.");
+  for (const auto* entry : sorted) {
+    for (int code = 0; code < kStatusCodeCount; ++code) {
+      const uint64_t count =
+          entry->second->by_code[code].load(std::memory_order_relaxed);
+      if (count == 0) continue;
+      absl::StrAppend(&out, "caseline_rpcs_total{method=\"", entry->first,
+                      "\",code=\"", kStatusCodeNames[code], "\"} ", count,
+                      "\n");
+    }
+  }
+  AppendHeader(out, "caseline_rpc_latency_seconds", "histogram",
+               "Time from a gRPC call's arrival to its status, by method.");
+  for (const auto* entry : sorted) {
+    const CallSeries& series = *entry->second;
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < series.buckets.size(); ++i) {
+      cumulative += series.buckets[i].load(std::memory_order_relaxed);
+      const std::string bound =
+          i < kCallBucketBoundsMicroseconds.size()
+              ? FormatSeconds(kCallBucketBoundsMicroseconds[i] / 1e6)
+              : "+Inf";
+      absl::StrAppend(&out, "caseline_rpc_latency_seconds_bucket{method=\"",
+                      entry->first, "\",le=\"", bound, "\"} ", cumulative,
+                      "\n");
+    }
+    absl::StrAppend(
+        &out, "caseline_rpc_latency_seconds_sum{method=\"", entry->first,
+        "\"} ",
+        FormatSeconds(series.sum_nanoseconds.load(std::memory_order_relaxed) /
+                      1e9),
+        "\n");
+    absl::StrAppend(&out, "caseline_rpc_latency_seconds_count{method=\"",
+                    entry->first, "\"} ", cumulative, "\n");
+  }
+}
+
+void Metrics::RenderRebuild(std::string& out) const {
+  AppendHeader(out, "caseline_rebuild_running", "gauge",
+               "1 while a rebuild of the projections runs.");
+  absl::StrAppend(&out, "caseline_rebuild_running ",
+                  rebuild_running_.load(std::memory_order_relaxed) ? 1 : 0,
+                  "\n");
+  AppendHeader(out, "caseline_rebuild_version", "gauge",
+               "The projection version the last rebuild built.");
+  absl::StrAppend(&out, "caseline_rebuild_version ",
+                  rebuild_version_.load(std::memory_order_relaxed), "\n");
+  AppendHeader(out, "caseline_rebuild_events_done", "gauge",
+               "Events the last rebuild has copied.");
+  absl::StrAppend(&out, "caseline_rebuild_events_done ",
+                  rebuild_events_done_.load(std::memory_order_relaxed), "\n");
+  AppendHeader(out, "caseline_rebuild_events_total", "gauge",
+               "The log's last position when the last rebuild reported.");
+  absl::StrAppend(&out, "caseline_rebuild_events_total ",
+                  rebuild_events_total_.load(std::memory_order_relaxed), "\n");
+}
+
+std::string Metrics::RenderPrometheus(const Gauges& gauges) const {
+  const uint64_t last_position = gauges.last_position;
   std::string out;
 
   AppendHeader(out, "caseline_events_appended_total", "counter",
@@ -117,6 +231,13 @@ std::string Metrics::RenderPrometheus(uint64_t last_position) const {
   AppendHeader(out, "caseline_last_position", "gauge",
                "Position of the last event in the log.");
   absl::StrAppend(&out, "caseline_last_position ", last_position, "\n");
+
+  RenderCalls(out);
+  AppendHeader(out, "caseline_population_answers_running", "gauge",
+               "Reports, trends, worklists and what-ifs being computed.");
+  absl::StrAppend(&out, "caseline_population_answers_running ",
+                  gauges.population_answers_running, "\n");
+  RenderRebuild(out);
   return out;
 }
 

@@ -131,6 +131,24 @@ TEST_F(ProjectionsTest, KnownAtAnswersWithWhatWasRecordedByThen) {
   EXPECT_EQ(first->status(), v1::COMPLIANCE_STATUS_OVERDUE);
 }
 
+TEST_F(ProjectionsTest, KnownAtBeforeTheCaseWasRecordedIsNotFound) {
+  const google::protobuf::Timestamp opened_at = AppendCase();
+  v1::GetComplianceRequest request;
+  request.set_case_id("case-1");
+  request.set_as_of("2018-09-15");
+  *request.mutable_known_at() =
+      ToTimestamp(ToTime(opened_at) - absl::Microseconds(1));
+  grpc::Status status;
+  Compliance(request, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      status.error_message(),
+      absl::StrCat("case case-1 was not yet recorded at ",
+                   FormatInstant(ToTime(opened_at) - absl::Microseconds(1)),
+                   " (its first event was recorded at ",
+                   FormatInstant(ToTime(opened_at)), ")"));
+}
+
 TEST_F(ProjectionsTest, NamedRuleSetsAreUsedWhateverTheirValidity) {
   AppendCase();
   v1::GetComplianceRequest request;

@@ -7,9 +7,10 @@
 
 #include "absl/time/time.h"
 #include "caseline/v1/caseline.grpc.pb.h"
+#include "server/api/admission.h"
 #include "server/api/event_store_service.h"
-#include "server/api/population_query.h"
 #include "server/api/rule_book.h"
+#include "server/metrics.h"
 #include "server/store/event_store.h"
 
 namespace caseline::api {
@@ -19,12 +20,13 @@ class AdminService final : public v1::Admin::Service {
  public:
   AdminService(
       EventStoreService& events, store::EventStore& store, RuleBook& rules,
-      PopulationGate& gate,
+      Admission& population, Metrics& metrics,
       std::function<absl::Time()> clock = [] { return absl::Now(); })
       : events_(events),
         store_(store),
         rules_(rules),
-        gate_(gate),
+        population_(population),
+        metrics_(metrics),
         clock_(std::move(clock)) {}
 
   grpc::Status ImportHistory(
@@ -37,6 +39,10 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status Rebuild(
       grpc::ServerContext* context, const v1::RebuildRequest* request,
       grpc::ServerWriter<v1::RebuildProgress>* writer) override;
+  grpc::Status GetProjectionStatus(
+      grpc::ServerContext* context,
+      const v1::GetProjectionStatusRequest* request,
+      v1::GetProjectionStatusResponse* response) override;
   grpc::Status WhatIf(grpc::ServerContext* context,
                       const v1::WhatIfRequest* request,
                       v1::WhatIfResponse* response) override;
@@ -45,7 +51,8 @@ class AdminService final : public v1::Admin::Service {
   EventStoreService& events_;
   store::EventStore& store_;
   RuleBook& rules_;
-  PopulationGate& gate_;
+  Admission& population_;
+  Metrics& metrics_;
   const std::function<absl::Time()> clock_;
 };
 

@@ -10,13 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "projections/event_validation.h"
+#include "server/api/access.h"
 #include "server/api/convert.h"
+#include "server/api/request_fields.h"
 
 namespace caseline::api {
 namespace {
 
-// Who recorded the events, until authentication exists.
-constexpr char kAnonymous[] = "anonymous";
 // A waiting Subscribe looks up this often to notice a cancelled client or a
 // shutdown.
 constexpr absl::Duration kSubscribeWakeInterval = absl::Milliseconds(200);
@@ -37,14 +37,16 @@ uint64_t EventsAppended(const absl::StatusOr<store::AppendResult>& result) {
 
 }  // namespace
 
-grpc::Status EventStoreService::Append(grpc::ServerContext* /*context*/,
+grpc::Status EventStoreService::Append(grpc::ServerContext* context,
                                        const v1::AppendRequest* request,
                                        v1::AppendResponse* response) {
+  absl::StatusOr<Caller> caller = Admit(context, Rpc::kAppend);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   const absl::Time started = absl::Now();
   v1::AppendRequest owned = *request;
   ++appends_in_flight_;
   absl::StatusOr<store::AppendResult> result =
-      store_.Append(ToAppendCommand(owned, kAnonymous));
+      store_.Append(ToAppendCommand(owned, caller->subject));
   --appends_in_flight_;
   metrics_.RecordAppend(static_cast<int>(result.status().code()),
                         EventsAppended(result), absl::Now() - started);
@@ -57,13 +59,16 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* /*context*/,
 grpc::Status EventStoreService::BatchAppend(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  return ServeAppendStream(context, stream, /*import=*/false);
+  absl::StatusOr<Caller> caller = Admit(context, Rpc::kBatchAppend);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ServeAppendStream(context, stream, caller->subject,
+                           /*import=*/false);
 }
 
 grpc::Status EventStoreService::ServeAppendStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
-    bool import) {
+    const std::string& recorded_by, bool import) {
   // The reading thread hands appends to the store without waiting; a second
   // thread answers them in order as they complete. Answering from its own
   // thread means a client that waits for each answer before sending the next
@@ -128,7 +133,7 @@ grpc::Status EventStoreService::ServeAppendStream(
       // Waits for room rather than failing on a full queue: a later request
       // of the stream must never be applied when an earlier one was not.
       entry.result =
-          store_.AppendAsync(ToAppendCommand(request, kAnonymous, import),
+          store_.AppendAsync(ToAppendCommand(request, recorded_by, import),
                              store::EventStore::Admission::kWaitForRoom);
     }
     {
@@ -159,15 +164,13 @@ bool EventStoreService::WaitForAppends(absl::Duration timeout) const {
   return true;
 }
 
-grpc::Status EventStoreService::ReadCase(grpc::ServerContext* /*context*/,
+grpc::Status EventStoreService::ReadCase(grpc::ServerContext* context,
                                          const v1::ReadCaseRequest* request,
                                          v1::ReadCaseResponse* response) {
-  if (request->case_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("case_id: is required"));
-  }
-  if (absl::Status id = CheckId(request->case_id()); !id.ok()) {
-    return ToGrpcStatus(
-        absl::InvalidArgumentError(absl::StrCat("case_id: ", id.message())));
+  absl::StatusOr<Caller> caller = Admit(context, Rpc::kReadCase);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status id = IdField("case_id", request->case_id()); !id.ok()) {
+    return ToGrpcStatus(id);
   }
   if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
     return ToGrpcStatus(page);
@@ -183,9 +186,11 @@ grpc::Status EventStoreService::ReadCase(grpc::ServerContext* /*context*/,
   return grpc::Status::OK;
 }
 
-grpc::Status EventStoreService::ReadAll(grpc::ServerContext* /*context*/,
+grpc::Status EventStoreService::ReadAll(grpc::ServerContext* context,
                                         const v1::ReadAllRequest* request,
                                         v1::ReadAllResponse* response) {
+  absl::StatusOr<Caller> caller = Admit(context, Rpc::kReadAll);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
     return ToGrpcStatus(page);
   }
@@ -206,19 +211,13 @@ grpc::Status EventStoreService::ReadAll(grpc::ServerContext* /*context*/,
 grpc::Status EventStoreService::Subscribe(
     grpc::ServerContext* context, const v1::SubscribeRequest* request,
     grpc::ServerWriter<v1::Event>* writer) {
+  absl::StatusOr<Caller> caller = Admit(context, Rpc::kSubscribe);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<store::KindFilter> kinds =
       ToKindFilter(request->kinds(), "kinds");
   if (!kinds.ok()) return ToGrpcStatus(kinds.status());
-  if (subscribers_.fetch_add(1) >= kSubscribersMax) {
-    subscribers_.fetch_sub(1);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("the server has ", kSubscribersMax,
-                                     " subscribers already; retry later"));
-  }
-  struct Release {
-    std::atomic<int>& count;
-    ~Release() { count.fetch_sub(1); }
-  } release{subscribers_};
+  absl::StatusOr<Admission::Place> place = subscribers_.Enter();
+  if (!place.ok()) return ToGrpcStatus(place.status());
 
   // The subscriber reads the log at its own pace, one page at a time: live
   // events are read back from the log like old ones, so the switch from

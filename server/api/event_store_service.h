@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <string>
 
 #include "caseline/v1/caseline.grpc.pb.h"
+#include "server/api/admission.h"
 #include "server/metrics.h"
 #include "server/store/event_store.h"
 
@@ -56,17 +58,17 @@ class EventStoreService final : public v1::EventStore::Service {
 
   // Serves a stream of appends (BatchAppend), or of imports
   // (Admin.ImportHistory): each request its own atomic append, answered in
-  // order.
+  // order, recorded by `recorded_by`.
   grpc::Status ServeAppendStream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
-      bool import);
+      const std::string& recorded_by, bool import);
 
  private:
   store::EventStore& store_;
   Metrics& metrics_;
   std::atomic<bool> shutting_down_{false};
-  std::atomic<int> subscribers_{0};
+  Admission subscribers_{kSubscribersMax, "Subscribe streams"};
   // Appends handed to the store and not yet answered.
   std::atomic<int> appends_in_flight_{0};
 };

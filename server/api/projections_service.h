@@ -1,5 +1,8 @@
-// The Projections gRPC service: reads a case from the store, folds it and
-// judges it with the pure core (projections/), and converts the answer.
+// The Projections gRPC service. The per-case answers read a case from the
+// store, fold it and judge it with the pure core (projections/); the
+// population answers (Report, Trend, Worklist) feed every case to a builder
+// (projections/population.h). Each handler: request -> query (requests.h),
+// one call into the core, answer -> response, status -> grpc::Status.
 #ifndef CASELINE_SERVER_API_PROJECTIONS_SERVICE_H_
 #define CASELINE_SERVER_API_PROJECTIONS_SERVICE_H_
 
@@ -9,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "caseline/v1/projections.grpc.pb.h"
-#include "server/api/population_query.h"
+#include "server/api/admission.h"
 #include "server/api/rule_book.h"
 #include "server/store/event_store.h"
 
@@ -24,7 +27,7 @@ class ProjectionsService final : public v1::Projections::Service {
  public:
   ProjectionsService(
       const store::EventStore& store, const RuleBook& rules,
-      PopulationGate& gate,
+      Admission& population,
       std::function<absl::Time()> clock = [] { return absl::Now(); });
 
   grpc::Status GetCompliance(grpc::ServerContext* context,
@@ -56,7 +59,7 @@ class ProjectionsService final : public v1::Projections::Service {
   const store::EventStore& store_;
   const RuleBook& rules_;
   const std::function<absl::Time()> clock_;
-  PopulationGate& gate_;
+  Admission& population_;
 };
 
 }  // namespace caseline::api

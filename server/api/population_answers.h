@@ -1,11 +1,11 @@
-// What the population answers (Report, Trend, Worklist, WhatIf) share:
-// checking their common fields, choosing to read the materialized
-// projection or the log, feeding every case to a builder
-// (projections/population.h), and stating the basis of the answer.
-#ifndef CASELINE_SERVER_API_POPULATION_QUERY_H_
-#define CASELINE_SERVER_API_POPULATION_QUERY_H_
+// What the population answers (Report, Trend, Worklist, WhatIf) share once
+// their request is a query (requests.h): a place among the answers running,
+// choosing to read the materialized projection or the log, feeding every
+// case to a builder (projections/population.h), and stating the basis of the
+// answer.
+#ifndef CASELINE_SERVER_API_POPULATION_ANSWERS_H_
+#define CASELINE_SERVER_API_POPULATION_ANSWERS_H_
 
-#include <atomic>
 #include <functional>
 #include <string>
 
@@ -18,6 +18,7 @@
 #include "grpcpp/server_context.h"
 #include "projections/dates.h"
 #include "projections/population.h"
+#include "server/api/admission.h"
 #include "server/store/event_store.h"
 
 namespace caseline::api {
@@ -25,64 +26,9 @@ namespace caseline::api {
 // Population answers read every case; more than this many at once would
 // only queue for the two cores and hold memory. Beyond it: RESOURCE_EXHAUSTED.
 inline constexpr int kPopulationQueriesMax = 4;
-// Ids in one filter list: a municipality's teams or caseworkers fit.
-inline constexpr int kFilterIdsMax = 1000;
 // How long an answer waits for the materialization to reach the log's end
 // before it reads the log instead.
 inline constexpr absl::Duration kProjectionWaitMax = absl::Seconds(2);
-
-// Checks a filter; INVALID_ARGUMENT naming the field ("filter.team_ids[2]:
-// ...").
-absl::Status CheckFilter(const v1::CaseFilter& filter);
-
-// A date field: empty means `fallback`; otherwise INVALID_ARGUMENT naming
-// the field if it is not YYYY-MM-DD.
-absl::StatusOr<absl::CivilDay> DateField(absl::string_view field,
-                                         const std::string& text,
-                                         absl::CivilDay fallback);
-
-// The server's today: the day `now` falls on in UTC, the default as_of.
-absl::CivilDay TodayUtc(absl::Time now);
-
-// known_at: unset means now (InfiniteFuture).
-absl::StatusOr<absl::Time> KnownAtField(
-    bool has_known_at, const google::protobuf::Timestamp& known_at);
-
-// Bounds the population answers running at once.
-class PopulationGate {
- public:
-  // RESOURCE_EXHAUSTED when kPopulationQueriesMax are running.
-  absl::Status Enter();
-  void Leave();
-
- private:
-  std::atomic<int> running_{0};
-};
-
-// Holds a place among the population answers running, for one scope.
-class GateHold {
- public:
-  explicit GateHold(PopulationGate& gate) : gate_(gate) {}
-  ~GateHold() {
-    if (held_) gate_.Leave();
-  }
-  GateHold(const GateHold&) = delete;
-  GateHold& operator=(const GateHold&) = delete;
-  absl::Status Enter() {
-    absl::Status entered = gate_.Enter();
-    held_ = entered.ok();
-    return entered;
-  }
-
- private:
-  PopulationGate& gate_;
-  bool held_ = false;
-};
-
-// A count field where 0 means `fallback`; INVALID_ARGUMENT naming the field
-// when negative or above `max`.
-absl::StatusOr<int> CountField(absl::string_view field, int value, int fallback,
-                               int max);
 
 // Reads every case (from the materialization unless `requested` is
 // REPORT_SOURCE_LOG, or the materialization cannot answer `known_at`) and
@@ -103,13 +49,13 @@ void StateRuleSets(const std::vector<v1::RuleSet>& rule_sets,
 // running, feeds every case to `builder` (made from `query`), lets it
 // write `response`, and states the basis.
 template <typename Builder, typename Response>
-absl::Status RunPopulation(PopulationGate& gate, const store::EventStore& store,
+absl::Status RunPopulation(Admission& admission, const store::EventStore& store,
                            const PopulationQuery& query,
                            v1::ReportSource source, absl::Time now,
                            grpc::ServerContext* context, Builder& builder,
                            Response* response) {
-  GateHold hold(gate);
-  if (absl::Status entered = hold.Enter(); !entered.ok()) return entered;
+  absl::StatusOr<Admission::Place> place = admission.Enter();
+  if (!place.ok()) return place.status();
   v1::ReportBasis* basis = response->mutable_basis();
   absl::Status scanned = ScanPopulation(
       store, source, query.known_at, now, context,
@@ -125,4 +71,4 @@ absl::Status RunPopulation(PopulationGate& gate, const store::EventStore& store,
 
 }  // namespace caseline::api
 
-#endif  // CASELINE_SERVER_API_POPULATION_QUERY_H_
+#endif  // CASELINE_SERVER_API_POPULATION_ANSWERS_H_

@@ -1,0 +1,248 @@
+#include "server/api/requests.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "projections/rule_sets.h"
+#include "server/api/request_fields.h"
+
+namespace caseline::api {
+namespace {
+
+// The rule sets an answer judges by: those named, or every active one.
+struct Judging {
+  std::vector<v1::RuleSet> rule_sets;
+  bool named = false;
+};
+
+absl::StatusOr<Judging> JudgingField(
+    const RuleBook::Snapshot& rules,
+    const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  absl::StatusOr<std::vector<v1::RuleSet>> named = RuleBook::Named(rules, ids);
+  if (!named.ok()) return named.status();
+  if (!named->empty()) return Judging{*std::move(named), true};
+  return Judging{rules.active, false};
+}
+
+// case_id, as_of (`as_of_field`; empty: today) and known_at (unset: now).
+absl::StatusOr<CaseQuery> CaseFields(
+    const std::string& case_id, absl::string_view as_of_field,
+    const std::string& as_of, bool has_known_at,
+    const google::protobuf::Timestamp& known_at, absl::Time now) {
+  if (absl::Status id = IdField("case_id", case_id); !id.ok()) return id;
+  absl::StatusOr<absl::CivilDay> day =
+      DateField(as_of_field, as_of, TodayUtc(now));
+  if (!day.ok()) return day.status();
+  absl::StatusOr<absl::Time> known = KnownAtField(has_known_at, known_at);
+  if (!known.ok()) return known.status();
+  return CaseQuery{case_id, *day, *known};
+}
+
+// filter, as_of (empty: today), from (empty: as_of; not after as_of) and
+// known_at, judged by `judging`.
+template <typename Request>
+absl::StatusOr<PopulationQuery> WindowFields(const Request& request,
+                                             Judging judging, absl::Time now) {
+  if (absl::Status filter = CheckFilter(request.filter()); !filter.ok()) {
+    return filter;
+  }
+  absl::StatusOr<absl::CivilDay> as_of =
+      DateField("as_of", request.as_of(), TodayUtc(now));
+  if (!as_of.ok()) return as_of.status();
+  absl::StatusOr<absl::CivilDay> from =
+      DateField("from", request.from(), *as_of);
+  if (!from.ok()) return from.status();
+  if (absl::Status span = CheckSpan(*from, "as_of", *as_of); !span.ok()) {
+    return span;
+  }
+  absl::StatusOr<absl::Time> known_at =
+      KnownAtField(request.has_known_at(), request.known_at());
+  if (!known_at.ok()) return known_at.status();
+  return PopulationQuery{
+      request.filter(), *from, *as_of, *known_at, std::move(judging.rule_sets),
+      judging.named};
+}
+
+// The cases a worklist is for: one caseworker's or one team's, of one
+// jobcentre or of every one.
+absl::StatusOr<v1::CaseFilter> WorklistFilter(
+    const v1::WorklistRequest& request) {
+  const bool by_caseworker = !request.caseworker_id().empty();
+  const bool by_team = !request.team_id().empty();
+  if (by_caseworker == by_team) {
+    return absl::InvalidArgumentError(
+        by_caseworker ? "caseworker_id, team_id: give one, not both"
+                      : "caseworker_id, team_id: one is required");
+  }
+  v1::CaseFilter filter;
+  if (by_caseworker) {
+    if (absl::Status id = IdField("caseworker_id", request.caseworker_id());
+        !id.ok()) {
+      return id;
+    }
+    filter.add_caseworker_ids(request.caseworker_id());
+  } else {
+    if (absl::Status id = IdField("team_id", request.team_id()); !id.ok()) {
+      return id;
+    }
+    filter.add_team_ids(request.team_id());
+  }
+  if (!request.jobcentre_id().empty()) {
+    if (absl::Status id = IdField("jobcentre_id", request.jobcentre_id());
+        !id.ok()) {
+      return id;
+    }
+    filter.add_jobcentre_ids(request.jobcentre_id());
+  }
+  return filter;
+}
+
+}  // namespace
+
+absl::StatusOr<ComplianceQuery> ParseCompliance(
+    const v1::GetComplianceRequest& request, const RuleBook::Snapshot& rules,
+    absl::Time now) {
+  absl::StatusOr<Judging> judging = JudgingField(rules, request.rule_set_ids());
+  if (!judging.ok()) return judging.status();
+  absl::StatusOr<CaseQuery> target =
+      CaseFields(request.case_id(), "as_of", request.as_of(),
+                 request.has_known_at(), request.known_at(), now);
+  if (!target.ok()) return target.status();
+  return ComplianceQuery{*std::move(target), std::move(judging->rule_sets),
+                         judging->named};
+}
+
+absl::StatusOr<SwitchesQuery> ParseSwitches(
+    const v1::GetSwitchesRequest& request, absl::Time now) {
+  // A window open at the start reaches back before any case.
+  constexpr absl::CivilDay kWindowStartDefault(1900, 1, 1);
+  absl::StatusOr<absl::CivilDay> from =
+      DateField("from", request.from(), kWindowStartDefault);
+  if (!from.ok()) return from.status();
+  // The window's end is the day judged.
+  absl::StatusOr<CaseQuery> target =
+      CaseFields(request.case_id(), "to", request.to(), request.has_known_at(),
+                 request.known_at(), now);
+  if (!target.ok()) return target.status();
+  if (absl::Status span = CheckSpan(*from, "to", target->as_of); !span.ok()) {
+    return span;
+  }
+  return SwitchesQuery{*std::move(target), *from};
+}
+
+absl::StatusOr<CaseQuery> ParseWaitingTimes(
+    const v1::GetWaitingTimesRequest& request, absl::Time now) {
+  return CaseFields(request.case_id(), "as_of", request.as_of(),
+                    request.has_known_at(), request.known_at(), now);
+}
+
+absl::StatusOr<CaseQuery> ParseTimeline(const v1::GetTimelineRequest& request,
+                                        absl::Time now) {
+  return CaseFields(request.case_id(), "as_of", request.as_of(),
+                    request.has_known_at(), request.known_at(), now);
+}
+
+absl::StatusOr<ReportQuery> ParseReport(const v1::ReportRequest& request,
+                                        const RuleBook::Snapshot& rules,
+                                        absl::Time now) {
+  absl::StatusOr<Judging> judging = JudgingField(rules, request.rule_set_ids());
+  if (!judging.ok()) return judging.status();
+  absl::StatusOr<PopulationQuery> population =
+      WindowFields(request, *std::move(judging), now);
+  if (!population.ok()) return population.status();
+  absl::StatusOr<std::vector<v1::GroupBy>> group_by =
+      GroupByField(request.group_by());
+  if (!group_by.ok()) return group_by.status();
+  absl::StatusOr<int> waiting_limit =
+      CountField("waiting_limit", request.waiting_limit(), kWaitingListDefault,
+                 kWaitingListMax);
+  if (!waiting_limit.ok()) return waiting_limit.status();
+  absl::StatusOr<v1::ReportSource> source = SourceField(request.source());
+  if (!source.ok()) return source.status();
+  return ReportQuery{*std::move(population), *std::move(group_by),
+                     *waiting_limit, *source};
+}
+
+absl::StatusOr<TrendQuery> ParseTrend(const v1::TrendRequest& request,
+                                      const RuleBook::Snapshot& rules,
+                                      absl::Time now) {
+  absl::StatusOr<Judging> judging = JudgingField(rules, request.rule_set_ids());
+  if (!judging.ok()) return judging.status();
+  if (absl::Status filter = CheckFilter(request.filter()); !filter.ok()) {
+    return filter;
+  }
+  if (request.from().empty()) {
+    return absl::InvalidArgumentError("from: is required");
+  }
+  absl::StatusOr<absl::CivilDay> from =
+      DateField("from", request.from(), TodayUtc(now));
+  if (!from.ok()) return from.status();
+  absl::StatusOr<absl::CivilDay> to =
+      DateField("to", request.to(), TodayUtc(now));
+  if (!to.ok()) return to.status();
+  absl::StatusOr<std::vector<absl::CivilDay>> days =
+      TrendDays(*from, *to, request.step());
+  if (!days.ok()) return days.status();
+  absl::StatusOr<absl::Time> known_at =
+      KnownAtField(request.has_known_at(), request.known_at());
+  if (!known_at.ok()) return known_at.status();
+  absl::StatusOr<v1::ReportSource> source = SourceField(request.source());
+  if (!source.ok()) return source.status();
+  PopulationQuery population{
+      request.filter(), *from, *to, *known_at, std::move(judging->rule_sets),
+      judging->named};
+  return TrendQuery{std::move(population), *std::move(days), *source};
+}
+
+absl::StatusOr<WorklistQuery> ParseWorklist(const v1::WorklistRequest& request,
+                                            const RuleBook::Snapshot& rules,
+                                            absl::Time now) {
+  absl::StatusOr<Judging> judging = JudgingField(rules, request.rule_set_ids());
+  if (!judging.ok()) return judging.status();
+  absl::StatusOr<v1::CaseFilter> filter = WorklistFilter(request);
+  if (!filter.ok()) return filter.status();
+  absl::StatusOr<absl::CivilDay> as_of =
+      DateField("as_of", request.as_of(), TodayUtc(now));
+  if (!as_of.ok()) return as_of.status();
+  absl::StatusOr<int> horizon_days =
+      CountField("horizon_days", request.horizon_days(),
+                 kWorklistHorizonDefault, kWorklistHorizonMax);
+  if (!horizon_days.ok()) return horizon_days.status();
+  absl::StatusOr<int> limit =
+      CountField("limit", request.limit(), kWorklistDefault, kWorklistMax);
+  if (!limit.ok()) return limit.status();
+  absl::StatusOr<absl::Time> known_at =
+      KnownAtField(request.has_known_at(), request.known_at());
+  if (!known_at.ok()) return known_at.status();
+  PopulationQuery population{*std::move(filter),
+                             *as_of,
+                             *as_of,
+                             *known_at,
+                             std::move(judging->rule_sets),
+                             judging->named};
+  return WorklistQuery{std::move(population), *horizon_days, *limit};
+}
+
+absl::StatusOr<WhatIfQuery> ParseWhatIf(const v1::WhatIfRequest& request,
+                                        const RuleBook::Snapshot& rules,
+                                        absl::Time now) {
+  if (!request.has_candidate()) {
+    return absl::InvalidArgumentError("candidate: is required");
+  }
+  if (absl::Status valid = ValidateRuleSet(request.candidate()); !valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("candidate: ", valid.message()));
+  }
+  absl::StatusOr<PopulationQuery> population =
+      WindowFields(request, Judging{rules.active, false}, now);
+  if (!population.ok()) return population.status();
+  absl::StatusOr<int> limit = CountField("limit", request.limit(),
+                                         kWhatIfCasesDefault, kWhatIfCasesMax);
+  if (!limit.ok()) return limit.status();
+  return WhatIfQuery{*std::move(population),
+                     WithCandidate(rules.active, request.candidate()),
+                     request.candidate(), *limit};
+}
+
+}  // namespace caseline::api

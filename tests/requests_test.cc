@@ -1,0 +1,236 @@
+// Goal: each request becomes the query the handler asks the core, and every
+// bad field is refused with INVALID_ARGUMENT naming it, before anything is
+// read. Method: call the pure parsing functions with a fixed clock and a
+// rule book snapshot of two rule sets; no server, no store.
+#include "server/api/requests.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "projections/instants.h"
+#include "projections/rule_sets.h"
+
+namespace caseline::api {
+namespace {
+
+// 2020-06-30 12:00 UTC: the server's today is 2020-06-30.
+const absl::Time kNow = absl::FromCivil(
+    absl::CivilSecond(2020, 6, 30, 12, 0, 0), absl::UTCTimeZone());
+
+v1::RuleSet RuleSet(const std::string& id, int version) {
+  v1::RuleSet rule_set;
+  rule_set.set_id(id);
+  rule_set.set_version(version);
+  return rule_set;
+}
+
+RuleBook::Snapshot TwoRuleSets() {
+  RuleBook::Snapshot snapshot;
+  snapshot.active = {RuleSet("dk-lab-2016", 1), RuleSet("dk-lab-2020", 2)};
+  for (const v1::RuleSet& rule_set : snapshot.active) {
+    v1::StoredRuleSet stored;
+    *stored.mutable_rule_set() = rule_set;
+    stored.set_active(true);
+    snapshot.stored.push_back(stored);
+  }
+  return snapshot;
+}
+
+void ExpectRefused(const absl::Status& status, const std::string& message) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(status.message(), message);
+}
+
+TEST(RequestsTest, AReportWithNothingSetIsJudgedTodayByEveryActiveRuleSet) {
+  absl::StatusOr<ReportQuery> query =
+      ParseReport(v1::ReportRequest(), TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->population.as_of, absl::CivilDay(2020, 6, 30));
+  EXPECT_EQ(query->population.from, absl::CivilDay(2020, 6, 30));
+  EXPECT_EQ(query->population.known_at, absl::InfiniteFuture());
+  ASSERT_EQ(query->population.rule_sets.size(), 2u);
+  EXPECT_FALSE(query->population.named);
+  EXPECT_EQ(query->waiting_limit, kWaitingListDefault);
+  EXPECT_TRUE(query->group_by.empty());
+}
+
+TEST(RequestsTest, AReportNamesItsRuleSetsWindowAndGroups) {
+  v1::ReportRequest request;
+  request.add_rule_set_ids("dk-lab-2020");
+  request.set_from("2020-01-01");
+  request.set_as_of("2020-03-31");
+  request.add_group_by(v1::GROUP_BY_TEAM);
+  request.set_waiting_limit(7);
+  absl::StatusOr<ReportQuery> query = ParseReport(request, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->population.from, absl::CivilDay(2020, 1, 1));
+  EXPECT_EQ(query->population.as_of, absl::CivilDay(2020, 3, 31));
+  ASSERT_EQ(query->population.rule_sets.size(), 1u);
+  EXPECT_EQ(query->population.rule_sets[0].id(), "dk-lab-2020");
+  EXPECT_TRUE(query->population.named);
+  EXPECT_EQ(query->group_by, std::vector<v1::GroupBy>{v1::GROUP_BY_TEAM});
+  EXPECT_EQ(query->waiting_limit, 7);
+}
+
+TEST(RequestsTest, AReportRefusesEachBadFieldByName) {
+  v1::ReportRequest from_after;
+  from_after.set_from("2020-07-01");
+  from_after.set_as_of("2020-06-30");
+  ExpectRefused(ParseReport(from_after, TwoRuleSets(), kNow).status(),
+                "from: 2020-07-01 is after as_of 2020-06-30");
+
+  v1::ReportRequest twice;
+  twice.add_group_by(v1::GROUP_BY_TEAM);
+  twice.add_group_by(v1::GROUP_BY_TEAM);
+  ExpectRefused(ParseReport(twice, TwoRuleSets(), kNow).status(),
+                "group_by[1]: GROUP_BY_TEAM is given twice");
+
+  v1::ReportRequest bad_team;
+  bad_team.mutable_filter()->add_team_ids("team\t1");
+  EXPECT_EQ(ParseReport(bad_team, TwoRuleSets(), kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(
+      ParseReport(bad_team, TwoRuleSets(), kNow).status().message(),
+      "filter.team_ids[0]: "));
+
+  v1::ReportRequest too_many;
+  too_many.set_waiting_limit(kWaitingListMax + 1);
+  ExpectRefused(ParseReport(too_many, TwoRuleSets(), kNow).status(),
+                "waiting_limit: 1001 is out of range (0 for 100, at most "
+                "1000)");
+
+  v1::ReportRequest bad_date;
+  bad_date.set_as_of("2020-02-30");
+  EXPECT_TRUE(absl::StartsWith(
+      ParseReport(bad_date, TwoRuleSets(), kNow).status().message(),
+      "as_of: "));
+}
+
+TEST(RequestsTest, ATrendNeedsItsFirstDayAndEndsTodayByDefault) {
+  v1::TrendRequest request;
+  request.set_step(v1::TREND_STEP_MONTH);
+  ExpectRefused(ParseTrend(request, TwoRuleSets(), kNow).status(),
+                "from: is required");
+  request.set_from("2020-04-30");
+  absl::StatusOr<TrendQuery> query = ParseTrend(request, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->days,
+            (std::vector<absl::CivilDay>{absl::CivilDay(2020, 4, 30),
+                                         absl::CivilDay(2020, 5, 31),
+                                         absl::CivilDay(2020, 6, 30)}));
+}
+
+TEST(RequestsTest, AWorklistIsForOneCaseworkerOrOneTeam) {
+  v1::WorklistRequest neither;
+  ExpectRefused(ParseWorklist(neither, TwoRuleSets(), kNow).status(),
+                "caseworker_id, team_id: one is required");
+  v1::WorklistRequest both;
+  both.set_caseworker_id("cw-1");
+  both.set_team_id("team-1");
+  ExpectRefused(ParseWorklist(both, TwoRuleSets(), kNow).status(),
+                "caseworker_id, team_id: give one, not both");
+
+  v1::WorklistRequest team;
+  team.set_team_id("team-1");
+  absl::StatusOr<WorklistQuery> query =
+      ParseWorklist(team, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->population.filter.team_ids_size(), 1);
+  EXPECT_EQ(query->population.filter.jobcentre_ids_size(), 0);
+  EXPECT_EQ(query->horizon_days, kWorklistHorizonDefault);
+  EXPECT_EQ(query->limit, kWorklistDefault);
+  EXPECT_EQ(query->population.from, query->population.as_of);
+}
+
+TEST(RequestsTest, AWorklistMayNameItsJobcentre) {
+  v1::WorklistRequest request;
+  request.set_team_id("team-1");
+  request.set_jobcentre_id("jc-ishoej");
+  absl::StatusOr<WorklistQuery> query =
+      ParseWorklist(request, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  ASSERT_EQ(query->population.filter.jobcentre_ids_size(), 1);
+  EXPECT_EQ(query->population.filter.jobcentre_ids(0), "jc-ishoej");
+
+  request.set_jobcentre_id("jc\tishoej");
+  EXPECT_TRUE(absl::StartsWith(
+      ParseWorklist(request, TwoRuleSets(), kNow).status().message(),
+      "jobcentre_id: "));
+}
+
+TEST(RequestsTest, AnUnknownRuleSetIsRefusedByName) {
+  v1::GetComplianceRequest request;
+  request.set_case_id("case-1");
+  request.add_rule_set_ids("dk-lab-1999");
+  absl::Status status = ParseCompliance(request, TwoRuleSets(), kNow).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(status.message(), "rule_set_ids[0]: "))
+      << status;
+}
+
+TEST(RequestsTest, APerCaseAnswerNeedsACaseAndTakesKnownAt) {
+  ExpectRefused(ParseTimeline(v1::GetTimelineRequest(), kNow).status(),
+                "case_id: is required");
+  v1::GetTimelineRequest request;
+  request.set_case_id("case-1");
+  *request.mutable_known_at() = ToTimestamp(kNow - absl::Hours(1));
+  absl::StatusOr<CaseQuery> query = ParseTimeline(request, kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->known_at, kNow - absl::Hours(1));
+  EXPECT_EQ(query->as_of, absl::CivilDay(2020, 6, 30));
+}
+
+TEST(RequestsTest, SwitchesCountInAWindowThatEndsOnTo) {
+  v1::GetSwitchesRequest request;
+  request.set_case_id("case-1");
+  request.set_from("2020-05-01");
+  request.set_to("2020-04-30");
+  ExpectRefused(ParseSwitches(request, kNow).status(),
+                "from: 2020-05-01 is after to 2020-04-30");
+  request.set_to("2020-05-31");
+  absl::StatusOr<SwitchesQuery> query = ParseSwitches(request, kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->from, absl::CivilDay(2020, 5, 1));
+  EXPECT_EQ(query->target.as_of, absl::CivilDay(2020, 5, 31));
+}
+
+TEST(RequestsTest, AWhatIfPutsTheCandidateInItsIdsPlace) {
+  v1::WhatIfRequest missing;
+  ExpectRefused(ParseWhatIf(missing, TwoRuleSets(), kNow).status(),
+                "candidate: is required");
+
+  std::ifstream file(std::string(CASELINE_RULES_DIR) +
+                     "/dk-lab-2020.textproto");
+  std::stringstream text;
+  text << file.rdbuf();
+  absl::StatusOr<v1::RuleSet> shipped =
+      ParseRuleSet(text.str(), "dk-lab-2020.textproto");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  v1::WhatIfRequest request;
+  *request.mutable_candidate() = *shipped;
+  request.mutable_candidate()->set_version(shipped->version() + 1);
+  absl::StatusOr<WhatIfQuery> query = ParseWhatIf(request, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  // Before: the active rule sets; after: the candidate in dk-lab-2020's
+  // place, dk-lab-2016 kept.
+  ASSERT_EQ(query->population.rule_sets.size(), 2u);
+  EXPECT_EQ(query->population.rule_sets[1].version(), 2);
+  ASSERT_EQ(query->after.size(), 2u);
+  EXPECT_EQ(query->after[0].id(), "dk-lab-2016");
+  EXPECT_EQ(query->after[1].id(), "dk-lab-2020");
+  EXPECT_EQ(query->after[1].version(), shipped->version() + 1);
+  EXPECT_EQ(query->limit, kWhatIfCasesDefault);
+
+  request.mutable_candidate()->set_version(0);
+  EXPECT_TRUE(absl::StartsWith(
+      ParseWhatIf(request, TwoRuleSets(), kNow).status().message(),
+      "candidate: "));
+}
+
+}  // namespace
+}  // namespace caseline::api
