@@ -54,6 +54,13 @@ void AppendHeader(std::string& out, absl::string_view name,
                   type, "\n");
 }
 
+// A gauge with its # HELP and # TYPE lines.
+void AppendGauge(std::string& out, absl::string_view name,
+                 absl::string_view help, uint64_t value) {
+  AppendHeader(out, name, "gauge", help);
+  absl::StrAppend(&out, name, " ", value, "\n");
+}
+
 // The bucket a latency falls in: Prometheus buckets are "less than or
 // equal", so a latency exactly on a bound belongs to that bound's bucket.
 template <size_t N>
@@ -171,23 +178,18 @@ void Metrics::RenderCalls(std::string& out) const {
 }
 
 void Metrics::RenderRebuild(std::string& out) const {
-  AppendHeader(out, "caseline_rebuild_running", "gauge",
-               "1 while a rebuild of the projections runs.");
-  absl::StrAppend(&out, "caseline_rebuild_running ",
-                  rebuild_running_.load(std::memory_order_relaxed) ? 1 : 0,
-                  "\n");
-  AppendHeader(out, "caseline_rebuild_version", "gauge",
-               "The projection version the last rebuild built.");
-  absl::StrAppend(&out, "caseline_rebuild_version ",
-                  rebuild_version_.load(std::memory_order_relaxed), "\n");
-  AppendHeader(out, "caseline_rebuild_events_done", "gauge",
-               "Events the last rebuild has copied.");
-  absl::StrAppend(&out, "caseline_rebuild_events_done ",
-                  rebuild_events_done_.load(std::memory_order_relaxed), "\n");
-  AppendHeader(out, "caseline_rebuild_events_total", "gauge",
-               "The log's last position when the last rebuild reported.");
-  absl::StrAppend(&out, "caseline_rebuild_events_total ",
-                  rebuild_events_total_.load(std::memory_order_relaxed), "\n");
+  AppendGauge(out, "caseline_rebuild_running",
+              "1 while a rebuild of the projections runs.",
+              rebuild_running_.load(std::memory_order_relaxed) ? 1 : 0);
+  AppendGauge(out, "caseline_rebuild_version",
+              "The projection version the last rebuild built.",
+              rebuild_version_.load(std::memory_order_relaxed));
+  AppendGauge(out, "caseline_rebuild_events_done",
+              "Events the last rebuild has copied.",
+              rebuild_events_done_.load(std::memory_order_relaxed));
+  AppendGauge(out, "caseline_rebuild_events_total",
+              "The log's last position when the last rebuild reported.",
+              rebuild_events_total_.load(std::memory_order_relaxed));
 }
 
 std::string Metrics::RenderPrometheus(const Gauges& gauges) const {
