@@ -69,9 +69,10 @@ absl::StatusOr<v1::RuleSet> ParseRuleSet(absl::string_view text,
 // "requirements[2].deadline.within.count: must be at least 1".
 absl::Status ValidateRuleSet(const v1::RuleSet& rule_set);
 
-// The rule sets `active` with `candidate` in its id's place (replacing the
-// version of that id), or added when no active rule set has its id: what a
-// what-if judges by after the change.
+// The rule sets a what-if judges by after the change: `active` (one version
+// per id) with `candidate` in the place of the rule set of its id, or
+// appended after them when no active rule set has its id. The order of the
+// others is kept. Thread-safe.
 std::vector<v1::RuleSet> WithCandidate(const std::vector<v1::RuleSet>& active,
                                        const v1::RuleSet& candidate);
 

@@ -406,5 +406,49 @@ TEST(LoadRuleSetsTest, RejectsAnOversizedFile) {
                 "limit for a rule file");
 }
 
+// A rule set with only the fields WithCandidate looks at.
+v1::RuleSet Stub(const std::string& id, int version) {
+  v1::RuleSet rule_set;
+  rule_set.set_id(id);
+  rule_set.set_version(version);
+  return rule_set;
+}
+
+std::vector<std::string> IdsAndVersions(const std::vector<v1::RuleSet>& sets) {
+  std::vector<std::string> out;
+  for (const v1::RuleSet& rule_set : sets) {
+    out.push_back(rule_set.id() + "@" + std::to_string(rule_set.version()));
+  }
+  return out;
+}
+
+TEST(WithCandidateTest, ReplacesTheActiveRuleSetOfItsIdInPlace) {
+  const std::vector<v1::RuleSet> active = {
+      Stub("dk-lab-2016", 1), Stub("dk-lab-2020", 2), Stub("local-x", 1)};
+  EXPECT_EQ(IdsAndVersions(WithCandidate(active, Stub("dk-lab-2020", 3))),
+            (std::vector<std::string>{"dk-lab-2016@1", "dk-lab-2020@3",
+                                      "local-x@1"}));
+}
+
+TEST(WithCandidateTest, AppendsACandidateWithANewId) {
+  const std::vector<v1::RuleSet> active = {Stub("dk-lab-2016", 1),
+                                           Stub("dk-lab-2020", 2)};
+  EXPECT_EQ(IdsAndVersions(WithCandidate(active, Stub("local-new", 1))),
+            (std::vector<std::string>{"dk-lab-2016@1", "dk-lab-2020@2",
+                                      "local-new@1"}));
+}
+
+TEST(WithCandidateTest, WithNoActiveRuleSetsIsTheCandidateAlone) {
+  EXPECT_EQ(IdsAndVersions(WithCandidate({}, Stub("local-new", 1))),
+            (std::vector<std::string>{"local-new@1"}));
+}
+
+TEST(WithCandidateTest, LeavesTheActiveListUnchanged) {
+  const std::vector<v1::RuleSet> active = {Stub("dk-lab-2020", 2)};
+  (void)WithCandidate(active, Stub("dk-lab-2020", 3));
+  EXPECT_EQ(IdsAndVersions(active),
+            (std::vector<std::string>{"dk-lab-2020@2"}));
+}
+
 }  // namespace
 }  // namespace caseline
