@@ -19,6 +19,9 @@ constexpr int kGapsMax = 520;
 // Each round of moving a deadline past pauses can only add pause days that
 // the previous round reached; a case has far fewer pauses than this.
 constexpr int kPauseRoundsMax = 1000;
+// Periods WhyNoRequirements explains one by one: the reasons repeat from
+// period to period, and the note must stay one readable line.
+constexpr size_t kWhyPeriodsMax = 3;
 
 struct Dated {
   absl::CivilDay on;
@@ -365,33 +368,57 @@ bool Contains(const google::protobuf::RepeatedField<int>& groups,
   return std::find(groups.begin(), groups.end(), group) != groups.end();
 }
 
-// Whether an unnamed rule set judges `period` of `timeline`.
-bool Governs(const v1::RuleSet& rule_set, const CaseTimeline& timeline,
-             const Period& period) {
-  const std::optional<absl::CivilDay> from =
-      ParseDate(rule_set.valid_from()).ok()
-          ? std::optional(*ParseDate(rule_set.valid_from()))
-          : std::nullopt;
-  if (!from || period.anchor_on < *from) return false;
-  if (!rule_set.valid_to().empty()) {
-    absl::StatusOr<absl::CivilDay> to = ParseDate(rule_set.valid_to());
-    if (!to.ok() || period.anchor_on > *to) return false;
-  }
-  if (!rule_set.jobcentre_ids().empty() &&
-      std::find(rule_set.jobcentre_ids().begin(),
-                rule_set.jobcentre_ids().end(),
-                timeline.jobcentre_id) == rule_set.jobcentre_ids().end()) {
-    return false;
-  }
-  return Contains(rule_set.target_groups(), period.target_group);
-}
-
 std::string GroupNames(const google::protobuf::RepeatedField<int>& groups) {
   std::vector<std::string> names;
   for (int group : groups) {
     names.push_back(v1::TargetGroup_Name(static_cast<v1::TargetGroup>(group)));
   }
   return absl::StrJoin(names, ", ");
+}
+
+// Why an unnamed rule set does not judge a period; kGoverns when it does.
+// One decision, read by Evaluate (without building text, as it runs for
+// every case of a population) and worded by WhyNotGoverned.
+enum class NotGoverned {
+  kGoverns,
+  kNoValidFrom,
+  kAnchoredBefore,
+  kAnchoredAfter,
+  kOtherJobcentre,
+  kOtherTargetGroup,
+};
+
+NotGoverned CheckGoverns(const v1::RuleSet& rule_set,
+                         const CaseTimeline& timeline, const Period& period) {
+  absl::StatusOr<absl::CivilDay> from = ParseDate(rule_set.valid_from());
+  if (!from.ok()) return NotGoverned::kNoValidFrom;
+  if (period.anchor_on < *from) return NotGoverned::kAnchoredBefore;
+  if (!rule_set.valid_to().empty()) {
+    absl::StatusOr<absl::CivilDay> to = ParseDate(rule_set.valid_to());
+    if (!to.ok() || period.anchor_on > *to) return NotGoverned::kAnchoredAfter;
+  }
+  if (!rule_set.jobcentre_ids().empty() &&
+      std::find(rule_set.jobcentre_ids().begin(),
+                rule_set.jobcentre_ids().end(),
+                timeline.jobcentre_id) == rule_set.jobcentre_ids().end()) {
+    return NotGoverned::kOtherJobcentre;
+  }
+  if (!Contains(rule_set.target_groups(), period.target_group)) {
+    return NotGoverned::kOtherTargetGroup;
+  }
+  return NotGoverned::kGoverns;
+}
+
+bool Governs(const v1::RuleSet& rule_set, const CaseTimeline& timeline,
+             const Period& period) {
+  return CheckGoverns(rule_set, timeline, period) == NotGoverned::kGoverns;
+}
+
+// "period 2 (TARGET_GROUP_A_DAGPENGE, anchored 2019-05-06)"; 1-based.
+std::string DescribePeriod(const Period& period, size_t index) {
+  return absl::StrCat("period ", index + 1, " (",
+                      v1::TargetGroup_Name(period.target_group), ", anchored ",
+                      FormatDate(period.anchor_on), ")");
 }
 
 void EvaluateRequirement(const v1::RuleSet& rule_set,
@@ -479,6 +506,65 @@ int AgeOn(absl::CivilDay birth_on, absl::CivilDay on) {
     --age;
   }
   return age;
+}
+
+std::string WhyNotGoverned(const v1::RuleSet& rule_set,
+                           const CaseTimeline& timeline, const Period& period) {
+  switch (CheckGoverns(rule_set, timeline, period)) {
+    case NotGoverned::kGoverns:
+      return "";
+    case NotGoverned::kNoValidFrom:
+      return absl::StrCat(rule_set.id(), " has no valid_from");
+    case NotGoverned::kAnchoredBefore:
+      return absl::StrCat(rule_set.id(), " is for periods anchored from ",
+                          rule_set.valid_from());
+    case NotGoverned::kAnchoredAfter:
+      return absl::StrCat(rule_set.id(), " is for periods anchored until ",
+                          rule_set.valid_to());
+    case NotGoverned::kOtherJobcentre:
+      return absl::StrCat(rule_set.id(), " is for jobcentres ",
+                          absl::StrJoin(rule_set.jobcentre_ids(), ", "));
+    case NotGoverned::kOtherTargetGroup:
+      return absl::StrCat(rule_set.id(), " covers ",
+                          GroupNames(rule_set.target_groups()));
+  }
+  return "";
+}
+
+std::string WhyNoRequirements(absl::Span<const v1::RuleSet> rule_sets,
+                              const CaseTimeline& timeline,
+                              absl::CivilDay as_of, bool named) {
+  if (rule_sets.empty()) return "no rule set is active";
+  if (timeline.periods.empty()) {
+    return absl::StrCat("the case had no benefit period by ",
+                        FormatDate(as_of));
+  }
+  // Every rule set has a requirement (ValidateRuleSet), and each
+  // requirement gives a period at least one row: named, or once one rule
+  // set governs a period, Evaluate has rows.
+  if (named) return "";
+  std::vector<std::string> periods;
+  for (size_t p = 0; p < timeline.periods.size(); ++p) {
+    const Period& period = timeline.periods[p];
+    std::vector<std::string> clauses;
+    for (const v1::RuleSet& rule_set : rule_sets) {
+      std::string clause = WhyNotGoverned(rule_set, timeline, period);
+      if (clause.empty()) return "";
+      clauses.push_back(std::move(clause));
+    }
+    if (periods.size() < kWhyPeriodsMax) {
+      periods.push_back(absl::StrCat(DescribePeriod(period, p), ": ",
+                                     absl::StrJoin(clauses, "; ")));
+    }
+  }
+  std::string why = absl::StrCat("no rule set judges this case: ",
+                                 absl::StrJoin(periods, "; "));
+  if (timeline.periods.size() > kWhyPeriodsMax) {
+    const size_t more = timeline.periods.size() - kWhyPeriodsMax;
+    absl::StrAppend(&why, "; and ", more,
+                    more == 1 ? " more period" : " more periods");
+  }
+  return why;
 }
 
 std::vector<RequirementResult> Evaluate(absl::Span<const v1::RuleSet> rule_sets,

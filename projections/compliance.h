@@ -77,6 +77,28 @@ std::vector<RequirementResult> Evaluate(absl::Span<const v1::RuleSet> rule_sets,
                                         const CaseTimeline& timeline,
                                         absl::CivilDay as_of, bool named);
 
+// Why an unnamed `rule_set` does not judge `period` of `timeline`, as one
+// clause naming the rule set, or "" when it does (the decision Evaluate
+// makes). The first of, in this order:
+//   "<id> is for periods anchored from <valid_from>";
+//   "<id> is for periods anchored until <valid_to>";
+//   "<id> is for jobcentres <ids, comma-separated>";
+//   "<id> covers <its target groups, comma-separated>".
+std::string WhyNotGoverned(const v1::RuleSet& rule_set,
+                           const CaseTimeline& timeline, const Period& period);
+
+// Why Evaluate(rule_sets, timeline, as_of, named) gives no row, in one line
+// for the user; "" when it gives rows. The first that holds:
+//   no rule sets: "no rule set is active";
+//   no period: "the case had no benefit period by <as_of>";
+//   unnamed and no rule set governs any period: "no rule set judges this
+//   case: " and for each period (the first 3, then "; and N more period(s)")
+//   "period <n> (<target group>, anchored <day>): " and WhyNotGoverned of
+//   each rule set, all joined by "; ".
+std::string WhyNoRequirements(absl::Span<const v1::RuleSet> rule_sets,
+                              const CaseTimeline& timeline,
+                              absl::CivilDay as_of, bool named);
+
 // Whole years from `birth_on` to `on`.
 int AgeOn(absl::CivilDay birth_on, absl::CivilDay on);
 

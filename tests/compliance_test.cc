@@ -603,5 +603,141 @@ TEST(ComplianceTest, BeforeTheCaseBeganThereIsNothingToJudge) {
       Judge(log, "2018-08-05", kNow, {ShippedRuleSet(kLab2016)}, true).empty());
 }
 
+// --- Why a case has no rows ---
+//
+// WhyNoRequirements words the decision Evaluate makes; each test also
+// checks that Evaluate agrees (no rows exactly when there is a reason).
+
+std::string Why(const CaseLog& log, absl::string_view as_of,
+                const std::vector<v1::RuleSet>& rule_sets = ShippedRuleSets(),
+                bool named = false) {
+  const CaseTimeline timeline = FoldTimeline(log.events(), Day(as_of), kNow);
+  const std::string why =
+      WhyNoRequirements(rule_sets, timeline, Day(as_of), named);
+  EXPECT_EQ(why.empty(),
+            !Evaluate(rule_sets, timeline, Day(as_of), named).empty())
+      << why;
+  return why;
+}
+
+// Only the fields the decision reads.
+v1::RuleSet Governing(absl::string_view id, absl::string_view valid_from,
+                      absl::string_view valid_to,
+                      std::vector<v1::TargetGroup> groups,
+                      std::vector<std::string> jobcentre_ids = {}) {
+  v1::RuleSet rule_set = ShippedRuleSet(kLab2020);
+  rule_set.set_id(std::string(id));
+  rule_set.set_valid_from(std::string(valid_from));
+  rule_set.set_valid_to(std::string(valid_to));
+  rule_set.clear_target_groups();
+  for (v1::TargetGroup group : groups) rule_set.add_target_groups(group);
+  rule_set.clear_jobcentre_ids();
+  for (const std::string& id : jobcentre_ids) rule_set.add_jobcentre_ids(id);
+  // Requirements of the shipped set name their own groups; let them follow.
+  for (v1::Requirement& requirement : *rule_set.mutable_requirements()) {
+    requirement.clear_target_groups();
+  }
+  return rule_set;
+}
+
+TEST(WhyNoRequirementsTest, ARessourceforloebAnchoredIn2015IsJudgedByNone) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_RESSOURCEFORLOEB, "2015-03-02", "1975-04-10",
+             "jc-brondby");
+  EXPECT_EQ(Why(log, "2018-06-30"),
+            "no rule set judges this case: period 1 "
+            "(TARGET_GROUP_RESSOURCEFORLOEB, anchored 2015-03-02): "
+            "dk-lab-2016 is for periods anchored from 2016-01-01; "
+            "dk-lab-2020 is for periods anchored from 2020-01-01; "
+            "local-faaborg-2018 is for periods anchored from 2018-05-20; "
+            "local-middelfart-2020 is for periods anchored from 2020-02-05; "
+            "star-recovery covers TARGET_GROUP_SYGEDAGPENGE, "
+            "TARGET_GROUP_A_DAGPENGE");
+}
+
+TEST(WhyNoRequirementsTest, NamesTheEndOfValidityTheJobcentreAndTheGroups) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2020-03-02", "1990-01-15",
+             "jc-odense");
+  const std::vector<v1::RuleSet> rule_sets = {
+      Governing("old", "2016-01-01", "2019-12-31",
+                {v1::TARGET_GROUP_A_DAGPENGE}),
+      Governing("local", "2020-01-01", "", {v1::TARGET_GROUP_A_DAGPENGE},
+                {"jc-faaborg", "jc-vejle"}),
+      Governing(
+          "sick", "2020-01-01", "",
+          {v1::TARGET_GROUP_SYGEDAGPENGE, v1::TARGET_GROUP_LEDIGHEDSYDELSE})};
+  EXPECT_EQ(Why(log, "2020-06-30", rule_sets),
+            "no rule set judges this case: period 1 "
+            "(TARGET_GROUP_A_DAGPENGE, anchored 2020-03-02): "
+            "old is for periods anchored until 2019-12-31; "
+            "local is for jobcentres jc-faaborg, jc-vejle; "
+            "sick covers TARGET_GROUP_SYGEDAGPENGE, "
+            "TARGET_GROUP_LEDIGHEDSYDELSE");
+}
+
+TEST(WhyNoRequirementsTest, WhyNotGovernedIsEmptyForTheRuleSetThatJudges) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2020-03-02", "1990-01-15",
+             "jc-odense");
+  const CaseTimeline timeline =
+      FoldTimeline(log.events(), Day("2020-06-30"), kNow);
+  ASSERT_EQ(timeline.periods.size(), 1u);
+  EXPECT_EQ(
+      WhyNotGoverned(ShippedRuleSet(kLab2020), timeline, timeline.periods[0]),
+      "");
+  EXPECT_EQ(
+      WhyNotGoverned(ShippedRuleSet(kLab2016), timeline, timeline.periods[0]),
+      "dk-lab-2016 is for periods anchored until 2019-12-31");
+}
+
+TEST(WhyNoRequirementsTest, OneGoverningRuleSetMeansNoReason) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-03-01",
+             "jc-brondby");
+  EXPECT_EQ(Why(log, "2018-09-15"), "");
+}
+
+TEST(WhyNoRequirementsTest, ACaseWithoutAPeriodBeforeItOpened) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-03-01",
+             "jc-brondby");
+  EXPECT_EQ(Why(log, "2018-06-30"),
+            "the case had no benefit period by 2018-06-30");
+}
+
+TEST(WhyNoRequirementsTest, NoActiveRuleSet) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1991-03-01",
+             "jc-brondby");
+  EXPECT_EQ(Why(log, "2018-09-15", {}), "no rule set is active");
+}
+
+TEST(WhyNoRequirementsTest, NamedRuleSetsJudgeEveryPeriod) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_RESSOURCEFORLOEB, "2015-03-02", "1975-04-10",
+             "jc-brondby");
+  EXPECT_EQ(Why(log, "2018-06-30", {ShippedRuleSet(kLab2016)}, true), "");
+}
+
+TEST(WhyNoRequirementsTest, ExplainsTheFirstThreePeriodsAndCountsTheRest) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2015-01-05", "1975-04-10",
+             "jc-brondby");
+  log.GroupChanged("2015-03-02", v1::TARGET_GROUP_SYGEDAGPENGE, "2015-03-02");
+  log.GroupChanged("2015-05-04", v1::TARGET_GROUP_A_DAGPENGE, "2015-05-04");
+  log.GroupChanged("2015-07-06", v1::TARGET_GROUP_SYGEDAGPENGE, "2015-07-06");
+  const std::vector<v1::RuleSet> rule_sets = {ShippedRuleSet(kLab2016)};
+  EXPECT_EQ(Why(log, "2015-12-31", rule_sets),
+            "no rule set judges this case: "
+            "period 1 (TARGET_GROUP_A_DAGPENGE, anchored 2015-01-05): "
+            "dk-lab-2016 is for periods anchored from 2016-01-01; "
+            "period 2 (TARGET_GROUP_SYGEDAGPENGE, anchored 2015-03-02): "
+            "dk-lab-2016 is for periods anchored from 2016-01-01; "
+            "period 3 (TARGET_GROUP_A_DAGPENGE, anchored 2015-05-04): "
+            "dk-lab-2016 is for periods anchored from 2016-01-01; "
+            "and 1 more period");
+}
+
 }  // namespace
 }  // namespace caseline
