@@ -99,7 +99,7 @@ struct RowCounts {
 // (rule_set_id, requirement_id).
 using RequirementKey = std::pair<std::string, std::string>;
 
-RequirementKey KeyOf(const RequirementResult& row) {
+inline RequirementKey KeyOf(const RequirementResult& row) {
   return {row.rule_set_id, row.requirement_id};
 }
 
