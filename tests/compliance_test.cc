@@ -632,7 +632,9 @@ v1::RuleSet Governing(absl::string_view id, absl::string_view valid_from,
   rule_set.clear_target_groups();
   for (v1::TargetGroup group : groups) rule_set.add_target_groups(group);
   rule_set.clear_jobcentre_ids();
-  for (const std::string& id : jobcentre_ids) rule_set.add_jobcentre_ids(id);
+  for (const std::string& jobcentre_id : jobcentre_ids) {
+    rule_set.add_jobcentre_ids(jobcentre_id);
+  };
   // Requirements of the shipped set name their own groups; let them follow.
   for (v1::Requirement& requirement : *rule_set.mutable_requirements()) {
     requirement.clear_target_groups();
