@@ -634,7 +634,7 @@ v1::RuleSet Governing(absl::string_view id, absl::string_view valid_from,
   rule_set.clear_jobcentre_ids();
   for (const std::string& jobcentre_id : jobcentre_ids) {
     rule_set.add_jobcentre_ids(jobcentre_id);
-  };
+  }
   // Requirements of the shipped set name their own groups; let them follow.
   for (v1::Requirement& requirement : *rule_set.mutable_requirements()) {
     requirement.clear_target_groups();
