@@ -10,8 +10,8 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "projections/instants.h"
 #include "rocksdb/iterator.h"
+#include "server/store/internal/store_internal.h"
 #include "server/store/keys.h"
-#include "server/store/store_internal.h"
 
 namespace caseline::store {
 namespace {

@@ -1,6 +1,6 @@
 // Helpers shared by the store's source files; not part of its interface.
-#ifndef CASELINE_SERVER_STORE_STORE_INTERNAL_H_
-#define CASELINE_SERVER_STORE_STORE_INTERNAL_H_
+#ifndef CASELINE_SERVER_STORE_INTERNAL_STORE_INTERNAL_H_
+#define CASELINE_SERVER_STORE_INTERNAL_STORE_INTERNAL_H_
 
 #include <cstdint>
 #include <string>
@@ -9,6 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/status.h"
 
@@ -37,6 +39,24 @@ inline rocksdb::Slice Slice(absl::string_view view) {
   return rocksdb::Slice(view.data(), view.size());
 }
 
+// A RocksDB snapshot, released when it goes out of scope.
+class Snapshot {
+ public:
+  explicit Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
+    read_.snapshot = snapshot_;
+  }
+  ~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  const rocksdb::ReadOptions& read() const { return read_; }
+
+ private:
+  rocksdb::DB* const db_;
+  const rocksdb::Snapshot* const snapshot_;
+  rocksdb::ReadOptions read_;
+};
+
 }  // namespace caseline::store::internal
 
-#endif  // CASELINE_SERVER_STORE_STORE_INTERNAL_H_
+#endif  // CASELINE_SERVER_STORE_INTERNAL_STORE_INTERNAL_H_

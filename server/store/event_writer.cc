@@ -1,0 +1,134 @@
+// The writer: the bounded queue of appends, and group commit (one synced
+// WriteBatch per group, then the answers and the new head).
+#include "server/store/internal/event_store_impl.h"
+
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace caseline::store {
+
+std::future<absl::StatusOr<AppendResult>> EventStore::Impl::AppendAsync(
+    AppendCommand command, Admission admission) {
+  auto pending = std::make_unique<Pending>();
+  std::future<absl::StatusOr<AppendResult>> future = pending->done.get_future();
+  absl::Status status =
+      CheckCommand(command, &pending->digests, &pending->bytes);
+  if (!status.ok()) {
+    pending->done.set_value(status);
+    return future;
+  }
+  pending->command = std::move(command);
+  {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    auto full = [&] {
+      return queue_.size() >= kWriteQueueMax ||
+             queued_bytes_ + pending->bytes > kWriteQueueBytesMax;
+    };
+    auto refused = [&] { return closing_ || stop_writer_ || !failure_.ok(); };
+    if (admission == Admission::kWaitForRoom) {
+      queue_room_cv_.wait(lock, [&] { return refused() || !full(); });
+    }
+    if (!failure_.ok()) {
+      status = failure_;
+    } else if (closing_ || stop_writer_) {
+      status = absl::UnavailableError("the server is shutting down");
+    } else if (full()) {
+      status = absl::UnavailableError(
+          absl::StrCat("the write queue is full (", queue_.size(), " appends, ",
+                       queued_bytes_, " bytes waiting); retry with backoff"));
+    } else {
+      queued_bytes_ += pending->bytes;
+      queue_.push_back(std::move(pending));
+    }
+  }
+  if (!status.ok()) {
+    pending->done.set_value(status);
+    return future;
+  }
+  queue_cv_.notify_one();
+  return future;
+}
+
+void EventStore::Impl::WriterLoop() {
+  std::vector<std::unique_ptr<Pending>> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stop_writer_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stop_writer_, and nothing left to do.
+      size_t bytes = 0;
+      while (
+          !queue_.empty() && group.size() < kGroupAppendsMax &&
+          (group.empty() || bytes + queue_.front()->bytes <= kGroupBytesMax)) {
+        bytes += queue_.front()->bytes;
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_bytes_ -= bytes;
+    }
+    queue_room_cv_.notify_all();
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+void EventStore::Impl::CommitGroup(
+    std::vector<std::unique_ptr<Pending>>& group) {
+  Group staged;
+  staged.next_position = head_.last_position + 1;
+  staged.last_recorded_micros = head_.last_recorded_micros;
+  const absl::Time now = options_.clock();
+  std::vector<absl::StatusOr<AppendResult>> results;
+  results.reserve(group.size());
+  bool wrote = false;
+  for (std::unique_ptr<Pending>& pending : group) {
+    results.push_back(Stage(*pending, now, staged));
+    wrote = wrote || (results.back().ok() && !results.back()->deduplicated);
+  }
+  if (wrote) {
+    const Head head{staged.next_position - 1, staged.last_recorded_micros};
+    staged.batch.Put(family(Family::kMeta), kMetaHead, EncodeHead(head));
+    rocksdb::Status written = db_->Write(sync_write_, &staged.batch);
+    if (written.ok()) {
+      head_ = head;
+      for (auto& [case_id, state] : staged.cases) {
+        cache_.Put(case_id, std::move(state));
+      }
+      Publish(head_.last_position);
+    } else {
+      // Nothing of this group is stored, and after a failed synced write the
+      // disk's state is unknown: every answer of the group is void (even a
+      // refusal may rest on events staged here), and the store stops taking
+      // appends until a restart reads the log back. Fail-stop keeps a later
+      // append from overtaking one that failed.
+      const absl::Status failed = absl::UnavailableError(absl::StrCat(
+          "the write to disk failed and nothing was stored; the server "
+          "takes no more appends until it is restarted: ",
+          written.ToString()));
+      for (absl::StatusOr<AppendResult>& result : results) result = failed;
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        failure_ = failed;
+      }
+      queue_room_cv_.notify_all();
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->done.set_value(std::move(results[i]));
+  }
+}
+
+void EventStore::Impl::Publish(uint64_t position) {
+  {
+    std::lock_guard<std::mutex> lock(head_mu_);
+    last_position_ = position;
+  }
+  head_cv_.notify_all();
+  projections_->LogAdvanced(position);
+}
+
+}  // namespace caseline::store

@@ -1,0 +1,119 @@
+// The follower: copies the log into the active projection a page at a time,
+// each page's keys and the new mark in one batch.
+#include "server/store/projection_store.h"
+
+#include <algorithm>
+#include <cassert>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "projections/instants.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/write_batch.h"
+#include "server/store/internal/projection_internal.h"
+#include "server/store/internal/store_internal.h"
+#include "spdlog/spdlog.h"
+
+namespace caseline::store {
+
+using internal::FromRocks;
+
+void ProjectionStore::FollowLoop() {
+  absl::Duration backoff = kFollowBackoffMin;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(state_mu_);
+      follow_cv_.wait(
+          lock, [&] { return stop_ || log_position_ > active_mark_.position; });
+      if (stop_) return;
+    }
+    absl::Status status = FollowPage();
+    if (status.ok()) {
+      backoff = kFollowBackoffMin;
+      continue;
+    }
+    // The log keeps every event, so nothing is lost while the projection
+    // lags; it catches up once the disk answers again.
+    spdlog::error("the projection follower failed; retrying in {}: {}",
+                  absl::FormatDuration(backoff), status.ToString());
+    std::unique_lock<std::mutex> lock(state_mu_);
+    follow_cv_.wait_for(lock, absl::ToChronoNanoseconds(backoff),
+                        [&] { return stop_; });
+    if (stop_) return;
+    backoff = std::min(backoff * 2, kFollowBackoffMax);
+  }
+}
+
+absl::Status ProjectionStore::FollowPage() {
+  std::lock_guard<std::mutex> follow(follow_mu_);
+  const uint64_t to = log_position();
+  if (mark_.position >= to) return absl::OkStatus();
+  absl::StatusOr<Copied> copied =
+      CopyPage(version_, mark_.position + 1, to, /*write_mark=*/true);
+  if (!copied.ok()) return copied.status();
+  mark_ = ProjectionMark{copied->last_position, copied->last_recorded_micros};
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    active_mark_ = mark_;
+  }
+  projected_cv_.notify_all();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
+    uint32_t version, uint64_t from, uint64_t to, bool write_mark) const {
+  assert(from >= 1 && from <= to);
+  rocksdb::ReadOptions read;
+  const std::string upper = PositionKey(to + 1);
+  const rocksdb::Slice upper_slice(upper);
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read, family(Family::kEvents)));
+  rocksdb::WriteBatch batch;
+  Copied copied;
+  copied.last_position = from - 1;
+  size_t bytes = 0;
+  v1::Event event;
+  for (it->Seek(PositionKey(from));
+       it->Valid() && copied.events < kProjectionPageEventsMax &&
+       bytes < kProjectionPageBytesMax;
+       it->Next()) {
+    const uint64_t expected = copied.last_position + 1;
+    if (!event.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size())) ||
+        event.position() != expected) {
+      return absl::DataLossError(absl::StrCat(
+          "the event at position ", expected, " is missing or corrupt"));
+    }
+    batch.Put(
+        family(Family::kProjections),
+        ProjectionEventKey(version, event.case_id(), event.case_version()),
+        it->value());
+    bytes += it->value().size();
+    copied.last_position = expected;
+    copied.last_recorded_micros = ToMicros(event.recorded_at());
+    ++copied.events;
+    if (event.case_version() == 1) ++copied.cases_begun;
+  }
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), "cannot read the log");
+  }
+  if (copied.events == 0) {
+    return absl::DataLossError(absl::StrCat("the log has no event at position ",
+                                            from, " though it ends at ", to));
+  }
+  if (write_mark) {
+    batch.Put(family(Family::kMeta), ProjectionMarkKey(version),
+              EncodeProjectionMark(
+                  {copied.last_position, copied.last_recorded_micros}));
+  }
+  // No fsync: the log is the truth, and a lost page is copied again.
+  absl::Status written =
+      FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                absl::StrCat("cannot write projection version ", version));
+  if (!written.ok()) return written;
+  return copied;
+}
+
+}  // namespace caseline::store
