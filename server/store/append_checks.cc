@@ -77,6 +77,66 @@ absl::Status Prefixed(const absl::Status& status, absl::string_view prefix) {
   return absl::Status(status.code(), absl::StrCat(prefix, status.message()));
 }
 
+// The events' count and serialized sizes against the limits; the total
+// bytes. Checked first: they bound the work the field checks may do.
+absl::StatusOr<size_t> CheckSizes(const std::vector<v1::Event>& events) {
+  if (events.size() > kAppendEventsMax) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("events: %d events; the limit is %d per request",
+                        events.size(), kAppendEventsMax));
+  }
+  size_t bytes = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const size_t size = events[i].ByteSizeLong();
+    if (size > kEventBytesMax) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("events[%d]: %d bytes serialized; the limit is %d", i,
+                          size, kEventBytesMax));
+    }
+    bytes += size;
+  }
+  if (bytes > kAppendBytesMax) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("events: %d bytes serialized; the limit is %d per "
+                        "request",
+                        bytes, kAppendBytesMax));
+  }
+  return bytes;
+}
+
+// Each event on its own and against the others of the request: its case,
+// its fields, an import's recorded_at, and an event_id not repeated.
+absl::Status CheckEach(const AppendCommand& command, absl::Time now) {
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  absl::flat_hash_map<absl::string_view, size_t> index_by_id;
+  for (size_t i = 0; i < command.events.size(); ++i) {
+    const v1::Event& event = command.events[i];
+    if (!event.case_id().empty() && event.case_id() != command.case_id) {
+      return EventError(absl::StatusCode::kInvalidArgument, i,
+                        absl::StrCat("case_id: ", event.case_id(),
+                                     " differs from the request's case_id ",
+                                     command.case_id));
+    }
+    if (absl::Status fields = ValidateEventFields(event, today); !fields.ok()) {
+      return EventError(fields.code(), i, fields.message());
+    }
+    if (command.import) {
+      absl::Status at =
+          CheckImportedAt(event, i > 0 ? &command.events[i - 1] : nullptr, now);
+      if (!at.ok()) return EventError(at.code(), i, at.message());
+    }
+    auto [it, inserted] = index_by_id.emplace(event.event_id(), i);
+    if (!inserted) {
+      return EventError(absl::StatusCode::kInvalidArgument, i,
+                        absl::StrCat("event_id: ", event.event_id(),
+                                     " appears twice in the request (also "
+                                     "events[",
+                                     it->second, "])"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status EventStore::Impl::CheckCommand(AppendCommand& command,
@@ -97,55 +157,11 @@ absl::Status EventStore::Impl::CheckCommand(AppendCommand& command,
   if (command.events.empty()) {
     return absl::InvalidArgumentError("events: at least one event is required");
   }
-  if (command.events.size() > kAppendEventsMax) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("events: %d events; the limit is %d per request",
-                        command.events.size(), kAppendEventsMax));
-  }
-  // Sizes first: they bound the work the field checks below may do.
-  *bytes = 0;
-  for (size_t i = 0; i < command.events.size(); ++i) {
-    const size_t size = command.events[i].ByteSizeLong();
-    if (size > kEventBytesMax) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("events[%d]: %d bytes serialized; the limit is %d", i,
-                          size, kEventBytesMax));
-    }
-    *bytes += size;
-  }
-  if (*bytes > kAppendBytesMax) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("events: %d bytes serialized; the limit is %d per "
-                        "request",
-                        *bytes, kAppendBytesMax));
-  }
-  const absl::CivilDay today =
-      absl::ToCivilDay(options_.clock(), absl::UTCTimeZone());
-  absl::flat_hash_map<absl::string_view, size_t> index_by_id;
-  for (size_t i = 0; i < command.events.size(); ++i) {
-    v1::Event& event = command.events[i];
-    if (!event.case_id().empty() && event.case_id() != command.case_id) {
-      return EventError(absl::StatusCode::kInvalidArgument, i,
-                        absl::StrCat("case_id: ", event.case_id(),
-                                     " differs from the request's case_id ",
-                                     command.case_id));
-    }
-    if (absl::Status fields = ValidateEventFields(event, today); !fields.ok()) {
-      return EventError(fields.code(), i, fields.message());
-    }
-    if (command.import) {
-      absl::Status at = CheckImportedAt(
-          event, i > 0 ? &command.events[i - 1] : nullptr, options_.clock());
-      if (!at.ok()) return EventError(at.code(), i, at.message());
-    }
-    auto [it, inserted] = index_by_id.emplace(event.event_id(), i);
-    if (!inserted) {
-      return EventError(absl::StatusCode::kInvalidArgument, i,
-                        absl::StrCat("event_id: ", event.event_id(),
-                                     " appears twice in the request (also "
-                                     "events[",
-                                     it->second, "])"));
-    }
+  absl::StatusOr<size_t> size = CheckSizes(command.events);
+  if (!size.ok()) return size.status();
+  *bytes = *size;
+  if (absl::Status each = CheckEach(command, options_.clock()); !each.ok()) {
+    return each;
   }
   digests->clear();
   for (v1::Event& event : command.events) {

@@ -19,6 +19,50 @@ using internal::EventError;
 using internal::FromRocks;
 using internal::StoredEvent;
 
+namespace {
+
+// The case's version against what the command expects of it.
+absl::Status CheckExpected(const AppendCommand& command, uint64_t version) {
+  if (command.expect == AppendCommand::Expect::kNoCase && version != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("expected_version.no_case: case ", command.case_id,
+                     " exists already, at version ", version));
+  }
+  if (command.expect == AppendCommand::Expect::kExact &&
+      version != command.expected_version) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "expected_version.exact: expected version ", command.expected_version,
+        " but case ", command.case_id, " is at version ", version));
+  }
+  return absl::OkStatus();
+}
+
+// The recorded_at of `event`, in microseconds: the clock's `now` or, for an
+// import, the event's own; either way after `previous_micros`, so that
+// recorded_at grows strictly with position even if the clock steps back or
+// imported events share an instant. An import may not go back before
+// `log_last_micros`, the log's last recorded_at.
+absl::StatusOr<int64_t> RecordedMicros(const AppendCommand& command,
+                                       const v1::Event& event, absl::Time now,
+                                       int64_t log_last_micros,
+                                       int64_t previous_micros) {
+  if (!command.import) {
+    return std::max(absl::ToUnixMicros(now), previous_micros + 1);
+  }
+  const int64_t registered = ToMicros(event.recorded_at());
+  if (registered < log_last_micros) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "recorded_at: ", FormatInstant(absl::FromUnixMicros(registered)),
+        " is before the log's last recorded_at ",
+        FormatInstant(absl::FromUnixMicros(log_last_micros)),
+        "; history is imported in the order it was registered, before live "
+        "appends"));
+  }
+  return std::max(registered, previous_micros + 1);
+}
+
+}  // namespace
+
 absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
                                                      absl::Time now,
                                                      Group& group) {
@@ -31,16 +75,8 @@ absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
   absl::StatusOr<CaseState*> current = CaseFor(command.case_id, group);
   if (!current.ok()) return current.status();
   const uint64_t version = (*current)->version();
-  if (command.expect == AppendCommand::Expect::kNoCase && version != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("expected_version.no_case: case ", command.case_id,
-                     " exists already, at version ", version));
-  }
-  if (command.expect == AppendCommand::Expect::kExact &&
-      version != command.expected_version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "expected_version.exact: expected version ", command.expected_version,
-        " but case ", command.case_id, " is at version ", version));
+  if (absl::Status expected = CheckExpected(command, version); !expected.ok()) {
+    return expected;
   }
 
   CaseState state = **current;
@@ -54,27 +90,15 @@ absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
       group.batch.RollbackToSavePoint();
       return EventError(status.code(), i, status.message());
     }
-    // recorded_at grows strictly with position, even if the clock steps back
-    // or imported events share an instant.
-    if (command.import) {
-      const int64_t registered = ToMicros(event.recorded_at());
-      if (registered < group.last_recorded_micros) {
-        group.batch.RollbackToSavePoint();
-        return EventError(
-            absl::StatusCode::kFailedPrecondition, i,
-            absl::StrCat(
-                "recorded_at: ",
-                FormatInstant(absl::FromUnixMicros(registered)),
-                " is before the log's last recorded_at ",
-                FormatInstant(absl::FromUnixMicros(group.last_recorded_micros)),
-                "; history is imported in the order it was "
-                "registered, before live appends"));
-      }
-      recorded_micros = std::max(registered, recorded_micros + 1);
-      event.set_imported(true);
-    } else {
-      recorded_micros = std::max(absl::ToUnixMicros(now), recorded_micros + 1);
+    absl::StatusOr<int64_t> recorded = RecordedMicros(
+        command, event, now, group.last_recorded_micros, recorded_micros);
+    if (!recorded.ok()) {
+      group.batch.RollbackToSavePoint();
+      return EventError(recorded.status().code(), i,
+                        recorded.status().message());
     }
+    recorded_micros = *recorded;
+    if (command.import) event.set_imported(true);
     event.set_case_version(state.version());
     event.set_position(position);
     *event.mutable_recorded_at() = FromMicros(recorded_micros);
