@@ -149,6 +149,21 @@ TEST_F(ProjectionsTest, KnownAtBeforeTheCaseWasRecordedIsNotFound) {
                    FormatInstant(ToTime(opened_at)), ")"));
 }
 
+TEST_F(ProjectionsTest, AnAnswerWithoutRowsSaysWhy) {
+  AppendCase();
+  v1::GetComplianceRequest request;
+  request.set_case_id("case-1");
+  request.set_as_of("2018-08-01");
+  const v1::GetComplianceResponse before = Compliance(request);
+  EXPECT_EQ(before.results_size(), 0);
+  EXPECT_EQ(before.note(), "the case had no benefit period by 2018-08-01");
+
+  request.set_as_of("2018-09-15");
+  const v1::GetComplianceResponse judged = Compliance(request);
+  EXPECT_GT(judged.results_size(), 0);
+  EXPECT_EQ(judged.note(), "");
+}
+
 TEST_F(ProjectionsTest, NamedRuleSetsAreUsedWhateverTheirValidity) {
   AppendCase();
   v1::GetComplianceRequest request;

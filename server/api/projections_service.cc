@@ -121,6 +121,10 @@ grpc::Status ProjectionsService::GetCompliance(
   ToResults(
       Evaluate(query->rule_sets, timeline, query->target.as_of, query->named),
       response);
+  if (response->results().empty()) {
+    response->set_note(WhyNoRequirements(query->rule_sets, timeline,
+                                         query->target.as_of, query->named));
+  }
   return grpc::Status::OK;
 }
 
