@@ -1,6 +1,6 @@
-// The Danish working-day calendar and the offsets of DOMAIN.md ("Decisions
-// where the sources are silent": weeks, months, working days). Pure functions
-// of their arguments: no clock, no I/O, safe to call from any thread.
+// The Danish working-day calendar and the offsets of docs/domain.md ("How time
+// is counted": weeks, months, working days). Pure functions of their
+// arguments: no clock, no I/O, safe to call from any thread.
 #ifndef CASELINE_PROJECTIONS_CALENDAR_H_
 #define CASELINE_PROJECTIONS_CALENDAR_H_
 
@@ -55,8 +55,8 @@ int64_t WorkingDaysIn(absl::CivilDay first, absl::CivilDay last);
 // negative.
 absl::CivilDay AddMonths(absl::CivilDay day, int months);
 
-// The last day that satisfies "within `offset` of `anchor`" (DOMAIN.md; day 1
-// is the anchor day):
+// The last day that satisfies "within `offset` of `anchor`" (docs/domain.md;
+// day 1 is the anchor day):
 //   DAYS          anchor + count
 //   WORKING_DAYS  NthWorkingDayAfter(anchor, count); count 0 gives the anchor
 //   WEEKS         anchor + 7 * count - 1 (2018-08-06, 4 weeks -> 2018-09-02)

@@ -18,7 +18,7 @@
 
 namespace caseline {
 
-// The status of one requirement on a date D (DOMAIN.md):
+// The status of one requirement on a date D (docs/domain.md):
 enum class Verdict {
   kMet,            // done by the deadline
   kMetLate,        // done after it

@@ -1,6 +1,7 @@
-// Goal: the Danish calendar and DOMAIN.md's offsets give the exact dates the
-// law and DOMAIN.md name. Method: hard-coded dates and yearly working-day
-// counts, cross-checked by a brute-force count written apart from IsWorkingDay.
+// Goal: the Danish calendar and docs/domain.md's offsets give the exact dates
+// the law and docs/domain.md name. Method: hard-coded dates and yearly
+// working-day counts, cross-checked by a brute-force count written apart from
+// IsWorkingDay.
 #include "projections/calendar.h"
 
 #include <algorithm>

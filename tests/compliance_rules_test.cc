@@ -1,6 +1,6 @@
 // Goal: every requirement of the shipped rule sets that compliance_test.cc
 // does not judge yet gives the exact deadline, met date and verdict of
-// DOMAIN.md. Method: hand-worked cases (events folded on a chosen as_of)
+// docs/domain.md. Method: hand-worked cases (events folded on a chosen as_of)
 // judged by the rule sets read from rules/, each expected date derived by
 // hand in a comment.
 #include <algorithm>

@@ -1,7 +1,8 @@
-// Goal: Evaluate gives the exact deadline, met date and verdict of DOMAIN.md
-// for real cases judged by the shipped rule sets. Method: hand-worked cases
-// (events folded on a chosen as_of and known_at) judged by the rule sets read
-// from rules/, each expected date derived by hand in a comment.
+// Goal: Evaluate gives the exact deadline, met date and verdict of
+// docs/domain.md for real cases judged by the shipped rule sets. Method:
+// hand-worked cases (events folded on a chosen as_of and known_at) judged by
+// the rule sets read from rules/, each expected date derived by hand in a
+// comment.
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>

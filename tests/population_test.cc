@@ -2,7 +2,7 @@
 // case, row, switch and wait exactly as projections/population.h says.
 // Method: small hand-made populations judged by the rule sets shipped in
 // rules/ (read with LoadRuleSets); each expected count is derived by hand in
-// a comment from the deadlines of DOMAIN.md.
+// a comment from the deadlines of docs/domain.md.
 #include <algorithm>
 #include <cstdint>
 #include <string>

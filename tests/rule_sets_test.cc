@@ -1,4 +1,4 @@
-// Goal: the shipped rule sets load and mean what DOMAIN.md says, and every
+// Goal: the shipped rule sets load and mean what docs/domain.md says, and every
 // mistake in a rule set file is named with its file, line and field. Method:
 // load rules/; spoil one line of a small valid rule set and check the exact
 // message; write files into a temp directory and load it.

@@ -1,7 +1,8 @@
 // Goal: the fold of a case's events gives the facts of the case on a date as
 // known at a moment, and switches and waiting times are counted from them as
-// DOMAIN.md says. Method: cases built from events with explicit recorded_at,
-// folded at chosen as_of and known_at, checked against exact dates.
+// docs/domain.md says. Method: cases built from events with explicit
+// recorded_at, folded at chosen as_of and known_at, checked against exact
+// dates.
 #include "projections/timeline.h"
 
 #include "gtest/gtest.h"

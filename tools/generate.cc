@@ -113,7 +113,7 @@ constexpr int kGroupAktivitetsparat = 3;
 constexpr int kGroupJobafklaring = 5;
 
 // Sickness cases over 22 weeks are reviewed (004: "sager over 22 uger
-// gennemgås"; DOMAIN.md "revurdering" by week 22), and some move on to
+// gennemgås"; docs/domain.md "revurdering" by week 22), and some move on to
 // jobafklaring then. The share is chosen so that, with the arrivals into
 // jobafklaring reduced to match, its stock stays at 137.
 constexpr double kReviewWeeks = 22;
@@ -134,9 +134,9 @@ constexpr double kCaseloadMax = 70;
 // Interviews. An interview in each 4-week period of an a-dagpenge case's
 // first 26 weeks (001, LBK 1342/2016 § 16a), then at most 6 weeks apart
 // (000, Faaborg-Midtfyn); sygedagpenge by week 8, then every 4 weeks
-// (DOMAIN.md, sickness-benefit act); other groups within a week of first
+// (docs/domain.md, sickness-benefit act); other groups within a week of first
 // contact (002: "Den første samtale skal ske indenfor en uge efter
-// henvendelse") and at least 4 in the first 6 months (DOMAIN.md, LAB
+// henvendelse") and at least 4 in the first 6 months (docs/domain.md, LAB
 // §§ 31-32), later every 12 weeks (chosen).
 constexpr int kInterviewDaysDagpenge = 28;
 constexpr int kInterviewDaysDagpengeLater = 42;
@@ -161,8 +161,8 @@ constexpr int kServiceCallDaysMax = 14;
 constexpr double kServiceCallNotReachedShare = 0.2;
 
 // First active offer for a-dagpenge: by 13 weeks for under 30 and 50 and
-// over, by 26 weeks for 30-49 (001, 000; DOMAIN.md dk-lab-2016), by 6
-// months for all from 2020 (DOMAIN.md dk-lab-2020), by 13 weeks for all in
+// over, by 26 weeks for 30-49 (001, 000; docs/domain.md dk-lab-2016), by 6
+// months for all from 2020 (docs/domain.md dk-lab-2020), by 13 weeks for all in
 // Faaborg-Midtfyn from 2018-07-01 (000).
 constexpr int kOfferWeeksYoungOld = 13;
 constexpr int kOfferWeeksMiddle = 26;
@@ -1041,7 +1041,7 @@ class Simulator {
   }
 
   // Kontanthjælp jobparat to aktivitetsparat: the same benefit, so the same
-  // period (DOMAIN.md, "Target-group change").
+  // period (docs/domain.md, "Target-group change").
   void Regroup(Case& c) {
     c.regroup_on = kNever;
     RecordGroupChange(c, kGroupAktivitetsparat, c.period_on);
