@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "projections/instants.h"
 
@@ -87,6 +88,31 @@ std::string Truncate(std::string text, size_t max_chars) {
   return absl::StrCat(text, kEllipsis);
 }
 
+std::string Wrap(std::string_view text, size_t width_chars, size_t indent_chars,
+                 size_t continuation_indent_chars) {
+  std::string out;
+  std::string line;
+  for (absl::string_view word :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), ' ',
+                      absl::SkipEmpty())) {
+    if (!line.empty() && line.size() + 1 + word.size() > width_chars) {
+      absl::StrAppend(&out, line, "\n");
+      line.clear();
+    }
+    if (!line.empty()) {
+      absl::StrAppend(&line, " ", word);
+      continue;
+    }
+    const size_t indent =
+        out.empty() ? indent_chars : continuation_indent_chars;
+    const size_t room = width_chars > indent ? width_chars - indent : 0;
+    line = absl::StrCat(std::string(indent, ' '),
+                        Truncate(std::string(word), room));
+  }
+  if (!line.empty()) absl::StrAppend(&out, line, "\n");
+  return out;
+}
+
 std::string StatusCodeName(int code) {
   // grpc::StatusCode, google.rpc.Code and absl::StatusCode share numbers.
   std::string name =
@@ -126,7 +152,7 @@ std::string CheckKindNames(const std::vector<std::string>& kinds) {
 
 std::string FormatRecordedAt(const google::protobuf::Timestamp& timestamp) {
   if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", ToTime(timestamp),
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", ToTime(timestamp),
                           absl::UTCTimeZone());
 }
 
@@ -146,7 +172,7 @@ std::string BodySummary(const v1::Event& event, size_t max_chars) {
 }
 
 std::string TableHeader(bool with_case) {
-  return absl::StrFormat("%s%7s %9s %-10s %-20s %-20s %s",
+  return absl::StrFormat("%s%7s %9s %-10s %-27s %-20s %s",
                          with_case ? absl::StrFormat("%-12s ", "CASE") : "",
                          "VERSION", "POSITION", "OCCURRED", "RECORDED_AT",
                          "KIND", "SUMMARY");
@@ -156,7 +182,7 @@ std::string TableRow(const v1::Event& event, bool with_case) {
   // Wide enough for a terminal line with the other columns.
   constexpr size_t kSummaryCharsMax = 80;
   std::string row = absl::StrFormat(
-      "%s%7d %9d %-10s %-20s %-20s %s",
+      "%s%7d %9d %-10s %-27s %-20s %s",
       with_case ? absl::StrFormat("%-12s ", event.case_id()) : "",
       event.case_version(), event.position(), event.occurred_on(),
       FormatRecordedAt(event.recorded_at()), KindName(event),

@@ -59,7 +59,16 @@ std::string ShortEnumNameOrEmpty(Enum value) {
 // splitting a UTF-8 sequence.
 std::string Truncate(std::string text, size_t max_chars);
 
-// RFC 3339 in UTC to the second, e.g. "2024-05-01T09:30:00Z"; "-" if unset.
+// `text` as lines of at most `width_chars` bytes, broken at spaces: the
+// first line indented by `indent_chars` spaces, the rest by
+// `continuation_indent_chars`. A word too long for a line is cut with "...".
+// Every line ends in "\n"; empty text gives "".
+std::string Wrap(std::string_view text, size_t width_chars, size_t indent_chars,
+                 size_t continuation_indent_chars);
+
+// RFC 3339 in UTC to the microsecond (the store's unit), always six digits
+// so that a table's column lines up, e.g. "2024-05-01T09:30:00.120000Z"; "-"
+// if unset. Whole, so that it can be given back as --known-at.
 std::string FormatRecordedAt(const google::protobuf::Timestamp& timestamp);
 
 // The body's set fields as "name=value ...", enum values without their
