@@ -11,10 +11,6 @@
 namespace caseline::cli {
 namespace {
 
-// The end of a day UTC to the microsecond, as the server's RFC 3339 output
-// and the option's help write it.
-constexpr absl::Duration kEndOfDayBeforeMidnight = absl::Microseconds(1);
-
 // absl parses "2018-2-3" and " 2018-02-03" as days; requiring the text to
 // round-trip keeps to exactly YYYY-MM-DD.
 bool ParseDay(absl::string_view text, absl::CivilDay* day) {
@@ -34,9 +30,7 @@ absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
     absl::string_view text) {
   absl::CivilDay day;
   if (ParseDay(text, &day)) {
-    const absl::Time next_midnight =
-        absl::FromCivil(day + 1, absl::UTCTimeZone());
-    return ToTimestampChecked(next_midnight - kEndOfDayBeforeMidnight, text);
+    return ToTimestampChecked(absl::FromCivil(day, absl::UTCTimeZone()), text);
   }
   absl::Time time;
   std::string error;
@@ -50,6 +44,14 @@ absl::StatusOr<google::protobuf::Timestamp> ParseKnownAt(
       text,
       " is not an RFC 3339 time with its offset (e.g. 2018-10-01T12:00:00Z) "
       "nor a date (YYYY-MM-DD)"));
+}
+
+absl::Status CheckKnownAtNotFuture(const google::protobuf::Timestamp& known_at,
+                                   absl::Time now, absl::string_view text) {
+  if (ToTime(known_at) <= now) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(text, " is in the future (now is ", FormatInstant(now),
+                   "); an answer as known then cannot be given yet"));
 }
 
 std::string FormatKnownAt(const google::protobuf::Timestamp& known_at) {
