@@ -146,8 +146,9 @@ struct ReportOptions {
   bool from_log = false;
   int waiting = 0;
   bool csv = false;
-  // With csv: requirements, switches, waits or waiting.
-  std::string table = "requirements";
+  // With csv: requirements, switches, waits or waiting; empty: requirements.
+  // Refused without csv: the text output shows every table.
+  std::string table;
 };
 int RunReport(const ClientOptions& options, const ReportOptions& report);
 
@@ -168,6 +169,9 @@ int RunTrend(const ClientOptions& options, const TrendOptions& trend);
 struct WorklistOptions {
   std::string caseworker;
   std::string team;
+  // Only this jobcentre's cases; empty: every jobcentre's (a team id may
+  // name teams in several).
+  std::string jobcentre;
   std::string as_of;
   int horizon_days = 0;
   int limit = 0;
