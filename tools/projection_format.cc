@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "tools/format.h"
 #include "tools/table.h"
 #include "tools/time_args.h"
@@ -40,9 +41,51 @@ std::vector<std::string> ComplianceRow(const v1::RequirementResult& result,
   return row;
 }
 
-// A rule set's target groups, listed whole: all eight short names with
-// commas take 140 bytes.
-constexpr size_t kRuleSetCellBytesMax = 160;
+// The rule listing fits a terminal of 80 columns: the table's six columns
+// (an id of up to 28 characters, 7 + 6 + 9 + 10 + 10 for the rest, and
+// five gaps of 2) and the details wrapped beneath each row. --json has every
+// field whole.
+constexpr size_t kTerminalChars = 80;
+constexpr size_t kRuleSetIdCharsMax = 28;
+// Details lines start under the id; their continuations a little further.
+constexpr size_t kDetailsIndentChars = 2;
+constexpr size_t kDetailsContinuationIndentChars = 4;
+
+// STATUTORY, LOCAL or MEASURE: a word short enough for the table.
+std::string KindName(v1::RuleSetKind kind) {
+  switch (kind) {
+    case v1::RULE_SET_KIND_LOCAL_TARGET:
+      return "LOCAL";
+    case v1::RULE_SET_KIND_POPULATION_MEASURE:
+      return "MEASURE";
+    default:
+      return ShortEnumName(kind);
+  }
+}
+
+// "5 requirements for A_DAGPENGE, SYGEDAGPENGE; jobcentres all" and "stored
+// T from ORIGIN", wrapped to the terminal.
+std::string RuleSetDetails(const v1::StoredRuleSet& stored) {
+  const v1::RuleSet& rule_set = stored.rule_set();
+  std::vector<std::string> groups;
+  for (int group : rule_set.target_groups()) {
+    groups.push_back(ShortEnumName(static_cast<v1::TargetGroup>(group)));
+  }
+  const std::string scope = absl::StrCat(
+      rule_set.requirements_size(), " requirements for ",
+      groups.empty() ? "every target group" : absl::StrJoin(groups, ", "),
+      "; jobcentres ",
+      rule_set.jobcentre_ids().empty()
+          ? "all"
+          : absl::StrJoin(rule_set.jobcentre_ids(), ", "));
+  const std::string origin =
+      absl::StrCat("stored ", FormatKnownAt(stored.stored_at()),
+                   stored.origin().empty() ? "" : " from " + stored.origin());
+  return absl::StrCat(Wrap(scope, kTerminalChars, kDetailsIndentChars,
+                           kDetailsContinuationIndentChars),
+                      Wrap(origin, kTerminalChars, kDetailsIndentChars,
+                           kDetailsContinuationIndentChars));
+}
 
 std::string OptionalDays(bool has_days, int32_t days) {
   return has_days ? absl::StrCat(days) : "none yet";
@@ -79,7 +122,13 @@ std::string ComplianceText(const v1::GetComplianceResponse& response,
   std::string text = BasisLine(response.basis());
   if (!table.empty()) absl::StrAppend(&text, table.Render());
   if (response.results().empty()) {
-    absl::StrAppend(&text, "no rule set's requirements concern this case\n");
+    // The server says why (no rule set covers the target group, the anchor
+    // day or the jobcentre); an older server does not.
+    absl::StrAppend(&text,
+                    response.note().empty()
+                        ? "no rule set's requirements concern this case"
+                        : response.note(),
+                    "\n");
   }
   if (hidden > 0) {
     absl::StrAppend(&text, hidden, " not applicable; --all shows them\n");
@@ -132,28 +181,26 @@ std::string WaitsText(const v1::GetWaitingTimesResponse& response) {
 }
 
 std::string RuleSetsText(const v1::ListRuleSetsResponse& response) {
-  Table table({"ID", "VERSION", "ACTIVE", "KIND", "VALID FROM", "VALID TO",
-               "GROUPS", "REQUIREMENTS", "JOBCENTRES", "STORED", "FROM"},
-              kRuleSetCellBytesMax);
+  if (response.stored().empty()) return "no rule sets stored\n";
+  Table table({"ID", "VERSION", "ACTIVE", "KIND", "VALID FROM", "VALID TO"},
+              kRuleSetIdCharsMax);
   for (const v1::StoredRuleSet& stored : response.stored()) {
     const v1::RuleSet& rule_set = stored.rule_set();
-    std::vector<std::string> groups;
-    for (int group : rule_set.target_groups()) {
-      groups.push_back(ShortEnumName(static_cast<v1::TargetGroup>(group)));
-    }
     table.AddRow({rule_set.id(), absl::StrCat(rule_set.version()),
-                  stored.active() ? "active" : "",
-                  ShortEnumName(rule_set.kind()), rule_set.valid_from(),
-                  rule_set.valid_to().empty() ? "open" : rule_set.valid_to(),
-                  absl::StrJoin(groups, ","),
-                  absl::StrCat(rule_set.requirements_size()),
-                  rule_set.jobcentre_ids().empty()
-                      ? "all"
-                      : absl::StrJoin(rule_set.jobcentre_ids(), ","),
-                  FormatKnownAt(stored.stored_at()), stored.origin()});
+                  stored.active() ? "active" : "", KindName(rule_set.kind()),
+                  rule_set.valid_from(),
+                  rule_set.valid_to().empty() ? "open" : rule_set.valid_to()});
   }
-  if (table.empty()) return "no rule sets stored\n";
-  return table.Render();
+  // Table renders the header, then a line per row in the order added; each
+  // row gets its details beneath it.
+  const std::vector<std::string> lines =
+      absl::StrSplit(table.Render(), '\n', absl::SkipEmpty());
+  std::string text = lines[0] + "\n";
+  for (int i = 0; i < response.stored_size(); ++i) {
+    absl::StrAppend(&text, lines[static_cast<size_t>(i) + 1], "\n",
+                    RuleSetDetails(response.stored(i)));
+  }
+  return text;
 }
 
 }  // namespace caseline::cli
