@@ -28,6 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
@@ -276,23 +277,41 @@ class CliTest : public ::testing::Test {
 };
 
 // The table's RECORDED_AT column starts after VERSION, POSITION and OCCURRED
-// ("%7d %9d %-10s ") and is an RFC 3339 time to the second.
+// ("%7d %9d %-10s ") and is an RFC 3339 time to the microsecond.
 constexpr size_t kRecordedAtColumn = 7 + 1 + 9 + 1 + 10 + 1;
-constexpr size_t kRecordedAtChars = 20;
+constexpr size_t kRecordedAtChars = 27;
+
+absl::Time TimeOf(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
+// How the client prints a recorded_at: whole, to the microsecond.
+std::string RecordedAtText(const google::protobuf::Timestamp& recorded_at) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", TimeOf(recorded_at),
+                          absl::UTCTimeZone());
+}
+
+// A table row's RECORDED_AT; "" if the row has none of the right shape.
+std::string RecordedAtCell(const std::string& row) {
+  if (row.size() < kRecordedAtColumn + kRecordedAtChars) return "";
+  const std::string recorded_at =
+      row.substr(kRecordedAtColumn, kRecordedAtChars);
+  // e.g. 2024-05-01T09:30:00.120000Z
+  if (recorded_at[4] != '-' || recorded_at[10] != 'T' ||
+      recorded_at[19] != '.' || recorded_at[26] != 'Z') {
+    return "";
+  }
+  return recorded_at;
+}
 
 // A table row with its RECORDED_AT, which the test cannot know, replaced by
 // "<recorded_at>" once it has the right shape.
 std::string MaskRecordedAt(const std::string& row) {
-  if (row.size() < kRecordedAtColumn + kRecordedAtChars) return row;
-  const std::string recorded_at =
-      row.substr(kRecordedAtColumn, kRecordedAtChars);
-  // e.g. 2024-05-01T09:30:00Z
-  if (recorded_at[4] != '-' || recorded_at[10] != 'T' ||
-      recorded_at[19] != 'Z') {
-    return row;
-  }
+  if (RecordedAtCell(row).empty()) return row;
   std::string masked = row;
-  masked.replace(kRecordedAtColumn, kRecordedAtChars, "<recorded_at>       ");
+  masked.replace(kRecordedAtColumn, kRecordedAtChars,
+                 "<recorded_at>              ");
   return masked;
 }
 
@@ -314,8 +333,8 @@ TEST_F(CliTest, AppendStoresEveryLineThenReadPrintsTheCase) {
   const std::vector<std::string> table = Lines(read.out);
   ASSERT_EQ(table.size(), 1u + 10u) << read.out;
   EXPECT_EQ(table[0],
-            "VERSION  POSITION OCCURRED   RECORDED_AT          KIND          "
-            "       SUMMARY");
+            "VERSION  POSITION OCCURRED   RECORDED_AT                 KIND   "
+            "              SUMMARY");
   for (size_t version = 1; version <= 10; ++version) {
     EXPECT_TRUE(absl::StartsWith(table[version],
                                  absl::StrFormat("%7d %9d ", version, version)))
@@ -323,16 +342,17 @@ TEST_F(CliTest, AppendStoresEveryLineThenReadPrintsTheCase) {
     EXPECT_NE(MaskRecordedAt(table[version]), table[version])
         << "no RECORDED_AT in " << table[version];
   }
-  EXPECT_EQ(MaskRecordedAt(table[1]),
-            "      1         1 2018-08-06 <recorded_at>        case_opened     "
-            "     citizen_id=p-20931 jobcentre_id=jc-middelfart "
-            "target_group=A_DAGPENGE birth_o...");
+  EXPECT_EQ(
+      MaskRecordedAt(table[1]),
+      "      1         1 2018-08-06 <recorded_at>               "
+      "case_opened          citizen_id=p-20931 jobcentre_id=jc-middelfart "
+      "target_group=A_DAGPENGE birth_o...");
   EXPECT_EQ(MaskRecordedAt(table[3]),
-            "      3         3 2018-08-20 <recorded_at>        interview_held  "
-            "     kind=INDIVIDUAL channel=IN_PERSON");
+            "      3         3 2018-08-20 <recorded_at>               "
+            "interview_held       kind=INDIVIDUAL channel=IN_PERSON");
   EXPECT_EQ(MaskRecordedAt(table[10]),
-            "     10        10 2019-01-11 <recorded_at>        offer_ended     "
-            "     offer_id=offer-1001-1 reason=COMPLETED");
+            "     10        10 2019-01-11 <recorded_at>               "
+            "offer_ended          offer_id=offer-1001-1 reason=COMPLETED");
 
   ClientRun json = Run({"read", "case-1001", "--json"});
   EXPECT_EQ(json.exit_code, 0) << json.err;
@@ -346,6 +366,12 @@ TEST_F(CliTest, AppendStoresEveryLineThenReadPrintsTheCase) {
     EXPECT_EQ(event.position(), i + 1);
     EXPECT_EQ(event.case_version(), i + 1);
     EXPECT_GT(event.recorded_at().seconds(), 0);
+  }
+  // RECORDED_AT is whole, to the microsecond the server stored.
+  for (size_t i = 0; i < json_lines.size(); ++i) {
+    EXPECT_EQ(RecordedAtCell(table[i + 1]),
+              RecordedAtText(ParseEvent(json_lines[i]).recorded_at()))
+        << table[i + 1];
   }
   EXPECT_TRUE(ParseEvent(json_lines[6]).has_referral_made());
   EXPECT_EQ(ParseEvent(json_lines[6]).referral_made().provider(),
@@ -576,15 +602,25 @@ namespace {
 // reads, with exact rows for case-1001 on 2018-12-01.
 TEST_F(CliTest, ComplianceTableShowsVerdictsDeadlinesAndSources) {
   ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
-  ClientRun compliance =
-      Run({"compliance", "case-1001", "--as-of", "2018-12-01", "--known-at",
-           "2099-01-01T00:00:00Z"});
+  // As a user audits "as known then": the RECORDED_AT that `read` shows,
+  // given back as --known-at.
+  ClientRun read = Run({"read", "case-1001"});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  const std::string known_at = RecordedAtCell(Lines(read.out).back());
+  ASSERT_NE(known_at, "") << read.out;
+  ClientRun compliance = Run({"compliance", "case-1001", "--as-of",
+                              "2018-12-01", "--known-at", known_at});
   ASSERT_EQ(compliance.exit_code, 0) << compliance.err;
   const std::vector<std::string> lines = Lines(compliance.out);
   ASSERT_GE(lines.size(), 3u) << compliance.out;
-  EXPECT_EQ(lines[0],
-            "case case-1001 as of 2018-12-01, known at 2099-01-01T00:00:00Z "
-            "(version 10, position 10, 8 events, 0 retracted)");
+  // The basis states the instant without trailing zeros.
+  const std::string known_at_stated = absl::FormatTime(
+      "%Y-%m-%dT%H:%M:%E*SZ",
+      TimeOf(ReadCase("case-1001").back().recorded_at()), absl::UTCTimeZone());
+  EXPECT_EQ(lines[0], absl::StrCat("case case-1001 as of 2018-12-01, known at ",
+                                   known_at_stated,
+                                   " (version 10, position 10, 8 events, 0 "
+                                   "retracted)"));
   auto row = [&](absl::string_view requirement) -> std::string {
     for (const std::string& line : lines) {
       if (absl::StrContains(line, requirement)) return line;
@@ -645,23 +681,34 @@ TEST_F(CliTest, ReportTrendAndWorklistPrintTablesCsvAndJson) {
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   const std::vector<std::string> rows = Lines(csv.out);
   ASSERT_GE(rows.size(), 2u) << csv.out;
+  // One value per cell: the rule set's id and version apart, the share on
+  // time a fraction, a population measure's figures and flag each a column.
   EXPECT_EQ(rows[0],
-            "JOBCENTRE,TEAM,CASEWORKER,TARGET GROUP,RULE SET,REQUIREMENT,"
-            "CASES,MET,LATE,OVERDUE,DUE,N/A,ON TIME,SHARE FAILING,FLAGGED");
+            "JOBCENTRE,TEAM,CASEWORKER,TARGET GROUP,RULE SET,VERSION,"
+            "REQUIREMENT,CASES,MET,LATE,OVERDUE,DUE,N/A,ON TIME,MEASURED "
+            "CASES,SHARE FAILING,FLAG OVER SHARE,FLAGGED");
   // case-1001 on 2018-12-01: milestones 1-3 met, 4 overdue (week 16 ended
   // 2018-11-25), 5 and 6 due.
   bool found = false;
   for (const std::string& row : rows) {
     if (absl::StartsWith(row,
-                         "jc-middelfart,,,,dk-lab-2016@1,"
+                         "jc-middelfart,,,,dk-lab-2016,1,"
                          "interview-schedule,")) {
       EXPECT_EQ(row,
-                "jc-middelfart,,,,dk-lab-2016@1,interview-schedule,1,3,0,1,"
-                "2,0,75.0%,,");
+                "jc-middelfart,,,,dk-lab-2016,1,interview-schedule,1,3,0,1,"
+                "2,0,0.75,,,,");
       found = true;
     }
   }
   EXPECT_TRUE(found) << csv.out;
+  // --table chooses the CSV table; without --csv it is refused, not ignored.
+  ClientRun table_alone =
+      Run({"report", "--as-of", "2018-12-01", "--table", "waits"});
+  EXPECT_EQ(table_alone.exit_code, 64);
+  EXPECT_EQ(table_alone.out, "");
+  EXPECT_EQ(table_alone.err,
+            "error: --table waits: chooses the table --csv writes; give --csv "
+            "too (the text output shows every table)\n");
 
   ClientRun json = Run({"report", "--as-of", "2018-12-01", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
@@ -670,18 +717,34 @@ TEST_F(CliTest, ReportTrendAndWorklistPrintTablesCsvAndJson) {
   ClientRun worklist = Run(
       {"worklist", "--caseworker", "cw-114", "--as-of", "2018-12-01", "--csv"});
   ASSERT_EQ(worklist.exit_code, 0) << worklist.err;
-  EXPECT_TRUE(absl::StrContains(
-      worklist.out,
-      // Overdue since Sunday 2018-11-25: six days, five working days.
-      "2018-11-25,-6,-5,OVERDUE,case-1001,dk-lab-2016 interview-schedule "
-      "milestone 4 of 6 (4 by 16 weeks),A_DAGPENGE,cw-114\n"))
-      << worklist.out;
+  const std::vector<std::string> items = Lines(worklist.out);
+  ASSERT_GE(items.size(), 2u) << worklist.out;
+  EXPECT_EQ(items[0],
+            "DEADLINE,DAYS LEFT,WORKING DAYS,STATUS,CASE,RULE SET,REQUIREMENT,"
+            "ITEM,TARGET GROUP,JOBCENTRE,TEAM,CASEWORKER");
+  // Overdue since Sunday 2018-11-25: six days, five working days. (The
+  // jobcentre cell is checked in WorklistByJobcentreShowsTheJobcentre.)
+  const auto overdue = std::find_if(items.begin(), items.end(), [](auto& row) {
+    return absl::StartsWith(row, "2018-11-25,");
+  });
+  ASSERT_NE(overdue, items.end()) << worklist.out;
+  EXPECT_TRUE(absl::StartsWith(
+      *overdue,
+      "2018-11-25,-6,-5,OVERDUE,case-1001,dk-lab-2016,interview-schedule,"
+      "milestone 4 of 6 (4 by 16 weeks),A_DAGPENGE,"))
+      << *overdue;
+  EXPECT_TRUE(absl::EndsWith(*overdue, ",team-a,cw-114")) << *overdue;
 
   ClientRun trend = Run({"trend", "--from", "2018-09-01", "--to", "2018-12-31",
                          "--step", "month", "--csv"});
   ASSERT_EQ(trend.exit_code, 0) << trend.err;
   const std::vector<std::string> points = Lines(trend.out);
   ASSERT_EQ(points.size(), 5u) << trend.out;
+  // Switches planned and unplanned apart; each population measure's
+  // figures and flag in columns of their own.
+  EXPECT_EQ(points[0],
+            "ON,OPEN,MET,LATE,OVERDUE,DUE,ON TIME,LOCAL ON TIME,SWITCHES "
+            "PLANNED,SWITCHES UNPLANNED,OFFERS,MEAN WAIT");
   EXPECT_TRUE(absl::StartsWith(points[1], "2018-09-30,")) << points[1];
   EXPECT_TRUE(absl::StartsWith(points[4], "2018-12-31,")) << points[4];
 
@@ -823,6 +886,206 @@ TEST_F(CliTest, ImportCsvOfGoodBadAndMixedFiles) {
   EXPECT_TRUE(absl::StrContains(rejected_text, "m-4")) << rejected_text;
   EXPECT_TRUE(absl::StrContains(rejected_text, "is not a date"))
       << rejected_text;
+}
+
+}  // namespace
+}  // namespace caseline
+
+namespace caseline {
+namespace {
+
+// Empty answers say that they are empty and why, and figures with nothing
+// to stand on show "-" rather than a zero that reads as a result.
+TEST_F(CliTest, EmptyAnswersSayWhyTheyAreEmpty) {
+  ClientRun report = Run({"report", "--as-of", "2018-12-01"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(Lines(report.out).back(),
+            "no cases: the log is empty; append or import events first")
+      << report.out;
+
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  ClientRun none_open = Run({"report", "--as-of", "2015-06-30"});
+  ASSERT_EQ(none_open.exit_code, 0) << none_open.err;
+  EXPECT_EQ(Lines(none_open.out).back(),
+            "no cases: none of the 3 cases is open on 2015-06-30 and matches "
+            "the filter")
+      << none_open.out;
+
+  ClientRun nobody =
+      Run({"worklist", "--caseworker", "cw-nobody", "--as-of", "2018-12-01"});
+  ASSERT_EQ(nobody.exit_code, 0) << nobody.err;
+  EXPECT_EQ(Lines(nobody.out).back(),
+            "no items: caseworker cw-nobody holds no cases on 2018-12-01")
+      << nobody.out;
+
+  // Before any case opened: no share on time, no mean wait.
+  ClientRun trend = Run({"trend", "--from", "2015-01-01", "--to", "2015-02-28",
+                         "--step", "month"});
+  ASSERT_EQ(trend.exit_code, 0) << trend.err;
+  const std::vector<std::string> points = Lines(trend.out);
+  ASSERT_GE(points.size(), 2u) << trend.out;
+  EXPECT_EQ(points[points.size() - 2], "TODO") << trend.out;
+  EXPECT_EQ(points.back(), "TODO") << trend.out;
+}
+
+// A referral not yet started: its waits row has no mean, median, 90th
+// percentile or maximum, in text ("-") and in CSV (empty cells).
+TEST_F(CliTest, WaitsWithoutAStartedOfferShowNoFigures) {
+  const std::string path = Path("waiting.jsonl");
+  WriteFile(path,
+            "{\"event_id\":\"w-1\",\"case_id\":\"case-w\",\"occurred_on\":"
+            "\"2018-09-03\",\"case_opened\":{\"citizen_id\":\"p-1\","
+            "\"jobcentre_id\":\"jc-middelfart\",\"target_group\":"
+            "\"TARGET_GROUP_A_DAGPENGE\",\"birth_on\":\"1980-01-01\","
+            "\"anchor_on\":\"2018-09-03\",\"caseworker_id\":\"cw-114\","
+            "\"team_id\":\"team-a\"}}\n"
+            "{\"event_id\":\"w-2\",\"case_id\":\"case-w\",\"occurred_on\":"
+            "\"2018-09-10\",\"referral_made\":{\"referral_id\":\"r-w\","
+            "\"offer_kind\":\"OFFER_KIND_COMPANY_INTERNSHIP\",\"provider\":"
+            "\"Odense Bageri\"}}\n");
+  ASSERT_EQ(Run({"append", path}).exit_code, 0);
+  ClientRun text =
+      Run({"report", "--as-of", "2018-12-01", "--from", "2018-09-01"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  const std::vector<std::string> lines = Lines(text.out);
+  const auto row = std::find_if(lines.begin(), lines.end(), [](auto& line) {
+    return absl::StartsWith(line, "COMPANY_INTERNSHIP");
+  });
+  ASSERT_NE(row, lines.end()) << text.out;
+  EXPECT_EQ(*row, "TODO");
+
+  ClientRun csv = Run({"report", "--as-of", "2018-12-01", "--from",
+                       "2018-09-01", "--csv", "--table", "waits"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out,
+            "JOBCENTRE,TEAM,CASEWORKER,TARGET GROUP,OFFER,PROVIDER,STARTED,"
+            "MEAN,MEDIAN,P90,MAX,CANCELLED,WAITING\n"
+            ",,,,COMPANY_INTERNSHIP,Odense Bageri,0,,,,,0,1\n");
+}
+
+// --known-at: a date is the start of that day UTC; a future instant is
+// refused before any call.
+TEST_F(CliTest, KnownAtADateIsItsStartAndTheFutureIsRefused) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  ClientRun future = Run({"compliance", "case-1001", "--as-of", "2018-12-01",
+                          "--known-at", "2099-01-01T00:00:00Z"});
+  EXPECT_EQ(future.exit_code, 64);
+  EXPECT_EQ(future.out, "");
+  EXPECT_TRUE(absl::StartsWith(future.err,
+                               "error: --known-at: 2099-01-01T00:00:00Z is in "
+                               "the future (now is "))
+      << future.err;
+  EXPECT_TRUE(absl::EndsWith(
+      future.err, "); an answer as known then cannot be given yet\n"))
+      << future.err;
+
+  ClientRun day =
+      Run({"report", "--as-of", "2018-12-01", "--known-at", "2018-12-01"});
+  ASSERT_EQ(day.exit_code, 0) << day.err;
+  EXPECT_TRUE(absl::StartsWith(
+      day.out, "as of 2018-12-01, known at 2018-12-01T00:00:00Z; "))
+      << day.out;
+}
+
+// whatif lists at most --limit cases and says how many more changed.
+TEST_F(CliTest, WhatIfSaysHowManyChangedCasesItDoesNotList) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  // dk-lab-2016 valid three years longer also judges case-1002 (2020) and
+  // case-1003 (2021).
+  std::string text =
+      ReadFile(std::string(CASELINE_RULES_DIR) + "/dk-lab-2016.textproto");
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"\nversion: 1\n", "\nversion: 2\n"},
+           {"valid_to: \"2019-12-31\"", "valid_to: \"2022-12-31\""}}) {
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+  const std::string file = Path("dk-lab-2016-longer.textproto");
+  WriteFile(file, text);
+  ClientRun all = Run({"whatif", file, "--as-of", "2022-06-30"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_FALSE(absl::StrContains(all.out, "showing")) << all.out;
+  ClientRun one =
+      Run({"whatif", file, "--as-of", "2022-06-30", "--limit", "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(Lines(one.out).back(),
+            "showing 1 of 2; --limit N shows more (at most 1000)")
+      << one.out;
+}
+
+// The rule listing fits an 80-column terminal; --json has every field.
+TEST_F(CliTest, RuleListingFitsAnEightyColumnTerminal) {
+  ClientRun rules = Run({"rules"});
+  ASSERT_EQ(rules.exit_code, 0) << rules.err;
+  const std::vector<std::string> lines = Lines(rules.out);
+  ASSERT_GE(lines.size(), 2u) << rules.out;
+  for (const std::string& line : lines) {
+    EXPECT_LE(line.size(), 80u) << line;
+  }
+  EXPECT_EQ(lines[0], "TODO");
+  EXPECT_EQ(lines[1], "TODO");
+  EXPECT_EQ(lines[2], "TODO");
+
+  ClientRun json = Run({"rules", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_TRUE(absl::StrContains(json.out, "\"origin\":")) << json.out;
+}
+
+// A case no rule set judges: the answer says why (the server's note), or,
+// from a server that gives none, the fixed text.
+TEST_F(CliTest, ComplianceOfACaseNoRuleSetJudgesSaysWhy) {
+  const std::string path = Path("ressource.jsonl");
+  WriteFile(path,
+            "{\"event_id\":\"r-1\",\"case_id\":\"case-r\",\"occurred_on\":"
+            "\"2015-03-02\",\"case_opened\":{\"citizen_id\":\"p-1\","
+            "\"jobcentre_id\":\"jc-middelfart\",\"target_group\":"
+            "\"TARGET_GROUP_RESSOURCEFORLOEB\",\"birth_on\":\"1980-01-01\","
+            "\"anchor_on\":\"2015-03-02\",\"caseworker_id\":\"cw-114\","
+            "\"team_id\":\"team-a\"}}\n");
+  ASSERT_EQ(Run({"append", path}).exit_code, 0);
+  ClientRun json =
+      Run({"compliance", "case-r", "--as-of", "2018-06-30", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  v1::GetComplianceResponse answer;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(json.out, &answer).ok())
+      << json.out;
+  ASSERT_EQ(answer.results_size(), 0) << json.out;
+  ClientRun text = Run({"compliance", "case-r", "--as-of", "2018-06-30"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(Lines(text.out).back(),
+            answer.note().empty()
+                ? "no rule set's requirements concern this case"
+                : answer.note())
+      << text.out;
+}
+
+// worklist --jobcentre: a team's items in one jobcentre, each with its
+// jobcentre shown. Needs --jobcentre registered on the worklist command and
+// the server filling WorklistItem.jobcentre_id.
+TEST_F(CliTest, WorklistByJobcentreShowsTheJobcentre) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  ClientRun csv =
+      Run({"worklist", "--team", "team-a", "--jobcentre", "jc-middelfart",
+           "--as-of", "2018-12-01", "--horizon-days", "30", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_TRUE(absl::StrContains(
+      csv.out,
+      "2018-11-25,-6,-5,OVERDUE,case-1001,dk-lab-2016,interview-schedule,"
+      "milestone 4 of 6 (4 by 16 weeks),A_DAGPENGE,jc-middelfart,team-a,"
+      "cw-114\n"))
+      << csv.out;
+  ClientRun elsewhere = Run({"worklist", "--team", "team-a", "--jobcentre",
+                             "jc-odense", "--as-of", "2018-12-01"});
+  ASSERT_EQ(elsewhere.exit_code, 0) << elsewhere.err;
+  EXPECT_EQ(Lines(elsewhere.out).back(),
+            "no items: team team-a of jc-odense holds no cases on 2018-12-01")
+      << elsewhere.out;
+  EXPECT_EQ(Run({"worklist", "--team", "team-a", "--horizon", "30"}).exit_code,
+            64)
+      << "--horizon is now --horizon-days";
 }
 
 }  // namespace
