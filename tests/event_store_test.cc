@@ -4,10 +4,13 @@
 // Method: a store in a fresh temp directory per test, with a fixed clock.
 #include "server/store/event_store.h"
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "projections/instants.h"
 #include "projections/timeline.h"
@@ -510,6 +513,112 @@ TEST_F(EventStoreTest, ClosingRefusesNewAppends) {
   store_->BeginClose();
   ExpectRefused(NewCase("c-1"), absl::StatusCode::kUnavailable,
                 "the server is shutting down");
+}
+
+// `count` interviews of case `case_id`, numbered from `first`, on days that
+// stay before FixedNow().
+std::vector<v1::Event> Interviews(const std::string& case_id, int first,
+                                  int count) {
+  std::vector<v1::Event> events;
+  for (int n = first; n < first + count; ++n) {
+    events.push_back(InterviewHeld(
+        absl::StrCat(case_id, "-i", n), case_id,
+        absl::FormatCivilTime(absl::CivilDay(2018, 8, 20) + n % 2000)));
+  }
+  return events;
+}
+
+TEST_F(EventStoreTest, ReadWholeCaseReadsEveryPage) {
+  // 2500 events: three pages of kReadPageMax, in three appends.
+  ASSERT_TRUE(store_->Append(NewCase("c-1")).ok());
+  ASSERT_TRUE(store_->Append(Command("c-1", Interviews("c-1", 0, 1000))).ok());
+  ASSERT_TRUE(
+      store_->Append(Command("c-1", Interviews("c-1", 1000, 997))).ok());
+  ASSERT_TRUE(store_->Append(NewCase("c-2")).ok());
+  ASSERT_TRUE(
+      store_->Append(Command("c-1", Interviews("c-1", 1997, 500))).ok());
+  absl::StatusOr<std::vector<v1::Event>> events =
+      store_->ReadWholeCase("c-1", 2500);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2500u);
+  for (size_t i = 0; i < events->size(); ++i) {
+    ASSERT_EQ((*events)[i].case_version(), i + 1);
+    ASSERT_EQ((*events)[i].case_id(), "c-1");
+  }
+  EXPECT_EQ(events->front().event_id(), "c-1-e1");
+  EXPECT_EQ(events->back().event_id(), "c-1-i2496");
+  EXPECT_EQ(events->back().position(), 2503u);
+}
+
+TEST_F(EventStoreTest, ReadWholeCaseRefusesACaseAboveTheBound) {
+  ASSERT_TRUE(store_->Append(NewCase("c-1")).ok());
+  absl::StatusOr<std::vector<v1::Event>> exact =
+      store_->ReadWholeCase("c-1", 3);
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  EXPECT_EQ(exact->size(), 3u);
+  EXPECT_EQ(store_->ReadWholeCase("c-1", 2).status(),
+            absl::ResourceExhaustedError(
+                "case c-1 has 3 events; projections read at most 2"));
+  EXPECT_EQ(store_->ReadWholeCase("nosuch", 10).status(),
+            absl::NotFoundError("case nosuch not found"));
+}
+
+TEST_F(EventStoreTest, HeadOfAnEmptyLogAndAfterAppends) {
+  LogHead head = store_->head();
+  EXPECT_EQ(head.last_position, 0u);
+  EXPECT_EQ(head.last_recorded_at, absl::InfinitePast());
+  absl::StatusOr<AppendResult> result = store_->Append(NewCase("c-1"));
+  ASSERT_TRUE(result.ok());
+  head = store_->head();
+  EXPECT_EQ(head.last_position, 3u);
+  EXPECT_EQ(head.last_recorded_at, FixedNow() + absl::Microseconds(2));
+  EXPECT_EQ(head.last_recorded_at, result->recorded_at);
+  // The head is read back on reopening.
+  Reopen();
+  head = store_->head();
+  EXPECT_EQ(head.last_position, 3u);
+  EXPECT_EQ(head.last_recorded_at, FixedNow() + absl::Microseconds(2));
+}
+
+TEST_F(EventStoreTest, HeadIsConsistentUnderConcurrentAppends) {
+  constexpr int kAppends = 200;
+  clock_ = [] { return absl::Now(); };
+  // The appender starts only once the reader runs, and the reader runs
+  // until the appender is done (or a minute passed): so the reads always
+  // overlap appends.
+  std::atomic<bool> reading{false};
+  std::atomic<bool> appended{false};
+  std::atomic<int> failures{0};
+  std::thread appender([&] {
+    while (!reading) std::this_thread::yield();
+    for (int i = 0; i < kAppends; ++i) {
+      if (!store_->Append(NewCase(absl::StrCat("c-", i))).ok()) ++failures;
+    }
+    appended = true;
+  });
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  uint64_t previous = 0;
+  int heads_seen = 0;
+  reading = true;
+  while (!appended && absl::Now() < deadline) {
+    const LogHead head = store_->head();
+    ASSERT_GE(head.last_position, previous);
+    if (head.last_position == previous) continue;
+    previous = head.last_position;
+    ++heads_seen;
+    // The event at the head's position is there, with the head's
+    // recorded_at, and is the log's last as far as the head goes.
+    absl::StatusOr<LogPage> page = store_->ReadAll(head.last_position, 1, {});
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->events.size(), 1u);
+    EXPECT_EQ(page->events[0].position(), head.last_position);
+    EXPECT_EQ(ToTime(page->events[0].recorded_at()), head.last_recorded_at);
+  }
+  appender.join();
+  EXPECT_TRUE(appended) << "the appender did not finish in a minute";
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GE(heads_seen, 1);
+  EXPECT_EQ(store_->head().last_position, 3u * kAppends);
 }
 
 }  // namespace

@@ -576,6 +576,70 @@ TEST_F(ProjectionStoreTest, ACancelledRebuildLeavesTheOldVersion) {
   ExpectMaterializedEqualsLog(2);
 }
 
+// The last moment to cancel is the call just before the switch: the shadow
+// has caught up, and a cancel then still keeps the old version.
+TEST_F(ProjectionStoreTest, ACancelJustBeforeTheSwitchKeepsTheOldVersion) {
+  OpenCases(0, 300, 20);
+  WaitForProjection();
+  std::vector<RebuildProgress> reports;
+  absl::StatusOr<uint32_t> cancelled =
+      store_->Rebuild([&](const RebuildProgress& progress) {
+        reports.push_back(progress);
+        if (!progress.about_to_switch) return absl::OkStatus();
+        return absl::CancelledError("the caller cancelled the rebuild");
+      });
+  EXPECT_EQ(cancelled.status(),
+            absl::CancelledError("the caller cancelled the rebuild"));
+  ASSERT_GE(reports.size(), 2u);
+  const RebuildProgress& last = reports.back();
+  EXPECT_TRUE(last.about_to_switch);
+  EXPECT_FALSE(last.switched);
+  // Caught up: every event of the log copied.
+  EXPECT_EQ(last.events_done, 300u * 20u);
+  EXPECT_EQ(last.events_total, 300u * 20u);
+  EXPECT_EQ(last.cases_done, 300u);
+  for (size_t i = 0; i + 1 < reports.size(); ++i) {
+    EXPECT_FALSE(reports[i].about_to_switch);
+  }
+  const ProjectionStatus status = store_->projection_status();
+  EXPECT_EQ(status.active_version, 1u);
+  EXPECT_EQ(status.rebuilding_version, 0u);
+  // The old version still follows the log.
+  OpenCases(300, 3, 2);
+  ExpectMaterializedEqualsLog(1);
+  Close();
+  std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+  ASSERT_NE(raw, nullptr);
+  EXPECT_EQ(raw->CountVersion(2), 0u) << "the shadow's keys are there";
+  EXPECT_FALSE(raw->Has(Family::kMeta, kMetaProjectionShadow));
+  EXPECT_FALSE(raw->Has(Family::kMeta, ProjectionMarkKey(2)));
+}
+
+TEST(SetRebuildRatesTest, RateAndTimeLeftFollowFromTheCounts) {
+  RebuildProgress progress;
+  progress.events_done = 3000;
+  progress.events_total = 12000;
+  SetRebuildRates(progress, absl::Seconds(2));
+  EXPECT_EQ(progress.elapsed, absl::Seconds(2));
+  EXPECT_DOUBLE_EQ(progress.events_per_second, 1500.0);
+  EXPECT_DOUBLE_EQ(progress.eta_seconds, 6.0);
+
+  // Done: nothing left.
+  progress.events_done = 12000;
+  SetRebuildRates(progress, absl::Seconds(4));
+  EXPECT_DOUBLE_EQ(progress.events_per_second, 3000.0);
+  EXPECT_DOUBLE_EQ(progress.eta_seconds, 0.0);
+
+  // No time yet, or nothing copied yet: no rate and no estimate.
+  SetRebuildRates(progress, absl::ZeroDuration());
+  EXPECT_DOUBLE_EQ(progress.events_per_second, 0.0);
+  EXPECT_DOUBLE_EQ(progress.eta_seconds, 0.0);
+  progress.events_done = 0;
+  SetRebuildRates(progress, absl::Seconds(1));
+  EXPECT_DOUBLE_EQ(progress.events_per_second, 0.0);
+  EXPECT_DOUBLE_EQ(progress.eta_seconds, 0.0);
+}
+
 // A rebuild the store's closing interrupts fails, not switches: the old
 // version stays active, the shadow goes, and the next start rebuilds anew.
 TEST_F(ProjectionStoreTest,
@@ -614,9 +678,13 @@ TEST_F(ProjectionStoreTest, ARebuildOfAnEmptyLogSwitches) {
       });
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   EXPECT_EQ(*rebuilt, 2u);
-  ASSERT_EQ(reports.size(), 2u);
+  ASSERT_EQ(reports.size(), 3u);
   EXPECT_EQ(reports[0].events_total, 0u);
-  EXPECT_TRUE(reports[1].switched);
+  EXPECT_FALSE(reports[0].about_to_switch);
+  EXPECT_TRUE(reports[1].about_to_switch);
+  EXPECT_FALSE(reports[1].switched);
+  EXPECT_FALSE(reports[2].about_to_switch);
+  EXPECT_TRUE(reports[2].switched);
   OpenCases(0, 2, 2);
   ExpectMaterializedEqualsLog(2);
 }

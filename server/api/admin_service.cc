@@ -15,8 +15,7 @@
 namespace caseline::api {
 namespace {
 
-v1::RebuildProgress ToRebuildProgress(const store::RebuildProgress& progress,
-                                      absl::Duration elapsed) {
+v1::RebuildProgress ToRebuildProgress(const store::RebuildProgress& progress) {
   v1::RebuildProgress message;
   message.set_phase(progress.switched ? v1::RebuildProgress::PHASE_SWITCHED
                                       : v1::RebuildProgress::PHASE_COPYING);
@@ -24,15 +23,8 @@ v1::RebuildProgress ToRebuildProgress(const store::RebuildProgress& progress,
   message.set_events_done(progress.events_done);
   message.set_events_total(progress.events_total);
   message.set_cases_done(progress.cases_done);
-  const double seconds = absl::ToDoubleSeconds(elapsed);
-  const double rate =
-      seconds > 0 ? static_cast<double>(progress.events_done) / seconds : 0;
-  message.set_events_per_second(rate);
-  if (rate > 0 && progress.events_total > progress.events_done) {
-    message.set_eta_seconds(
-        static_cast<double>(progress.events_total - progress.events_done) /
-        rate);
-  }
+  message.set_events_per_second(progress.events_per_second);
+  message.set_eta_seconds(progress.eta_seconds);
   return message;
 }
 
@@ -84,10 +76,12 @@ grpc::Status AdminService::Rebuild(
         if (context->IsCancelled()) {
           return absl::CancelledError("the caller cancelled the rebuild");
         }
+        // Just before the switch the follower is paused: no write to a
+        // client that may be slow, only the last look at a cancel.
+        if (progress.about_to_switch) return absl::OkStatus();
         metrics_.RecordRebuildProgress(progress.version, progress.events_done,
                                        progress.events_total);
-        if (!writer->Write(
-                ToRebuildProgress(progress, absl::Now() - started))) {
+        if (!writer->Write(ToRebuildProgress(progress))) {
           return absl::CancelledError("the caller went away");
         }
         return absl::OkStatus();

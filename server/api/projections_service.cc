@@ -31,57 +31,37 @@ absl::Time RecordedAt(const v1::Event& event) {
   return ToTime(event.recorded_at());
 }
 
-absl::StatusOr<std::vector<v1::Event>> ReadWholeCase(
-    const store::EventStore& store, const std::string& case_id) {
-  std::vector<v1::Event> events;
-  uint64_t version = 1;
-  for (;;) {
-    absl::StatusOr<store::CasePage> page =
-        store.ReadCase(case_id, version, store::kReadPageMax);
-    if (!page.ok()) return page.status();
-    if (page->case_version > kCaseEventsMax) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("case ", case_id, " has ", page->case_version,
-                       " events; projections read at most ", kCaseEventsMax));
-    }
-    for (v1::Event& event : page->events) {
-      events.push_back(std::move(event));
-    }
-    if (page->next_version == 0) return events;
-    version = page->next_version;
-  }
-}
-
-// Reads the whole case and states the basis of the answer. NOT_FOUND for a
-// case the log does not hold, or held no event of by known_at.
+// Reads the whole case and states the basis of the answer: as known at the
+// request's known_at or, when unset, at the log's last event (see Basis in
+// projections.proto). NOT_FOUND for a case the log does not hold, or held
+// no event of by known_at.
 absl::StatusOr<CaseAsKnown> ReadCase(const store::EventStore& store,
                                      const CaseQuery& query, absl::Time now) {
+  absl::Time known_at = query.known_at;
+  if (known_at == absl::InfiniteFuture()) {
+    // Read before the case: whatever is appended meanwhile comes after it.
+    const store::LogHead head = store.head();
+    known_at = head.last_position > 0 ? head.last_recorded_at : now;
+  }
   absl::StatusOr<std::vector<v1::Event>> events =
-      ReadWholeCase(store, query.case_id);
+      store.ReadWholeCase(query.case_id, kCaseEventsMax);
   if (!events.ok()) return events.status();
-  if (!events->empty() && RecordedAt(events->front()) > query.known_at) {
+  if (!events->empty() && RecordedAt(events->front()) > known_at) {
     return absl::NotFoundError(absl::StrCat(
         "case ", query.case_id, " was not yet recorded at ",
-        FormatInstant(query.known_at), " (its first event was recorded at ",
+        FormatInstant(known_at), " (its first event was recorded at ",
         FormatInstant(RecordedAt(events->front())), ")"));
   }
-  CaseAsKnown result{*std::move(events), query.known_at, {}};
+  CaseAsKnown result{*std::move(events), known_at, {}};
   v1::Basis& basis = result.basis;
   basis.set_case_id(query.case_id);
   basis.set_as_of(FormatDate(query.as_of));
-  absl::Time stated = query.known_at;
   for (const v1::Event& event : result.events) {
-    if (RecordedAt(event) > query.known_at) break;
+    if (RecordedAt(event) > known_at) break;
     basis.set_case_version(event.case_version());
     basis.set_last_position(event.position());
-    // "Now" is stated as the later of the clock and the last event counted,
-    // so that asking again with the stated known_at gives the same answer.
-    if (query.known_at == absl::InfiniteFuture()) {
-      stated = std::max(now, RecordedAt(event));
-    }
   }
-  if (stated == absl::InfiniteFuture()) stated = now;
-  *basis.mutable_known_at() = ToTimestamp(stated);
+  *basis.mutable_known_at() = ToTimestamp(known_at);
   return result;
 }
 

@@ -140,6 +140,7 @@ absl::Status EventStore::Impl::LoadHead() {
                                             head_.last_position));
   }
   last_position_ = head_.last_position;
+  last_recorded_micros_ = head_.last_recorded_micros;
   return absl::OkStatus();
 }
 
@@ -184,6 +185,25 @@ absl::StatusOr<CasePage> EventStore::ReadCase(absl::string_view case_id,
   return impl_->ReadCase(case_id, from_version, max_count);
 }
 
+absl::StatusOr<std::vector<v1::Event>> EventStore::ReadWholeCase(
+    absl::string_view case_id, uint64_t events_max) const {
+  std::vector<v1::Event> events;
+  uint64_t version = 1;
+  for (;;) {
+    absl::StatusOr<CasePage> page =
+        impl_->ReadCase(case_id, version, kReadPageMax);
+    if (!page.ok()) return page.status();
+    if (page->case_version > events_max) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("case ", case_id, " has ", page->case_version,
+                       " events; projections read at most ", events_max));
+    }
+    for (v1::Event& event : page->events) events.push_back(std::move(event));
+    if (page->next_version == 0) return events;
+    version = page->next_version;
+  }
+}
+
 absl::StatusOr<LogPage> EventStore::ReadAll(uint64_t from_position,
                                             uint32_t max_count,
                                             const KindFilter& kinds) const {
@@ -191,6 +211,8 @@ absl::StatusOr<LogPage> EventStore::ReadAll(uint64_t from_position,
 }
 
 uint64_t EventStore::last_position() const { return impl_->last_position(); }
+
+LogHead EventStore::head() const { return impl_->head(); }
 
 uint64_t EventStore::WaitForPosition(uint64_t position,
                                      absl::Time deadline) const {

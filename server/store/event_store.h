@@ -110,6 +110,15 @@ struct CasePage {
   uint64_t next_version = 0;
 };
 
+// The log's last event as the writer last published it: both fields from
+// the same append.
+struct LogHead {
+  // 0 for an empty log.
+  uint64_t last_position = 0;
+  // recorded_at of the event at last_position (InfinitePast if none).
+  absl::Time last_recorded_at = absl::InfinitePast();
+};
+
 struct LogPage {
   std::vector<v1::Event> events;
   // One past the last position examined.
@@ -155,12 +164,27 @@ struct RebuildProgress {
   // The log's last position when the progress was taken.
   uint64_t events_total = 0;
   uint64_t cases_done = 0;
+  // Since the rebuild began.
+  absl::Duration elapsed = absl::ZeroDuration();
+  // events_done / elapsed; 0 before any time has passed.
+  double events_per_second = 0;
+  // The events left at that rate; 0 when none are left or the rate is 0.
+  double eta_seconds = 0;
+  // Set on the call just before the switch: the shadow has caught up with
+  // the log and the follower is paused; an error now still cancels.
+  bool about_to_switch = false;
   // Set on the last call: the new projection is the active one.
   bool switched = false;
 };
 
-// Called during a rebuild about twice a second and once after the switch;
-// a non-OK status cancels the rebuild (before the switch) with that status.
+// Sets progress.elapsed, and the rate and the time left that follow from it
+// and progress's counts. Pure.
+void SetRebuildRates(RebuildProgress& progress, absl::Duration elapsed);
+
+// Called during a rebuild about twice a second, once more just before the
+// switch (about_to_switch), and once after it (switched). A non-OK status
+// before the switch cancels the rebuild with that status; the call with
+// about_to_switch holds the follower paused, so it should be quick.
 using RebuildObserver = std::function<absl::Status(const RebuildProgress&)>;
 
 // What Verify found.
@@ -209,6 +233,13 @@ class EventStore {
                                     uint64_t from_version,
                                     uint32_t max_count) const;
 
+  // Every event of a case, in version order, read a page at a time (so a
+  // case growing meanwhile may show some of its newer events). NOT_FOUND for
+  // an unknown case; RESOURCE_EXHAUSTED when the case has more than
+  // `events_max` events, which bounds the memory one answer takes.
+  absl::StatusOr<std::vector<v1::Event>> ReadWholeCase(
+      absl::string_view case_id, uint64_t events_max) const;
+
   // Events in position order from `from_position` (0 means 1), keeping
   // those in `kinds`, at most `max_count` of them (as for ReadCase).
   absl::StatusOr<LogPage> ReadAll(uint64_t from_position, uint32_t max_count,
@@ -216,6 +247,10 @@ class EventStore {
 
   // The position of the last event acknowledged (0 for an empty log).
   uint64_t last_position() const;
+
+  // The last event acknowledged: its position and recorded_at, consistent
+  // with each other.
+  LogHead head() const;
 
   // Blocks until last_position() >= position, `deadline` passes, or the
   // store begins to close. Returns last_position().
@@ -263,7 +298,8 @@ class EventStore {
   // Builds projection version active + 1 from the log in a shadow keyspace,
   // catches up with appends, and switches to it atomically; the old version
   // is then deleted. Queries read the old version until the switch. If
-  // `observer` returns an error, the store closes or a write fails, the
+  // `observer` returns an error (up to and including its about_to_switch
+  // call), the store closes or a write fails, the
   // shadow is removed and the old version stays active. Errors:
   // FAILED_PRECONDITION when a rebuild is running already; the observer's
   // status; UNAVAILABLE when closing or on I/O errors. Returns the new

@@ -98,7 +98,7 @@ void EventStore::Impl::CommitGroup(
       for (auto& [case_id, state] : staged.cases) {
         cache_.Put(case_id, std::move(state));
       }
-      Publish(head_.last_position);
+      Publish(head_);
     } else {
       // Nothing of this group is stored, and after a failed synced write the
       // disk's state is unknown: every answer of the group is void (even a
@@ -122,13 +122,24 @@ void EventStore::Impl::CommitGroup(
   }
 }
 
-void EventStore::Impl::Publish(uint64_t position) {
+void EventStore::Impl::Publish(const Head& head) {
   {
     std::lock_guard<std::mutex> lock(head_mu_);
-    last_position_ = position;
+    last_position_ = head.last_position;
+    last_recorded_micros_ = head.last_recorded_micros;
   }
   head_cv_.notify_all();
-  projections_->LogAdvanced(position);
+  projections_->LogAdvanced(head.last_position);
+}
+
+LogHead EventStore::Impl::head() const {
+  std::lock_guard<std::mutex> lock(head_mu_);
+  LogHead head;
+  head.last_position = last_position_;
+  if (head.last_position > 0) {
+    head.last_recorded_at = absl::FromUnixMicros(last_recorded_micros_);
+  }
+  return head;
 }
 
 }  // namespace caseline::store

@@ -117,11 +117,30 @@ class ProjectionStore {
   absl::Status FollowPage();
   absl::StatusOr<Copied> CopyPage(uint32_t version, uint64_t from, uint64_t to,
                                   bool write_mark) const;
+  // A rebuild's shadow copy as it goes.
+  struct ShadowCopy {
+    uint32_t old_version = 0;
+    // The last log position copied, and its event's recorded_at.
+    uint64_t position = 0;
+    int64_t recorded_micros = 0;
+    absl::Time started;
+    RebuildProgress progress;
+  };
+
   absl::StatusOr<uint32_t> RunRebuild(uint32_t old_version, uint32_t version,
                                       const RebuildObserver& observer);
-  absl::Status SwitchTo(uint32_t old_version, uint32_t version,
-                        uint64_t copied_position, int64_t copied_micros,
-                        RebuildProgress& progress);
+  // Calls `observer` (if any) with the copy's progress and rates.
+  static absl::Status Report(ShadowCopy& copy, const RebuildObserver& observer);
+  absl::Status CopyShadowPage(ShadowCopy& copy, uint64_t target) const;
+  // Copies the log into the shadow until it is near the log's end.
+  absl::Status CopyShadow(ShadowCopy& copy, const RebuildObserver& observer);
+  // With the follower paused: copies the rest, asks the observer a last
+  // time, and switches.
+  absl::Status SwitchTo(ShadowCopy& copy, const RebuildObserver& observer);
+  // The switch's one synced batch; on failure, points back at the old
+  // version. Called with follow_mu_ held.
+  absl::Status WriteSwitch(uint32_t old_version, uint32_t version,
+                           const ProjectionMark& mark);
   void RemoveShadow(uint32_t version);
   void RemoveOldVersion(uint32_t version);
   absl::Status RemoveLeftovers(uint32_t active);

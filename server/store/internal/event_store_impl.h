@@ -72,6 +72,7 @@ class EventStore::Impl {
   absl::StatusOr<LogPage> ReadAll(uint64_t from_position, uint32_t max_count,
                                   const KindFilter& kinds) const;
   uint64_t last_position() const { return last_position_.load(); }
+  LogHead head() const;
   uint64_t WaitForPosition(uint64_t position, absl::Time deadline) const;
   void BeginClose();
   bool closing() const { return closing_.load(); }
@@ -125,7 +126,7 @@ class EventStore::Impl {
   absl::StatusOr<CaseState> LoadCase(const std::string& case_id) const;
   absl::StatusOr<v1::Event> ReadEventAt(const rocksdb::ReadOptions& read,
                                         uint64_t position) const;
-  void Publish(uint64_t position);
+  void Publish(const Head& head);
 
   const StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -151,6 +152,8 @@ class EventStore::Impl {
   mutable std::mutex head_mu_;
   mutable std::condition_variable head_cv_;
   std::atomic<uint64_t> last_position_{0};
+  // Guarded by head_mu_: the recorded_at of the event at last_position_.
+  int64_t last_recorded_micros_ = 0;
 
   // Set by Open before the writer starts; stopped before the database
   // closes.
