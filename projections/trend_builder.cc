@@ -179,6 +179,8 @@ void TrendBuilder::Finish(v1::TrendResponse* response) const {
     point->set_due(totals.statutory.due);
     point->set_share_on_time(totals.statutory.ShareOnTime());
     point->set_local_share_on_time(totals.local.ShareOnTime());
+    point->set_local_judged(totals.local.met + totals.local.met_late +
+                            totals.local.overdue);
     const Tally none;
     for (const auto& [key, info] : s.measures) {
       auto found = totals.measures.find(key);

@@ -15,6 +15,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "projections/population.h"
 #include "tools/client.h"
 #include "tools/command_line.h"
 #include "tools/exit_codes.h"
@@ -151,12 +152,7 @@ void AddAsOfOption(CLI::App* command, std::string* as_of) {
 }
 
 void AddKnownAtOption(CLI::App* command, std::string* known_at) {
-  command
-      ->add_option("--known-at", *known_at,
-                   "Count only events recorded by then: an RFC 3339 time "
-                   "such as 2018-10-01T12:00:00Z, or a date YYYY-MM-DD "
-                   "meaning the end of that day UTC "
-                   "(23:59:59.999999Z); default: now")
+  command->add_option("--known-at", *known_at, kKnownAtHelp)
       ->check(KnownAtValidator());
 }
 
@@ -304,17 +300,18 @@ CLI::App* AddReportCommand(CLI::App* app, ReportOptions* report) {
                     "Compute from the log instead of the materialization "
                     "(slower; the same answer)");
   command
-      ->add_option("--waiting", report->waiting,
-                   "List this many waiting referrals, longest first "
-                   "(default 100, at most 1000)")
-      ->check(CLI::Range(1, 1000));
+      ->add_option(
+          "--waiting", report->waiting,
+          absl::StrCat("List this many waiting referrals, longest "
+                       "first (default ",
+                       kWaitingListDefault, ", at most ", kWaitingListMax, ")"))
+      ->check(CLI::Range(1, kWaitingListMax));
   AddCsvFlag(command, &report->csv);
   command
       ->add_option("--table", report->table,
-                   "With --csv, which table: requirements, switches, waits "
-                   "or waiting")
-      ->check(CLI::IsMember({"requirements", "switches", "waits", "waiting"}))
-      ->capture_default_str();
+                   "Which table --csv writes: requirements (default), "
+                   "switches, waits or waiting; refused without --csv")
+      ->check(CLI::IsMember({"requirements", "switches", "waits", "waiting"}));
   return command;
 }
 
@@ -349,15 +346,21 @@ CLI::App* AddWorklistCommand(CLI::App* app, WorklistOptions* worklist) {
       command->add_option("--team", worklist->team, "The team's cases");
   caseworker->excludes(team);
   team->excludes(caseworker);
+  command->add_option("--jobcentre", worklist->jobcentre,
+                      "Only this jobcentre's cases (a team id may name teams "
+                      "in several jobcentres)");
   AddAsOfOption(command, &worklist->as_of);
   command
-      ->add_option("--horizon", worklist->horizon_days,
-                   "Days ahead to look (default 14, at most 366)")
-      ->check(CLI::Range(1, 366));
+      ->add_option(
+          "--horizon-days", worklist->horizon_days,
+          absl::StrCat("Days ahead to look (default ", kWorklistHorizonDefault,
+                       ", at most ", kWorklistHorizonMax, ")"))
+      ->check(CLI::Range(1, kWorklistHorizonMax));
   command
       ->add_option("--limit", worklist->limit,
-                   "Items to list (default 1000, at most 10000)")
-      ->check(CLI::Range(1, 10000));
+                   absl::StrCat("Items to list (default ", kWorklistDefault,
+                                ", at most ", kWorklistMax, ")"))
+      ->check(CLI::Range(1, kWorklistMax));
   AddKnownAtOption(command, &worklist->known_at);
   AddRuleSetsOption(command, &worklist->rule_set_ids);
   AddCsvFlag(command, &worklist->csv);
@@ -380,8 +383,9 @@ CLI::App* AddWhatIfCommand(CLI::App* app, WhatIfOptions* whatif) {
   AddFilterOptions(command, &whatif->filter);
   command
       ->add_option("--limit", whatif->limit,
-                   "Cases to list (default 100, at most 1000)")
-      ->check(CLI::Range(1, 1000));
+                   absl::StrCat("Cases to list (default ", kWhatIfCasesDefault,
+                                ", at most ", kWhatIfCasesMax, ")"))
+      ->check(CLI::Range(1, kWhatIfCasesMax));
   AddCsvFlag(command, &whatif->csv);
   return command;
 }
@@ -405,9 +409,11 @@ int RunProjectionCommand(const ClientOptions& options,
 }
 
 void AddGlobalOptions(CLI::App* app, ClientOptions* options) {
-  app->add_option("--server", options->server,
-                  absl::StrCat("Server address, HOST:PORT; port ",
-                               kDefaultServerPort, " if left out"))
+  app->add_option(
+         "--server", options->server,
+         absl::StrCat("Server address, HOST:PORT; port ", kDefaultServerPort,
+                      " if left out; or set CASELINE_SERVER"))
+      ->envname("CASELINE_SERVER")
       ->capture_default_str()
       ->transform(ServerAddressValidator());
   app->add_flag("--json", options->json,
@@ -517,6 +523,7 @@ struct PopulationCommands {
   CLI::App* worklist_command = nullptr;
   CLI::App* whatif_command = nullptr;
   CLI::App* rebuild_command = nullptr;
+  CLI::App* status_command = nullptr;
 };
 
 void AddPopulationCommands(CLI::App* app, PopulationCommands* commands) {
@@ -527,7 +534,12 @@ void AddPopulationCommands(CLI::App* app, PopulationCommands* commands) {
   commands->rebuild_command = app->add_subcommand(
       "rebuild",
       "Rebuild the materialized projections from the log without stopping "
-      "the server, with a progress line; Ctrl-C cancels and keeps the old");
+      "the server, with a progress line; Ctrl-C cancels and keeps the old "
+      "version");
+  commands->status_command = app->add_subcommand(
+      "status",
+      "The active projection version, how far it has materialized the log, "
+      "and a running rebuild");
 }
 
 // Every command line parsed into one place, and what was asked.
@@ -611,6 +623,7 @@ int RunCommand(CommandLine& line) {
     return RunWhatIf(options, population.whatif);
   }
   if (population.rebuild_command->parsed()) return RunRebuild(options);
+  if (population.status_command->parsed()) return RunStatus(options);
   return RunProjectionCommand(options, line.projections);
 }
 

@@ -185,8 +185,14 @@ int RunWorklist(const ClientOptions& options, const WorklistOptions& worklist);
 // and checked here first so that mistakes are named with their line.
 int RunRulesPut(const ClientOptions& options, const std::string& file);
 
-// `rebuild`: Admin.Rebuild, with a progress line on a terminal.
+// `rebuild`: Admin.Rebuild, with a progress line on a terminal. Ctrl-C
+// cancels; the client then says whether the rebuild was cancelled (exit
+// kExitInterrupted) or had switched already (exit 0).
 int RunRebuild(const ClientOptions& options);
+
+// `status`: Admin.GetProjectionStatus: the active projection version, how
+// far it has materialized the log, and a running rebuild.
+int RunStatus(const ClientOptions& options);
 
 // `whatif FILE`: Admin.WhatIf of a candidate rule set file.
 struct WhatIfOptions {

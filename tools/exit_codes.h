@@ -25,6 +25,10 @@ inline constexpr int kExitFile = 3;
 // events recorded after the history, so every line would be refused. Import
 // into a fresh server.
 inline constexpr int kExitHistoryAfterLog = 4;
+// rebuild: Ctrl-C cancelled the rebuild before it switched (the old
+// projection version stays active), or the client could not tell. 130 is
+// what a shell reports for a command ended by SIGINT.
+inline constexpr int kExitInterrupted = 130;
 // The command line itself is wrong (unknown command or option, missing
 // argument, a malformed date or address). 64 is EX_USAGE of sysexits.h.
 inline constexpr int kExitUsage = 64;
@@ -35,7 +39,7 @@ struct ExitCodeMeaning {
 };
 
 // The table `caseline --help` prints, in order of code.
-inline constexpr std::array<ExitCodeMeaning, 6> kExitCodeTable = {{
+inline constexpr std::array<ExitCodeMeaning, 7> kExitCodeTable = {{
     {kExitOk, "success: everything was stored or answered"},
     {kExitRejected,
      "append/import: some lines or rows rejected, the rest stored; other "
@@ -48,6 +52,9 @@ inline constexpr std::array<ExitCodeMeaning, 6> kExitCodeTable = {{
      "import-history stopped: the server's log already holds later events; "
      "import into a fresh server"},
     {kExitUsage, "the command line is wrong"},
+    {kExitInterrupted,
+     "rebuild: Ctrl-C cancelled it; the old projection version stays "
+     "active"},
 }};
 
 // "Exit status:\n   0  success: ...\n   1  ..." for the help text.

@@ -367,7 +367,8 @@ std::vector<std::string> TrendCells(const v1::TrendPoint& point) {
       HasJudgedRows(point.met(), point.met_late(), point.overdue())
           ? Percent(point.share_on_time())
           : kNoFigure,
-      Percent(point.local_share_on_time()),
+      point.local_judged() > 0 ? Percent(point.local_share_on_time())
+                               : kNoFigure,
       absl::StrCat(point.switches_planned(), "/", point.switches_unplanned()),
       absl::StrCat(point.offers_started()),
       point.offers_started() > 0 ? Decimal(point.mean_wait_days()) : kNoFigure};
@@ -387,20 +388,21 @@ const std::vector<std::string> kTrendCsvHeader = {"ON",
                                                   "MEAN WAIT"};
 
 std::vector<std::string> TrendCsvCells(const v1::TrendPoint& point) {
-  return {point.on(),
-          absl::StrCat(point.open_cases()),
-          absl::StrCat(point.met()),
-          absl::StrCat(point.met_late()),
-          absl::StrCat(point.overdue()),
-          absl::StrCat(point.due()),
-          HasJudgedRows(point.met(), point.met_late(), point.overdue())
-              ? CsvNumber(point.share_on_time())
-              : "",
-          CsvNumber(point.local_share_on_time()),
-          absl::StrCat(point.switches_planned()),
-          absl::StrCat(point.switches_unplanned()),
-          absl::StrCat(point.offers_started()),
-          point.offers_started() > 0 ? CsvNumber(point.mean_wait_days()) : ""};
+  return {
+      point.on(),
+      absl::StrCat(point.open_cases()),
+      absl::StrCat(point.met()),
+      absl::StrCat(point.met_late()),
+      absl::StrCat(point.overdue()),
+      absl::StrCat(point.due()),
+      HasJudgedRows(point.met(), point.met_late(), point.overdue())
+          ? CsvNumber(point.share_on_time())
+          : "",
+      point.local_judged() > 0 ? CsvNumber(point.local_share_on_time()) : "",
+      absl::StrCat(point.switches_planned()),
+      absl::StrCat(point.switches_unplanned()),
+      absl::StrCat(point.offers_started()),
+      point.offers_started() > 0 ? CsvNumber(point.mean_wait_days()) : ""};
 }
 
 // --- Worklist ---

@@ -248,48 +248,6 @@ int RunRulesPut(const ClientOptions& options, const std::string& file) {
       });
 }
 
-int RunRebuild(const ClientOptions& options) {
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<v1::RebuildProgress>> reader =
-      MakeAdminStub(options)->Rebuild(&context, v1::RebuildRequest());
-  const bool terminal = isatty(STDERR_FILENO) == 1 && !options.json;
-  v1::RebuildProgress progress;
-  v1::RebuildProgress last;
-  while (reader->Read(&progress)) {
-    last = progress;
-    if (options.json) {
-      std::cout << MessageToJson(progress) << "\n";
-      std::cout.flush();
-    } else if (terminal) {
-      const double share =
-          progress.events_total() > 0
-              ? static_cast<double>(progress.events_done()) /
-                    static_cast<double>(progress.events_total())
-              : 1.0;
-      std::cerr << absl::StrFormat(
-          "\rrebuilding version %d: %d of %d events (%.0f%%), %d cases, "
-          "%.0f events/s, %.0f s left   ",
-          progress.projection_version(), progress.events_done(),
-          progress.events_total(), share * 100, progress.cases_done(),
-          progress.events_per_second(), progress.eta_seconds());
-    }
-  }
-  if (terminal) std::cerr << "\n";
-  const grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    PrintError(status);
-    return kExitRejected;
-  }
-  if (!options.json) {
-    std::cout << absl::StrFormat(
-        "switched to projection version %d: %d events of %d cases, %.0f "
-        "events/s\n",
-        last.projection_version(), last.events_done(), last.cases_done(),
-        last.events_per_second());
-  }
-  return kExitOk;
-}
-
 int RunWhatIf(const ClientOptions& options, const WhatIfOptions& whatif) {
   absl::StatusOr<v1::RuleSet> candidate = ReadRuleSetFile(whatif.file);
   if (!candidate.ok()) {
