@@ -50,6 +50,13 @@ absl::Status CaseState::CheckOrder(const v1::Event& event) const {
   if (event.has_event_retracted()) {
     return CheckRetraction(event.event_retracted());
   }
+  if (absl::Status status = CheckLifecycle(event); !status.ok()) {
+    return status;
+  }
+  return CheckBody(event);
+}
+
+absl::Status CaseState::CheckLifecycle(const v1::Event& event) const {
   if (!opened_) {
     if (event.has_case_opened()) return absl::OkStatus();
     return Precondition("body",
@@ -74,6 +81,10 @@ absl::Status CaseState::CheckOrder(const v1::Event& event) const {
         "occurred_on: ", event.occurred_on(),
         " is before the case's anchor date ", FormatDate(anchor_on_)));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CaseState::CheckBody(const v1::Event& event) const {
   switch (event.body_case()) {
     case v1::Event::kReferralMade:
       if (referrals_.contains(event.referral_made().referral_id())) {
@@ -82,97 +93,108 @@ absl::Status CaseState::CheckOrder(const v1::Event& event) const {
             absl::StrCat("referral ", event.referral_made().referral_id(),
                          " exists already in this case"));
       }
-      break;
-    case v1::Event::kReferralCancelled: {
-      const std::string& id = event.referral_cancelled().referral_id();
-      auto it = referrals_.find(id);
-      if (it == referrals_.end()) {
-        return Precondition("referral_cancelled.referral_id",
-                            absl::StrCat("no referral ", id, " in this case"));
-      }
-      if (it->second.cancelled) {
-        return Precondition(
-            "referral_cancelled.referral_id",
-            absl::StrCat("referral ", id, " is cancelled already"));
-      }
-      if (it->second.started) {
-        return Precondition(
-            "referral_cancelled.referral_id",
-            absl::StrCat("referral ", id, " has led to an offer already"));
-      }
-      break;
-    }
-    case v1::Event::kOfferStarted: {
-      const v1::OfferStarted& body = event.offer_started();
-      if (offers_.contains(body.offer_id())) {
-        return Precondition("offer_started.offer_id",
-                            absl::StrCat("offer ", body.offer_id(),
-                                         " exists already in this case"));
-      }
-      if (body.referral_id().empty()) break;
-      auto it = referrals_.find(body.referral_id());
-      if (it == referrals_.end()) {
-        return Precondition(
-            "offer_started.referral_id",
-            absl::StrCat("no referral ", body.referral_id(), " in this case"));
-      }
-      if (it->second.cancelled) {
-        return Precondition(
-            "offer_started.referral_id",
-            absl::StrCat("referral ", body.referral_id(), " was cancelled"));
-      }
-      if (it->second.started) {
-        return Precondition("offer_started.referral_id",
-                            absl::StrCat("referral ", body.referral_id(),
-                                         " has led to an offer already"));
-      }
-      break;
-    }
-    case v1::Event::kOfferEnded: {
-      const std::string& id = event.offer_ended().offer_id();
-      auto it = offers_.find(id);
-      if (it == offers_.end()) {
-        return Precondition("offer_ended.offer_id",
-                            absl::StrCat("no offer ", id, " in this case"));
-      }
-      if (it->second) {
-        return Precondition("offer_ended.offer_id",
-                            absl::StrCat("offer ", id, " has ended already"));
-      }
-      break;
-    }
+      return absl::OkStatus();
+    case v1::Event::kReferralCancelled:
+      return CheckReferralCancelled(event.referral_cancelled());
+    case v1::Event::kOfferStarted:
+      return CheckOfferStarted(event.offer_started());
+    case v1::Event::kOfferEnded:
+      return CheckOfferEnded(event.offer_ended());
     case v1::Event::kCaseworkerChanged:
       if (event.caseworker_changed().caseworker_id() == caseworker_id_) {
         return Precondition(
             "caseworker_changed.caseworker_id",
             absl::StrCat(caseworker_id_, " is the case's caseworker already"));
       }
-      break;
+      return absl::OkStatus();
     case v1::Event::kTargetGroupChanged:
-      if (ParseDate(event.target_group_changed().anchor_on())
-              .value_or(anchor_on_) < anchor_on_) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "target_group_changed.anchor_on: ",
-            event.target_group_changed().anchor_on(),
-            " is before the case's anchor date ", FormatDate(anchor_on_)));
-      }
-      if (event.target_group_changed().target_group() == target_group_) {
-        return Precondition(
-            "target_group_changed.target_group",
-            absl::StrCat("the case is in ", v1::TargetGroup_Name(target_group_),
-                         " already"));
-      }
-      break;
+      return CheckTargetGroupChanged(event.target_group_changed());
     case v1::Event::kCasePaused:
-      if (paused_)
+      if (paused_) {
         return Precondition("case_paused", "the case is paused already");
-      break;
+      }
+      return absl::OkStatus();
     case v1::Event::kCaseResumed:
       if (!paused_)
         return Precondition("case_resumed", "the case is not paused");
-      break;
+      return absl::OkStatus();
     default:
-      break;
+      return absl::OkStatus();
+  }
+}
+
+absl::Status CaseState::CheckReferralCancelled(
+    const v1::ReferralCancelled& body) const {
+  const std::string& id = body.referral_id();
+  auto it = referrals_.find(id);
+  if (it == referrals_.end()) {
+    return Precondition("referral_cancelled.referral_id",
+                        absl::StrCat("no referral ", id, " in this case"));
+  }
+  if (it->second.cancelled) {
+    return Precondition("referral_cancelled.referral_id",
+                        absl::StrCat("referral ", id, " is cancelled already"));
+  }
+  if (it->second.started) {
+    return Precondition(
+        "referral_cancelled.referral_id",
+        absl::StrCat("referral ", id, " has led to an offer already"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CaseState::CheckOfferStarted(const v1::OfferStarted& body) const {
+  if (offers_.contains(body.offer_id())) {
+    return Precondition("offer_started.offer_id",
+                        absl::StrCat("offer ", body.offer_id(),
+                                     " exists already in this case"));
+  }
+  if (body.referral_id().empty()) return absl::OkStatus();
+  auto it = referrals_.find(body.referral_id());
+  if (it == referrals_.end()) {
+    return Precondition(
+        "offer_started.referral_id",
+        absl::StrCat("no referral ", body.referral_id(), " in this case"));
+  }
+  if (it->second.cancelled) {
+    return Precondition(
+        "offer_started.referral_id",
+        absl::StrCat("referral ", body.referral_id(), " was cancelled"));
+  }
+  if (it->second.started) {
+    return Precondition("offer_started.referral_id",
+                        absl::StrCat("referral ", body.referral_id(),
+                                     " has led to an offer already"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CaseState::CheckOfferEnded(const v1::OfferEnded& body) const {
+  const std::string& id = body.offer_id();
+  auto it = offers_.find(id);
+  if (it == offers_.end()) {
+    return Precondition("offer_ended.offer_id",
+                        absl::StrCat("no offer ", id, " in this case"));
+  }
+  if (it->second) {
+    return Precondition("offer_ended.offer_id",
+                        absl::StrCat("offer ", id, " has ended already"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CaseState::CheckTargetGroupChanged(
+    const v1::TargetGroupChanged& body) const {
+  if (ParseDate(body.anchor_on()).value_or(anchor_on_) < anchor_on_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "target_group_changed.anchor_on: ", body.anchor_on(),
+        " is before the case's anchor date ", FormatDate(anchor_on_)));
+  }
+  if (body.target_group() == target_group_) {
+    return Precondition(
+        "target_group_changed.target_group",
+        absl::StrCat("the case is in ", v1::TargetGroup_Name(target_group_),
+                     " already"));
   }
   return absl::OkStatus();
 }

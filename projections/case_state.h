@@ -65,6 +65,16 @@ class CaseState {
 
   absl::Status CheckOrder(const v1::Event& event) const;
   absl::Status CheckRetraction(const v1::EventRetracted& body) const;
+  // The case's life: opened first and once, nothing but retractions after
+  // closing, nothing before the anchor.
+  absl::Status CheckLifecycle(const v1::Event& event) const;
+  // What the event's body refers to in the case's state.
+  absl::Status CheckBody(const v1::Event& event) const;
+  absl::Status CheckReferralCancelled(const v1::ReferralCancelled& body) const;
+  absl::Status CheckOfferStarted(const v1::OfferStarted& body) const;
+  absl::Status CheckOfferEnded(const v1::OfferEnded& body) const;
+  absl::Status CheckTargetGroupChanged(
+      const v1::TargetGroupChanged& body) const;
   static Entry MakeEntry(const v1::Event& event);
   // Applies one entry's effect to the derived state, without checks.
   void Apply(const Entry& entry);

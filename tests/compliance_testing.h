@@ -6,10 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +19,7 @@
 #include "projections/instants.h"
 #include "projections/rule_sets.h"
 #include "projections/timeline.h"
+#include "server/rule_files.h"
 #include "tests/test_events.h"
 
 namespace caseline::compliance_testing {
@@ -40,28 +38,13 @@ const absl::Time kNow = absl::InfiniteFuture();
 // Every rule set shipped in rules/, read once.
 inline const std::vector<v1::RuleSet>& ShippedRuleSets() {
   static const std::vector<v1::RuleSet>* const rule_sets = [] {
-    auto* loaded = new std::vector<v1::RuleSet>;
-    std::vector<std::filesystem::path> paths;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(CASELINE_RULES_DIR)) {
-      if (entry.path().extension() == ".textproto") {
-        paths.push_back(entry.path());
-      }
+    absl::StatusOr<std::vector<v1::RuleSet>> loaded =
+        LoadRuleSets(CASELINE_RULES_DIR);
+    if (!loaded.ok()) {
+      ADD_FAILURE() << loaded.status();
+      return new std::vector<v1::RuleSet>;
     }
-    std::sort(paths.begin(), paths.end());
-    for (const auto& path : paths) {
-      std::ifstream in(path);
-      std::stringstream text;
-      text << in.rdbuf();
-      absl::StatusOr<v1::RuleSet> rule_set =
-          ParseRuleSet(text.str(), path.string());
-      if (!rule_set.ok()) {
-        ADD_FAILURE() << rule_set.status();
-        continue;
-      }
-      loaded->push_back(*std::move(rule_set));
-    }
-    return loaded;
+    return new std::vector<v1::RuleSet>(*std::move(loaded));
   }();
   return *rule_sets;
 }

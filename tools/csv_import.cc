@@ -152,6 +152,84 @@ const std::vector<std::string>& ColumnNames() {
   return *names;
 }
 
+namespace {
+
+// Reads RFC 4180 records from `text`, one at a time, from `at`.
+struct CsvReader {
+  absl::string_view text;
+  size_t at = 0;
+
+  bool AtEnd() const { return at >= text.size(); }
+
+  // The length of a line end at `i`: "\n", "\r\n", or a "\r" ending the
+  // file; 0 if none is there.
+  size_t LineEndLength(size_t i) const {
+    if (text[i] == '\n') return 1;
+    if (text[i] == '\r') {
+      if (i + 1 == text.size()) return 1;
+      if (text[i + 1] == '\n') return 2;
+    }
+    return 0;
+  }
+
+  // A cell that starts with a double quote (at points at it); "" quotes a
+  // quote. Returns a problem, or "".
+  std::string ReadQuotedCell(std::string* cell) {
+    ++at;
+    while (at < text.size()) {
+      if (text[at] == '"') {
+        if (at + 1 < text.size() && text[at + 1] == '"') {
+          cell->push_back('"');
+          at += 2;
+          continue;
+        }
+        ++at;
+        return "";
+      }
+      cell->push_back(text[at]);
+      ++at;
+    }
+    return "a quoted cell is not closed before the end of the file";
+  }
+
+  // A cell without quotes, up to a comma or the line's end.
+  std::string ReadPlainCell(std::string* cell) {
+    while (at < text.size() && text[at] != ',' && LineEndLength(at) == 0) {
+      if (text[at] == '"') {
+        return "a double quote inside a cell that does not start with one; "
+               "quote the whole cell and write the quote as \"\"";
+      }
+      cell->push_back(text[at]);
+      ++at;
+    }
+    return "";
+  }
+
+  // One record's cells, up to and past its line end. Returns a problem, or
+  // "".
+  std::string ReadRecord(Record* record) {
+    for (;;) {
+      std::string cell;
+      std::string problem = !AtEnd() && text[at] == '"' ? ReadQuotedCell(&cell)
+                                                        : ReadPlainCell(&cell);
+      if (!problem.empty()) return problem;
+      record->cells.push_back(std::move(cell));
+      if (AtEnd()) return "";
+      if (text[at] == ',') {
+        ++at;
+      } else if (const size_t end = LineEndLength(at); end > 0) {
+        at += end;
+        return "";
+      } else {
+        return "text after a closing double quote; a quoted cell must end "
+               "at a comma or the line's end";
+      }
+    }
+  }
+};
+
+}  // namespace
+
 ParsedCsv ParseCsv(absl::string_view text) {
   ParsedCsv parsed;
   if (text.size() > kFileBytesMax) {
@@ -161,83 +239,23 @@ ParsedCsv ParseCsv(absl::string_view text) {
                       " bytes; split it by case")});
     return parsed;
   }
-  size_t i = absl::StartsWith(text, "\xEF\xBB\xBF") ? 3 : 0;
-  const size_t n = text.size();
+  CsvReader reader{text, absl::StartsWith(text, "\xEF\xBB\xBF") ? 3u : 0u};
   uint64_t line = 1;
-  // A line end at i: "\n", "\r\n", or a "\r" ending the file.
-  auto line_end_length = [&](size_t at) -> size_t {
-    if (text[at] == '\n') return 1;
-    if (text[at] == '\r') {
-      if (at + 1 == n) return 1;
-      if (text[at + 1] == '\n') return 2;
-    }
-    return 0;
-  };
-  while (i < n) {
-    const size_t start = i;
+  while (!reader.AtEnd()) {
+    const size_t start = reader.at;
     Record record;
     record.line = line;
-    std::string problem;
-    bool done = false;
-    while (!done && problem.empty()) {
-      std::string cell;
-      if (i < n && text[i] == '"') {
-        ++i;
-        bool closed = false;
-        while (i < n) {
-          if (text[i] == '"') {
-            if (i + 1 < n && text[i + 1] == '"') {
-              cell.push_back('"');
-              i += 2;
-              continue;
-            }
-            ++i;
-            closed = true;
-            break;
-          }
-          cell.push_back(text[i]);
-          ++i;
-        }
-        if (!closed) {
-          problem = "a quoted cell is not closed before the end of the file";
-          break;
-        }
-      } else {
-        while (i < n && text[i] != ',' && line_end_length(i) == 0) {
-          if (text[i] == '"') {
-            problem =
-                "a double quote inside a cell that does not start with one; "
-                "quote the whole cell and write the quote as \"\"";
-            break;
-          }
-          cell.push_back(text[i]);
-          ++i;
-        }
-        if (!problem.empty()) break;
-      }
-      record.cells.push_back(std::move(cell));
-      if (i == n) {
-        done = true;
-      } else if (text[i] == ',') {
-        ++i;
-      } else if (const size_t end = line_end_length(i); end > 0) {
-        i += end;
-        done = true;
-      } else {
-        problem =
-            "text after a closing double quote; a quoted cell must end "
-            "at a comma or the line's end";
-      }
-    }
+    const std::string problem = reader.ReadRecord(&record);
     if (!problem.empty()) {
       // Resume at the next line; the bad record is named, not read.
-      i = i >= n ? n : SkipLine(text, i);
+      reader.at = reader.AtEnd() ? text.size() : SkipLine(text, reader.at);
+    }
+    line += CountNewlines(text, start, reader.at);
+    if (!problem.empty()) {
       parsed.problems.push_back({record.line, "", problem});
-      line += CountNewlines(text, start, i);
       continue;
     }
-    line += CountNewlines(text, start, i);
-    if (i - start > kRowBytesMax) {
+    if (reader.at - start > kRowBytesMax) {
       parsed.problems.push_back(
           {record.line, "",
            absl::StrCat("the row is longer than ", kRowBytesMax, " bytes")});
@@ -248,7 +266,7 @@ ParsedCsv ParseCsv(absl::string_view text) {
         text[start] != '"') {
       continue;
     }
-    if (!IsValidUtf8(text.substr(start, i - start))) {
+    if (!IsValidUtf8(text.substr(start, reader.at - start))) {
       parsed.problems.push_back({record.line, "", "the row is not UTF-8"});
       continue;
     }
