@@ -5,24 +5,16 @@
 // directory, run the client binary as a child process with its output in
 // files, and compare exit codes and output lines; unit-test the pure
 // command-line helpers directly.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tests/cli_testing.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 #include "tools/command_line.h"
@@ -30,80 +22,14 @@
 namespace caseline {
 namespace {
 
+using ::caseline::testing::ClientRun;
+using ::caseline::testing::Lines;
+using ::caseline::testing::ReadFile;
+using ::caseline::testing::RunClient;
 using ::caseline::testing::ServerProcess;
 using ::caseline::testing::TempDir;
 
 const std::string kExamplesDir = CASELINE_EXAMPLES_DIR;
-
-// Time for one client run: a client start under the sanitizers takes about a
-// second, an import of a generated population some more; a hung client fails
-// the test rather than the whole ctest run.
-constexpr auto kClientRunMax = std::chrono::seconds(120);
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The lines of `text`, without the "\n" that ends the last one.
-std::vector<std::string> Lines(const std::string& text) {
-  if (text.empty()) return {};
-  std::vector<std::string> lines = absl::StrSplit(text, '\n');
-  if (lines.back().empty()) lines.pop_back();
-  return lines;
-}
-
-// The exit code, or 128 + the signal that ended the process.
-int ExitCode(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  return 128 + WTERMSIG(wait_status);
-}
-
-// Starts the client with `args`, its stdin, stdout and stderr on the given
-// descriptors. Everything the child needs is built before fork: the test
-// process has gRPC threads, so the child may only make async-signal-safe
-// calls.
-pid_t SpawnClient(const std::vector<std::string>& args, int stdin_fd,
-                  int stdout_fd, int stderr_fd) {
-  std::vector<std::string> argv_strings = {CASELINE_CLIENT_PATH};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(stdin_fd, STDIN_FILENO);
-    dup2(stdout_fd, STDOUT_FILENO);
-    dup2(stderr_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// Waits up to kClientRunMax for `pid`, then kills it. Returns its exit code,
-// or -1 if it had to be killed.
-int WaitForExit(pid_t pid) {
-  const auto deadline = std::chrono::steady_clock::now() + kClientRunMax;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return ExitCode(status);
-}
-
-struct ClientRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
 
 class CliInputTest : public ::testing::Test {
  protected:
@@ -121,26 +47,7 @@ class CliInputTest : public ::testing::Test {
     const std::string out_path = Path(absl::StrCat("run-", runs_, ".out"));
     const std::string err_path = Path(absl::StrCat("run-", runs_, ".err"));
     ++runs_;
-    const int in_fd = open("/dev/null", O_RDONLY);
-    const int out_fd =
-        open(out_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    const int err_fd =
-        open(err_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    EXPECT_TRUE(in_fd >= 0 && out_fd >= 0 && err_fd >= 0);
-    const pid_t pid = SpawnClient(args, in_fd, out_fd, err_fd);
-    close(in_fd);
-    close(out_fd);
-    close(err_fd);
-    ClientRun run;
-    if (pid < 0) {
-      ADD_FAILURE() << "fork failed";
-      return run;
-    }
-    run.exit_code = WaitForExit(pid);
-    EXPECT_NE(run.exit_code, -1) << "the client did not finish in time";
-    run.out = ReadFile(out_path);
-    run.err = ReadFile(err_path);
-    return run;
+    return RunClient(args, "/dev/null", out_path, err_path);
   }
 
   // Runs the client against the test's server.
