@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -483,6 +484,85 @@ void MapRow(RowMapper& row, v1::Event* event) {
 
 }  // namespace
 
+namespace {
+
+// The columns the header names, or nullopt after adding its problems.
+std::optional<Columns> ReadHeader(const std::vector<std::string>& header,
+                                  std::vector<Problem>* problems) {
+  Columns columns;
+  bool header_ok = true;
+  for (size_t index = 0; index < header.size(); ++index) {
+    const std::string& name = header[index];
+    const auto it =
+        std::find_if(kColumns.begin(), kColumns.end(),
+                     [&](const char* known) { return name == known; });
+    if (it == kColumns.end()) {
+      problems->push_back(
+          {1, name,
+           absl::StrCat("unknown column (line 1 must be the header); the "
+                        "columns are: ",
+                        absl::StrJoin(kColumns, ", "))});
+      header_ok = false;
+      continue;
+    }
+    const Column column = static_cast<Column>(it - kColumns.begin());
+    if (columns.Index(column) >= 0) {
+      problems->push_back({1, name, "the column is named twice"});
+      header_ok = false;
+      continue;
+    }
+    columns.Set(column, static_cast<int>(index));
+  }
+  if (!header_ok) return std::nullopt;
+  for (Column column : kRequiredColumns) {
+    if (columns.Index(column) < 0) {
+      problems->push_back(
+          {1, kColumns[column], "the header lacks this required column"});
+      header_ok = false;
+    }
+  }
+  if (!header_ok) return std::nullopt;
+  return columns;
+}
+
+// A validation error as a problem of the row, in the column its field
+// path names.
+Problem RowProblem(uint64_t line, absl::string_view message) {
+  const size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos) return {line, "", std::string(message)};
+  return {line, ColumnOfPath(message.substr(0, colon)),
+          std::string(message.substr(colon + 2))};
+}
+
+// One record mapped to an event and checked; its problems are added.
+MappedRow MapRecord(const Columns& columns, size_t header_cells, Record& record,
+                    absl::CivilDay today, std::vector<Problem>* problems) {
+  MappedRow row;
+  row.line = record.line;
+  row.cells = std::move(record.cells);
+  const size_t problems_before = problems->size();
+  RowMapper mapper(columns, row.cells, row.line, problems);
+  row.case_id = mapper.Cell(kCaseId);
+  if (row.cells.size() != header_cells) {
+    problems->push_back(
+        {row.line, "",
+         absl::StrCat("the row has ", row.cells.size(),
+                      " cells; the header has ", header_cells)});
+  } else {
+    MapRow(mapper, &row.event);
+    if (problems->size() == problems_before) {
+      const absl::Status status = ValidateEventFields(row.event, today);
+      if (!status.ok())
+        problems->push_back(RowProblem(row.line, status.message()));
+    }
+  }
+  row.ok = problems->size() == problems_before;
+  if (!row.ok) row.event.Clear();
+  return row;
+}
+
+}  // namespace
+
 CsvImport ParseImport(absl::string_view text, absl::CivilDay today) {
   CsvImport result;
   ParsedCsv parsed = ParseCsv(text);
@@ -499,80 +579,18 @@ CsvImport ParseImport(absl::string_view text, absl::CivilDay today) {
     }
     return result;
   }
-  // The header.
   result.header = parsed.records.front().cells;
-  Columns columns;
-  bool header_ok = true;
-  for (size_t index = 0; index < result.header.size(); ++index) {
-    const std::string& name = result.header[index];
-    const auto it =
-        std::find_if(kColumns.begin(), kColumns.end(),
-                     [&](const char* known) { return name == known; });
-    if (it == kColumns.end()) {
-      result.problems.push_back(
-          {1, name,
-           absl::StrCat("unknown column (line 1 must be the header); the "
-                        "columns are: ",
-                        absl::StrJoin(kColumns, ", "))});
-      header_ok = false;
-      continue;
-    }
-    const Column column = static_cast<Column>(it - kColumns.begin());
-    if (columns.Index(column) >= 0) {
-      result.problems.push_back({1, name, "the column is named twice"});
-      header_ok = false;
-      continue;
-    }
-    columns.Set(column, static_cast<int>(index));
-  }
-  if (header_ok) {
-    for (Column column : kRequiredColumns) {
-      if (columns.Index(column) < 0) {
-        result.problems.push_back(
-            {1, kColumns[column], "the header lacks this required column"});
-        header_ok = false;
-      }
-    }
-  }
-  if (!header_ok) {
+  const std::optional<Columns> columns =
+      ReadHeader(result.header, &result.problems);
+  if (!columns.has_value()) {
     std::stable_sort(result.problems.begin(), result.problems.end(), by_line);
     return result;
   }
   result.header_ok = true;
-
   for (size_t r = 1; r < parsed.records.size(); ++r) {
-    Record& record = parsed.records[r];
-    MappedRow row;
-    row.line = record.line;
-    row.cells = std::move(record.cells);
-    const size_t problems_before = result.problems.size();
-    RowMapper mapper(columns, row.cells, row.line, &result.problems);
-    row.case_id = mapper.Cell(kCaseId);
-    if (row.cells.size() != result.header.size()) {
-      result.problems.push_back(
-          {row.line, "",
-           absl::StrCat("the row has ", row.cells.size(),
-                        " cells; the header has ", result.header.size())});
-    } else {
-      MapRow(mapper, &row.event);
-      if (result.problems.size() == problems_before) {
-        const absl::Status status = ValidateEventFields(row.event, today);
-        if (!status.ok()) {
-          const absl::string_view message = status.message();
-          const size_t colon = message.find(": ");
-          if (colon == absl::string_view::npos) {
-            result.problems.push_back({row.line, "", std::string(message)});
-          } else {
-            result.problems.push_back({row.line,
-                                       ColumnOfPath(message.substr(0, colon)),
-                                       std::string(message.substr(colon + 2))});
-          }
-        }
-      }
-    }
-    row.ok = result.problems.size() == problems_before;
-    if (!row.ok) row.event.Clear();
-    result.rows.push_back(std::move(row));
+    result.rows.push_back(MapRecord(*columns, result.header.size(),
+                                    parsed.records[r], today,
+                                    &result.problems));
   }
   std::stable_sort(result.problems.begin(), result.problems.end(), by_line);
   return result;
