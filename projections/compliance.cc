@@ -140,8 +140,6 @@ absl::CivilDay GapEnd(absl::CivilDay on, const v1::Offset& gap) {
 std::optional<absl::CivilDay> AnchorDay(const Period& period,
                                         v1::Anchor anchor) {
   switch (anchor) {
-    case v1::ANCHOR_TARGET_GROUP_START:
-      return period.start_on;
     case v1::ANCHOR_SICK_NOTE_RECEIVED:
       return period.sick_note_received_on;
     default:

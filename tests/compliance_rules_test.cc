@@ -362,6 +362,71 @@ TEST(ComplianceRulesTest, ADagpenge2020WithOneJointInterviewAndNoOffer) {
                      Verdict::kOverdue, "2021-02-27"));
 }
 
+// --- Cases opened after their anchor ---
+//
+// The first active offer counts from the period's anchor (registration,
+// first contact), not from the day the case was recorded as opened. An
+// a-dagpenge case registered Monday 2020-08-31 but opened on 2020-09-14:
+// the offer is due by add_months(2020-08-31, 6) − 1, clamped: 2021-02-27
+// (counted from the opening it would be 2021-03-13).
+
+CaseLog ADagpengeOpenedLate() {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2020-08-31", "1985-06-20",
+             "jc-brondby", /*sick_note_received_on=*/"",
+             /*opened_on=*/"2020-09-14");
+  return log;
+}
+
+TEST(ComplianceRulesTest, AnOfferCountsFromRegistrationNotFromTheOpening) {
+  CaseLog late = ADagpengeOpenedLate();
+  late.OfferStarted("2021-03-01");
+  const Rows rows = Judge(late, "2021-03-15");
+  const RequirementResult& offer =
+      OnlyRow(rows, kLab2020, "first-active-offer");
+  EXPECT_TRUE(Judged(offer, Verdict::kMetLate, "2021-02-27", "2021-03-01"));
+  EXPECT_EQ(offer.anchor_on, Day("2020-08-31"));
+
+  const CaseLog none = ADagpengeOpenedLate();
+  EXPECT_TRUE(
+      Judged(OnlyRow(Judge(none, "2021-02-27"), kLab2020, "first-active-offer"),
+             Verdict::kDue, "2021-02-27"));
+  EXPECT_TRUE(
+      Judged(OnlyRow(Judge(none, "2021-02-28"), kLab2020, "first-active-offer"),
+             Verdict::kOverdue, "2021-02-27"));
+}
+
+// Paused 2020-10-05 and resumed 2020-10-15: ten paused days move the
+// deadline from 2021-02-27 to 2021-03-09, counted from registration as
+// well.
+TEST(ComplianceRulesTest, AnOfferOfACaseOpenedLateMovesWithItsPauses) {
+  CaseLog log = ADagpengeOpenedLate();
+  log.Paused("2020-10-05");
+  log.Resumed("2020-10-15");
+  EXPECT_TRUE(
+      Judged(OnlyRow(Judge(log, "2021-03-09"), kLab2020, "first-active-offer"),
+             Verdict::kDue, "2021-03-09"));
+  EXPECT_TRUE(
+      Judged(OnlyRow(Judge(log, "2021-03-10"), kLab2020, "first-active-offer"),
+             Verdict::kOverdue, "2021-03-09"));
+}
+
+// Kontanthjælp: first contact Wednesday 2020-09-16, opened 2020-09-21; the
+// offer is due by 2021-03-15 (scenario 14's day), so one started then is
+// in time.
+TEST(ComplianceRulesTest, AKontanthjaelpOfferCountsFromFirstContact) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT, "2020-09-16",
+             "1996-02-29", "jc-fredericia", /*sick_note_received_on=*/"",
+             /*opened_on=*/"2020-09-21");
+  log.OfferStarted("2021-03-15");
+  const Rows rows = Judge(log, "2021-04-01");
+  const RequirementResult& offer =
+      OnlyRow(rows, kLab2020, "first-active-offer");
+  EXPECT_TRUE(Judged(offer, Verdict::kMet, "2021-03-15", "2021-03-15"));
+  EXPECT_EQ(offer.anchor_on, Day("2020-09-16"));
+}
+
 // --- Scenario 14: kontanthjælp jobparat under the law of 2020, at
 // Fredericia ---
 //

@@ -91,8 +91,11 @@ class CaseLog {
 
   std::string Opened(v1::TargetGroup group, absl::string_view anchor_on,
                      absl::string_view birth_on, absl::string_view jobcentre_id,
-                     absl::string_view sick_note_received_on = "") {
-    v1::Event event = BaseEvent("", "c-1", std::string(anchor_on));
+                     absl::string_view sick_note_received_on = "",
+                     absl::string_view opened_on = "") {
+    // A case is opened on its anchor day unless `opened_on` says later.
+    v1::Event event = BaseEvent(
+        "", "c-1", std::string(opened_on.empty() ? anchor_on : opened_on));
     v1::CaseOpened* body = event.mutable_case_opened();
     body->set_citizen_id("citizen-1");
     body->set_jobcentre_id(std::string(jobcentre_id));
