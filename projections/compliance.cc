@@ -316,8 +316,11 @@ class RequirementEvaluator {
       reference = events_[0].on;
       next = 1;
     } else {
+      // "After the first 26 weeks" ends where a count over the same 26
+      // weeks ends: moved by the paused days, as the clock says.
       const absl::CivilDay from_on =
-          shape.has_from() ? OffsetEnd(anchor_, shape.from()) : anchor_;
+          shape.has_from() ? Deadline(anchor_, OffsetEnd(anchor_, shape.from()))
+                           : anchor_;
       if (from_on > judge_.as_of()) {
         return NotApplicable(absl::StrCat("begins on ", FormatDate(from_on)));
       }
@@ -332,7 +335,8 @@ class RequirementEvaluator {
     // about optional CivilDay comparisons at -O2.
     const bool has_until = shape.has_until();
     const absl::CivilDay until_on =
-        has_until ? OffsetEnd(anchor_, shape.until()) : absl::CivilDay();
+        has_until ? Deadline(anchor_, OffsetEnd(anchor_, shape.until()))
+                  : absl::CivilDay();
     for (int gap = 1; gap <= kGapsMax; ++gap) {
       if (has_until && reference >= until_on) break;
       // Two events on one day close one gap, not two.

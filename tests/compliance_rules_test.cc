@@ -657,6 +657,36 @@ TEST(ComplianceRulesTest, FaaborgWithoutInterviews) {
                      "2019-03-17"));
 }
 
+// Paused 2018-09-03, resumed 2018-09-13: ten paused days move the end of
+// the first 26 weeks from 2019-02-03 to 2019-02-13, for the count and for
+// the start of the cadence alike. The sixth interview on 2019-02-08 is in
+// time, and the cadence's first gap runs from it: 2019-02-08 + 42 =
+// 2019-03-22 (from the unmoved week 26 it would have run from 2019-01-07).
+TEST(ComplianceRulesTest, FaaborgPausesMoveTheCountAndTheCadenceAlike) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2018-08-06", "1983-05-01",
+             "jc-faaborg-midtfyn");
+  log.Interview("2018-08-20");
+  log.Paused("2018-09-03");
+  log.Resumed("2018-09-13");
+  log.Interview("2018-10-01");
+  log.Interview("2018-11-05");
+  log.Interview("2018-12-03");
+  log.Interview("2019-01-07");
+  log.Interview("2019-02-08");
+  const Rows rows = Judge(log, "2019-03-01");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kFaaborg, "interview-count"), Verdict::kMet,
+                     "2019-02-13", "2019-02-08"));
+  const char* kCadence = "interview-cadence";
+  ASSERT_EQ(RowsOf(rows, kFaaborg, kCadence).size(), 1u) << DescribeAll(rows);
+  const RequirementResult& gap = NthRow(rows, kFaaborg, kCadence, 1);
+  EXPECT_TRUE(Judged(gap, Verdict::kDue, "2019-03-22"));
+  EXPECT_EQ(gap.item, "gap 1 (at most 6 weeks after 2019-02-08)");
+  // Before the moved end of week 26 the cadence has not begun.
+  const Rows before = Judge(log, "2019-02-10");
+  EXPECT_TRUE(NotApplicable(OnlyRow(before, kFaaborg, kCadence)));
+}
+
 // --- Scenario 17: Middelfart's review by week 22 ---
 //
 // First absence day Monday 2020-03-30, sick note received 2020-04-02,
