@@ -693,7 +693,8 @@ TEST_F(CliTest, RulesPutWhatIfAndRebuild) {
 // the old projection version stays active and answers.
 TEST_F(CliTest, CtrlCCancelsARebuildAndSaysSo) {
   // Enough events that the rebuild is still copying when the signal lands:
-  // the first progress line comes after the first page of 1000 events.
+  // the first progress line comes after the first page of 1000 events, and
+  // the whole copy takes about half a second under the sanitizers.
   const std::string history = Path("history.jsonl");
   ClientRun generated =
       Run({"generate", "--seed", "7", "--cases", "6000", "--out", history});
@@ -701,20 +702,43 @@ TEST_F(CliTest, CtrlCCancelsARebuildAndSaysSo) {
   ClientRun imported = Run({"import-history", history});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
 
-  const std::string err_path = Path("rebuild.err");
-  TailProcess rebuild(
-      {"--server", server_->grpc_address(), "rebuild", "--json"}, err_path);
-  std::string line;
-  ASSERT_TRUE(rebuild.ReadLine(
-      std::chrono::steady_clock::now() + std::chrono::seconds(60), &line));
-  EXPECT_TRUE(absl::StrContains(line, "\"projection_version\":2")) << line;
-  EXPECT_EQ(rebuild.Stop(SIGINT), 130) << ReadFile(err_path);
-  EXPECT_EQ(ReadFile(err_path),
-            "cancelled; projection version 1 stays active\n");
+  // A loaded machine may let a rebuild finish before the signal arrives;
+  // then the client must say so, and the next attempt interrupts earlier
+  // in a rebuild of the same length. One of three must be cancelled.
+  constexpr int kAttempts = 3;
+  int active = 1;
+  bool cancelled = false;
+  for (int attempt = 0; attempt < kAttempts && !cancelled; ++attempt) {
+    const std::string err_path =
+        Path(absl::StrCat("rebuild-", attempt, ".err"));
+    TailProcess rebuild(
+        {"--server", server_->grpc_address(), "rebuild", "--json"}, err_path);
+    std::string line;
+    ASSERT_TRUE(rebuild.ReadLine(
+        std::chrono::steady_clock::now() + std::chrono::seconds(60), &line));
+    EXPECT_TRUE(absl::StrContains(
+        line, absl::StrCat("\"projection_version\":", active + 1)))
+        << line;
+    const int code = rebuild.Stop(SIGINT);
+    const std::string said = ReadFile(err_path);
+    if (code == 130) {
+      EXPECT_EQ(said, absl::StrCat("cancelled; projection version ", active,
+                                   " stays active\n"));
+      cancelled = true;
+    } else {
+      EXPECT_EQ(code, 0) << said;
+      EXPECT_EQ(said, absl::StrCat("too late to cancel: the rebuild had "
+                                   "switched to projection version ",
+                                   active + 1, "\n"));
+      ++active;
+    }
+  }
+  EXPECT_TRUE(cancelled) << "every rebuild switched before Ctrl-C landed";
 
   ClientRun status = Run({"status"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
-  EXPECT_TRUE(absl::StartsWith(status.out, "projection version 1 active: "))
+  EXPECT_TRUE(absl::StartsWith(
+      status.out, absl::StrCat("projection version ", active, " active: ")))
       << status.out;
   EXPECT_TRUE(absl::EndsWith(status.out, "\nno rebuild running\n"))
       << status.out;
@@ -722,7 +746,9 @@ TEST_F(CliTest, CtrlCCancelsARebuildAndSaysSo) {
   // Without Ctrl-C the next rebuild switches.
   ClientRun whole = Run({"rebuild"});
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  EXPECT_TRUE(absl::StartsWith(whole.out, "switched to projection version 2: "))
+  EXPECT_TRUE(absl::StartsWith(
+      whole.out,
+      absl::StrCat("switched to projection version ", active + 1, ": ")))
       << whole.out;
 }
 
