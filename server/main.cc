@@ -168,11 +168,10 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  Flags flags;
-  CLI::App app{
-      "caseline-server: records case events durably and serves them over "
-      "gRPC"};
+namespace {
+
+// The server's command line, with its help text.
+void AddFlags(CLI::App& app, Flags& flags) {
   app.add_option("--data", flags.data, "data directory (created if missing)")
       ->capture_default_str();
   app.add_option("--listen", flags.listen,
@@ -191,6 +190,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--check", flags.check,
                "verify the data directory (log and indexes agree) and exit");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{
+      "caseline-server: records case events durably and serves them over "
+      "gRPC"};
+  AddFlags(app, flags);
   CLI11_PARSE(app, argc, argv);
 
   // Logs go to stderr; stdout carries the one "listening" line.
