@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -55,10 +56,19 @@ v1::Offset Times(const v1::Offset& offset, int factor) {
   return result;
 }
 
-// The satisfying events of the case dated from `from_on` to `to_on`
-// (inclusive; open-ended when unset), in date order.
+bool HeldByJobcentre(const Interview& interview) {
+  return interview.held_by != v1::INTERVIEW_HOLDER_A_KASSE;
+}
+
+bool Excluded(const v1::Requirement& requirement, v1::OfferKind kind) {
+  const auto& excluded = requirement.excluded_offer_kinds();
+  return std::find(excluded.begin(), excluded.end(), kind) != excluded.end();
+}
+
+// The events of the case that satisfy `requirement`, dated from `from_on`
+// to `to_on` (inclusive; open-ended when unset), in date order.
 std::vector<Dated> SatisfyingEvents(const CaseTimeline& timeline,
-                                    v1::Satisfier satisfier,
+                                    const v1::Requirement& requirement,
                                     absl::CivilDay from_on,
                                     std::optional<absl::CivilDay> to_on) {
   std::vector<Dated> events;
@@ -67,7 +77,7 @@ std::vector<Dated> SatisfyingEvents(const CaseTimeline& timeline,
       events.push_back({on, event_id});
     }
   };
-  switch (satisfier) {
+  switch (requirement.satisfied_by()) {
     case v1::SATISFIER_INTERVIEW_HELD:
       for (const Interview& i : timeline.interviews) add(i.on, i.event_id);
       break;
@@ -76,8 +86,20 @@ std::vector<Dated> SatisfyingEvents(const CaseTimeline& timeline,
         if (i.kind == v1::INTERVIEW_KIND_JOINT) add(i.on, i.event_id);
       }
       break;
+    case v1::SATISFIER_JOBCENTRE_INTERVIEW_HELD:
+      for (const Interview& i : timeline.interviews) {
+        if (HeldByJobcentre(i)) add(i.on, i.event_id);
+      }
+      break;
+    case v1::SATISFIER_A_KASSE_INTERVIEW_HELD:
+      for (const Interview& i : timeline.interviews) {
+        if (!HeldByJobcentre(i)) add(i.on, i.event_id);
+      }
+      break;
     case v1::SATISFIER_OFFER_STARTED:
-      for (const Offer& o : timeline.offers) add(o.start_on, o.event_id);
+      for (const Offer& o : timeline.offers) {
+        if (!Excluded(requirement, o.offer_kind)) add(o.start_on, o.event_id);
+      }
       break;
     case v1::SATISFIER_SERVICE_CALL_MADE:
       for (const ServiceCall& c : timeline.service_calls) add(c.on, c.event_id);
@@ -196,8 +218,8 @@ class RequirementEvaluator {
         requirement_(requirement),
         anchor_(anchor),
         out_(out),
-        events_(SatisfyingEvents(judge.timeline(), requirement.satisfied_by(),
-                                 anchor, judge.period().end_on)) {}
+        events_(SatisfyingEvents(judge.timeline(), requirement, anchor,
+                                 judge.period().end_on)) {}
 
   void Run() {
     switch (requirement_.shape_case()) {
@@ -278,8 +300,20 @@ class RequirementEvaluator {
     if (!shape.repeating()) {
       RequirementResult row = base_;
       row.item = absl::StrCat(shape.count(), " in ", Describe(shape.window()));
+      std::vector<Dated> in_window = events_;
+      if (shape.has_from()) {
+        // "After the first 3 months": the window begins where a count over
+        // those months ends, moved by the paused days as the clock says.
+        const absl::CivilDay start =
+            Deadline(anchor_, OffsetEnd(anchor_, shape.from())) + 1;
+        row.item =
+            absl::StrCat(shape.count(), " after ", Describe(shape.from()),
+                         " and within ", Describe(shape.window()));
+        std::erase_if(in_window,
+                      [&](const Dated& event) { return event.on < start; });
+      }
       judge_.Judge(row, Deadline(anchor_, OffsetEnd(anchor_, shape.window())),
-                   events_, count);
+                   in_window, count);
       out_.push_back(std::move(row));
       return;
     }
@@ -423,6 +457,24 @@ std::string DescribePeriod(const Period& period, size_t index) {
                       FormatDate(period.anchor_on), ")");
 }
 
+// Why a requirement for periods with (or without) a direct referral to the
+// jobcentre does not concern `period`; "" when it does.
+std::string WhyNotReferral(const v1::Requirement& requirement,
+                           const Period& period) {
+  switch (requirement.direct_referral()) {
+    case v1::DIRECT_REFERRAL_ONLY:
+      if (period.referred_to_jobcentre) return "";
+      return "only for periods the a-kasse referred straight to the "
+             "jobcentre (LAB § 27, stk. 3)";
+    case v1::DIRECT_REFERRAL_EXCLUDED:
+      if (!period.referred_to_jobcentre) return "";
+      return "not for periods the a-kasse referred straight to the jobcentre "
+             "(LAB § 27, stk. 3)";
+    default:
+      return "";
+  }
+}
+
 void EvaluateRequirement(const v1::RuleSet& rule_set,
                          const v1::Requirement& requirement,
                          const RowJudge& judge, int period_index,
@@ -449,6 +501,9 @@ void EvaluateRequirement(const v1::RuleSet& rule_set,
                            : requirement.target_groups();
   if (!Contains(groups, period.target_group)) {
     return not_applicable(absl::StrCat("for ", GroupNames(groups)));
+  }
+  if (std::string why = WhyNotReferral(requirement, period); !why.empty()) {
+    return not_applicable(std::move(why));
   }
   if (!requirement.valid_from().empty()) {
     absl::StatusOr<absl::CivilDay> from = ParseDate(requirement.valid_from());

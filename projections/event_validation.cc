@@ -56,6 +56,46 @@ absl::Status RequireEnum(absl::string_view path, const EnumDescriptor* type,
   return absl::OkStatus();
 }
 
+#define CASELINE_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    absl::Status status_ = (expr);     \
+    if (!status_.ok()) return status_; \
+  } while (false)
+
+// An optional enum: zero means "not stated" and keeps the meaning events had
+// before the field existed; unknown numbers are rejected as in RequireEnum.
+absl::Status OptionalEnum(absl::string_view path, const EnumDescriptor* type,
+                          int value) {
+  if (value == 0) return absl::OkStatus();
+  return RequireEnum(path, type, value);
+}
+
+// A joint interview ("fællessamtale") is the jobcentre's, with the a-kasse
+// taking part; the a-kasse's own interviews are individual or group ones.
+absl::Status CheckHolder(absl::string_view path, v1::InterviewKind kind,
+                         v1::InterviewHolder held_by) {
+  CASELINE_RETURN_IF_ERROR(
+      OptionalEnum(path, v1::InterviewHolder_descriptor(), held_by));
+  if (held_by == v1::INTERVIEW_HOLDER_A_KASSE &&
+      kind == v1::INTERVIEW_KIND_JOINT) {
+    return FieldError(path,
+                      "INTERVIEW_HOLDER_A_KASSE cannot hold a joint interview "
+                      "(a joint interview is the jobcentre's, with the "
+                      "a-kasse taking part)");
+  }
+  return absl::OkStatus();
+}
+
+// A direct referral to the jobcentre (LAB § 27, stk. 3) is an a-dagpenge
+// fact.
+absl::Status CheckReferredToJobcentre(absl::string_view path, bool referred,
+                                      v1::TargetGroup group) {
+  if (!referred || group == v1::TARGET_GROUP_A_DAGPENGE) {
+    return absl::OkStatus();
+  }
+  return FieldError(path, "is only for a-dagpenge periods");
+}
+
 absl::StatusOr<absl::CivilDay> RequireDate(absl::string_view path,
                                            const std::string& text) {
   if (text.empty()) return FieldError(path, "is required");
@@ -63,12 +103,6 @@ absl::StatusOr<absl::CivilDay> RequireDate(absl::string_view path,
   if (!day.ok()) return FieldError(path, day.status().message());
   return day;
 }
-
-#define CASELINE_RETURN_IF_ERROR(expr) \
-  do {                                 \
-    absl::Status status_ = (expr);     \
-    if (!status_.ok()) return status_; \
-  } while (false)
 
 // Dates other than occurred_on may not lie in the future either (with the
 // same day of grace).
@@ -111,6 +145,9 @@ absl::Status ValidateCaseOpened(const v1::CaseOpened& body,
   CASELINE_RETURN_IF_ERROR(
       RequireId("case_opened.caseworker_id", body.caseworker_id()));
   CASELINE_RETURN_IF_ERROR(RequireId("case_opened.team_id", body.team_id()));
+  CASELINE_RETURN_IF_ERROR(CheckReferredToJobcentre(
+      "case_opened.referred_to_jobcentre", body.referred_to_jobcentre(),
+      body.target_group()));
   if (!body.sick_note_received_on().empty()) {
     absl::StatusOr<absl::CivilDay> received_on = RequireDate(
         "case_opened.sick_note_received_on", body.sick_note_received_on());
@@ -145,13 +182,19 @@ absl::Status ValidateBody(const v1::Event& event, absl::CivilDay occurred_on,
       CASELINE_RETURN_IF_ERROR(RequireEnum("interview_held.kind",
                                            v1::InterviewKind_descriptor(),
                                            event.interview_held().kind()));
-      return RequireEnum("interview_held.channel",
-                         v1::InterviewChannel_descriptor(),
-                         event.interview_held().channel());
+      CASELINE_RETURN_IF_ERROR(RequireEnum("interview_held.channel",
+                                           v1::InterviewChannel_descriptor(),
+                                           event.interview_held().channel()));
+      return CheckHolder("interview_held.held_by",
+                         event.interview_held().kind(),
+                         event.interview_held().held_by());
     case v1::Event::kInterviewMissed:
-      return RequireEnum("interview_missed.kind",
-                         v1::InterviewKind_descriptor(),
-                         event.interview_missed().kind());
+      CASELINE_RETURN_IF_ERROR(RequireEnum("interview_missed.kind",
+                                           v1::InterviewKind_descriptor(),
+                                           event.interview_missed().kind()));
+      return CheckHolder("interview_missed.held_by",
+                         event.interview_missed().kind(),
+                         event.interview_missed().held_by());
     case v1::Event::kReferralMade: {
       const v1::ReferralMade& body = event.referral_made();
       CASELINE_RETURN_IF_ERROR(
@@ -208,6 +251,9 @@ absl::Status ValidateBody(const v1::Event& event, absl::CivilDay occurred_on,
       CASELINE_RETURN_IF_ERROR(RequireEnum("target_group_changed.target_group",
                                            v1::TargetGroup_descriptor(),
                                            body.target_group()));
+      CASELINE_RETURN_IF_ERROR(CheckReferredToJobcentre(
+          "target_group_changed.referred_to_jobcentre",
+          body.referred_to_jobcentre(), body.target_group()));
       absl::StatusOr<absl::CivilDay> anchor_on =
           RequireDate("target_group_changed.anchor_on", body.anchor_on());
       if (!anchor_on.ok()) return anchor_on.status();

@@ -283,8 +283,21 @@ Finding CheckCountInWindow(absl::string_view path,
   if (count_in_window.count() < 1) {
     return Problem(Join(path, "count"), "must be at least 1");
   }
-  return RequireOffset(Join(path, "window"), count_in_window.has_window(),
-                       count_in_window.window());
+  CASELINE_RETURN_IF_FOUND(RequireOffset(Join(path, "window"),
+                                         count_in_window.has_window(),
+                                         count_in_window.window()));
+  if (!count_in_window.has_from()) return std::nullopt;
+  // One window that begins later; repeating windows follow each other.
+  if (count_in_window.repeating()) {
+    return Problem(Join(path, "from"), "cannot be given with repeating");
+  }
+  CASELINE_RETURN_IF_FOUND(
+      CheckOffset(Join(path, "from"), count_in_window.from()));
+  if (count_in_window.from().unit() == count_in_window.window().unit() &&
+      count_in_window.from().count() >= count_in_window.window().count()) {
+    return Problem(Join(path, "from"), "must be earlier than window");
+  }
+  return std::nullopt;
 }
 
 Finding CheckShape(absl::string_view path, const v1::Requirement& requirement) {
@@ -397,6 +410,54 @@ Finding CheckPopulationFlag(absl::string_view path,
   return std::nullopt;
 }
 
+// Excluded offer kinds narrow what an offer satisfier counts; each is a
+// known kind, given once.
+Finding CheckExcludedOfferKinds(absl::string_view path,
+                                const v1::Requirement& requirement) {
+  const auto& kinds = requirement.excluded_offer_kinds();
+  if (kinds.empty()) return std::nullopt;
+  if (requirement.satisfied_by() != v1::SATISFIER_OFFER_STARTED) {
+    return Problem(path, "is only for satisfied_by SATISFIER_OFFER_STARTED");
+  }
+  for (int i = 0; i < kinds.size(); ++i) {
+    CASELINE_RETURN_IF_FOUND(
+        CheckEnum(At(path, i), v1::OfferKind_descriptor(), kinds[i]));
+    if (std::find(kinds.begin(), kinds.begin() + i, kinds[i]) !=
+        kinds.begin() + i) {
+      return Problem(
+          At(path, i),
+          absl::StrCat(EnumName(v1::OfferKind_descriptor(), kinds[i]),
+                       " is given twice"));
+    }
+  }
+  return std::nullopt;
+}
+
+// A direct referral to the jobcentre is an a-dagpenge fact (LAB § 27,
+// stk. 3); for other groups the requirement would never apply, or always.
+Finding CheckDirectReferral(absl::string_view path, const v1::RuleSet& rule_set,
+                            const v1::Requirement& requirement) {
+  if (requirement.direct_referral() == v1::DIRECT_REFERRAL_ANY) {
+    return std::nullopt;
+  }
+  if (v1::DirectReferral_descriptor()->FindValueByNumber(
+          requirement.direct_referral()) == nullptr) {
+    return Problem(path, absl::StrCat(requirement.direct_referral(),
+                                      " is not a known DirectReferral"));
+  }
+  const RepeatedField<int>& groups = requirement.target_groups_size() > 0
+                                         ? requirement.target_groups()
+                                         : rule_set.target_groups();
+  for (int group : groups) {
+    if (group != v1::TARGET_GROUP_A_DAGPENGE) {
+      return Problem(path, absl::StrCat("is only for TARGET_GROUP_A_DAGPENGE, "
+                                        "not ",
+                                        GroupName(group)));
+    }
+  }
+  return std::nullopt;
+}
+
 Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
                          const Validity& validity) {
   const v1::Requirement& requirement = rule_set.requirements(index);
@@ -418,6 +479,10 @@ Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
   }
   CASELINE_RETURN_IF_FOUND(CheckRequirementValidFrom(
       Join(path, "valid_from"), requirement.valid_from(), validity));
+  CASELINE_RETURN_IF_FOUND(
+      CheckExcludedOfferKinds(Join(path, "excluded_offer_kinds"), requirement));
+  CASELINE_RETURN_IF_FOUND(CheckDirectReferral(Join(path, "direct_referral"),
+                                               rule_set, requirement));
   if (requirement.has_population_flag()) {
     CASELINE_RETURN_IF_FOUND(CheckPopulationFlag(
         Join(path, "population_flag"), requirement.population_flag()));

@@ -62,8 +62,11 @@ absl::StatusOr<v1::RuleSet> ParseRuleSet(absl::string_view text,
 // groups within the rule set's; requirement valid_from within the rule set's
 // validity; anchors that fit the target groups (FIRST_ABSENCE_DAY and
 // SICK_NOTE_RECEIVED only for SYGEDAGPENGE, REGISTRATION only for
-// A_DAGPENGE); a population flag's share strictly between 0 and 1. Stops at
-// the first problem. Thread-safe.
+// A_DAGPENGE); a population flag's share strictly between 0 and 1; a
+// count_in_window's `from` earlier than its window and not repeating;
+// excluded_offer_kinds known, distinct and only with SATISFIER_OFFER_STARTED;
+// direct_referral only for A_DAGPENGE requirements. Stops at the first
+// problem. Thread-safe.
 //
 // Returns OK or INVALID_ARGUMENT "<field path>: <problem>", e.g.
 // "requirements[2].deadline.within.count: must be at least 1".

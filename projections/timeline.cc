@@ -59,12 +59,14 @@ class Folder {
       case v1::Event::kInterviewHeld:
         timeline_.interviews.push_back({on, event.interview_held().kind(),
                                         event.interview_held().channel(),
-                                        event.event_id()});
+                                        event.event_id(),
+                                        event.interview_held().held_by()});
         break;
       case v1::Event::kInterviewMissed:
         timeline_.missed_interviews.push_back(
             {on, event.interview_missed().kind(),
-             v1::INTERVIEW_CHANNEL_UNSPECIFIED, event.event_id()});
+             v1::INTERVIEW_CHANNEL_UNSPECIFIED, event.event_id(),
+             event.interview_missed().held_by()});
         break;
       case v1::Event::kServiceCallMade:
         timeline_.service_calls.push_back(
@@ -119,7 +121,8 @@ class Folder {
     timeline_.birth_on = OptionalDay(body.birth_on());
     timeline_.periods.push_back(
         {body.target_group(), Day(body.anchor_on()), on, std::nullopt,
-         OptionalDay(body.sick_note_received_on()), event.event_id()});
+         OptionalDay(body.sick_note_received_on()), event.event_id(),
+         body.referred_to_jobcentre()});
     Assign(on, body.caseworker_id(), body.team_id(),
            v1::CASEWORKER_CHANGE_REASON_UNSPECIFIED, event.event_id());
   }
@@ -137,7 +140,8 @@ class Folder {
       timeline_.periods.back().end_on = on;
     }
     timeline_.periods.push_back({body.target_group(), Day(body.anchor_on()), on,
-                                 std::nullopt, std::nullopt, event.event_id()});
+                                 std::nullopt, std::nullopt, event.event_id(),
+                                 body.referred_to_jobcentre()});
   }
 
   void Assign(absl::CivilDay on, const std::string& caseworker_id,

@@ -30,6 +30,9 @@ struct Period {
   std::optional<absl::CivilDay> end_on;
   std::optional<absl::CivilDay> sick_note_received_on;
   std::string event_id;
+  // A-dagpenge: the unemployment fund referred the person straight to the
+  // jobcentre (LAB § 27, stk. 3).
+  bool referred_to_jobcentre = false;
 };
 
 struct Pause {
@@ -45,6 +48,8 @@ struct Interview {
   v1::InterviewKind kind = v1::INTERVIEW_KIND_UNSPECIFIED;
   v1::InterviewChannel channel = v1::INTERVIEW_CHANNEL_UNSPECIFIED;
   std::string event_id;
+  // UNSPECIFIED means the jobcentre (events recorded before the field).
+  v1::InterviewHolder held_by = v1::INTERVIEW_HOLDER_UNSPECIFIED;
 };
 
 struct ServiceCall {

@@ -982,6 +982,7 @@ TEST_F(CliTest, ComplianceOfACaseNoRuleSetJudgesSaysWhy) {
             "(TARGET_GROUP_RESSOURCEFORLOEB, anchored 2015-03-02): "
             "dk-lab-2016 is for periods anchored from 2016-01-01; "
             "dk-lab-2020 is for periods anchored from 2020-01-01; "
+            "dk-lab-2024 is for periods anchored from 2024-01-01; "
             "local-faaborg-2018 is for periods anchored from 2018-05-20; "
             "local-middelfart-2020 is for periods anchored from 2020-02-05; "
             "star-recovery covers TARGET_GROUP_SYGEDAGPENGE, "

@@ -28,10 +28,11 @@ namespace {
 
 using namespace ::caseline::compliance_testing;  // NOLINT: scenario helpers.
 
-TEST(ComplianceTest, TheFiveShippedRuleSetsLoad) {
-  ASSERT_EQ(ShippedRuleSets().size(), 5u);
+TEST(ComplianceTest, TheSixShippedRuleSetsLoad) {
+  ASSERT_EQ(ShippedRuleSets().size(), 6u);
   EXPECT_EQ(ShippedRuleSet(kLab2016).id(), kLab2016);
   EXPECT_EQ(ShippedRuleSet(kLab2020).id(), kLab2020);
+  EXPECT_EQ(ShippedRuleSet(kLab2024).id(), kLab2024);
   EXPECT_EQ(ShippedRuleSet(kFaaborg).id(), kFaaborg);
   EXPECT_EQ(ShippedRuleSet(kMiddelfart).id(), kMiddelfart);
 }
@@ -652,6 +653,7 @@ TEST(WhyNoRequirementsTest, ARessourceforloebAnchoredIn2015IsJudgedByNone) {
             "(TARGET_GROUP_RESSOURCEFORLOEB, anchored 2015-03-02): "
             "dk-lab-2016 is for periods anchored from 2016-01-01; "
             "dk-lab-2020 is for periods anchored from 2020-01-01; "
+            "dk-lab-2024 is for periods anchored from 2024-01-01; "
             "local-faaborg-2018 is for periods anchored from 2018-05-20; "
             "local-middelfart-2020 is for periods anchored from 2020-02-05; "
             "star-recovery covers TARGET_GROUP_SYGEDAGPENGE, "

@@ -28,6 +28,7 @@ using ::caseline::testing::BaseEvent;
 
 constexpr char kLab2016[] = "dk-lab-2016";
 constexpr char kLab2020[] = "dk-lab-2020";
+constexpr char kLab2024[] = "dk-lab-2024";
 constexpr char kFaaborg[] = "local-faaborg-2018";
 constexpr char kMiddelfart[] = "local-middelfart-2020";
 
@@ -118,17 +119,41 @@ class CaseLog {
     return Add(std::move(event), recorded_on);
   }
 
+  // An interview held by `held_by` (the a-kasse or the jobcentre).
+  std::string InterviewBy(
+      absl::string_view on, v1::InterviewHolder held_by,
+      v1::InterviewKind kind = v1::INTERVIEW_KIND_INDIVIDUAL) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    event.mutable_interview_held()->set_kind(kind);
+    event.mutable_interview_held()->set_channel(
+        v1::INTERVIEW_CHANNEL_IN_PERSON);
+    event.mutable_interview_held()->set_held_by(held_by);
+    return Add(std::move(event));
+  }
+
+  // Marks the opening period as one the a-kasse referred straight to the
+  // jobcentre (LAB § 27, stk. 3).
+  void ReferredToJobcentre() {
+    for (v1::Event& event : events_) {
+      if (event.has_case_opened()) {
+        event.mutable_case_opened()->set_referred_to_jobcentre(true);
+      }
+    }
+  }
+
   std::string Missed(absl::string_view on) {
     v1::Event event = BaseEvent("", "c-1", std::string(on));
     event.mutable_interview_missed()->set_kind(v1::INTERVIEW_KIND_INDIVIDUAL);
     return Add(std::move(event));
   }
 
-  std::string OfferStarted(absl::string_view on) {
+  std::string OfferStarted(
+      absl::string_view on,
+      v1::OfferKind kind = v1::OFFER_KIND_COMPANY_INTERNSHIP) {
     v1::Event event = BaseEvent("", "c-1", std::string(on));
     v1::OfferStarted* body = event.mutable_offer_started();
     body->set_offer_id(absl::StrCat("o-", version_ + 1));
-    body->set_offer_kind(v1::OFFER_KIND_COMPANY_INTERNSHIP);
+    body->set_offer_kind(kind);
     body->set_planned_end_on(absl::FormatCivilTime(Day(on) + 91));
     return Add(std::move(event));
   }

@@ -22,7 +22,7 @@ const char kHeader[] =
     "action_id,case_id,date,action,citizen_id,jobcentre_id,target_group,"
     "birth_date,anchor_date,sick_note_date,caseworker_id,team_id,kind,"
     "channel,outcome,referral_id,offer_id,provider,planned_end_date,reason,"
-    "retracted_action_id,note";
+    "retracted_action_id,note,held_by,referred_to_jobcentre";
 
 // A data line for kHeader from column=value pairs.
 std::string Row(std::vector<std::pair<std::string, std::string>> values) {
@@ -165,6 +165,51 @@ TEST(MappingTest, CaseOpened) {
   EXPECT_EQ(body.sick_note_received_on(), "2019-01-04");
   EXPECT_EQ(body.caseworker_id(), "cw-1");
   EXPECT_EQ(body.team_id(), "t-1");
+}
+
+TEST(MappingTest, WhoHeldTheInterviewAndDirectReferral) {
+  v1::Event event = MapOne({{"action", "interview_held"},
+                            {"kind", "individual"},
+                            {"channel", "phone"},
+                            {"held_by", "a_kasse"}});
+  EXPECT_EQ(event.interview_held().held_by(), v1::INTERVIEW_HOLDER_A_KASSE);
+  // Not given: not stated, which means the jobcentre.
+  event = MapOne(
+      {{"action", "interview_missed"}, {"kind", "joint"}, {"held_by", ""}});
+  EXPECT_EQ(event.interview_missed().held_by(),
+            v1::INTERVIEW_HOLDER_UNSPECIFIED);
+  event = MapOne({{"action", "case_opened"},
+                  {"citizen_id", "p-1"},
+                  {"jobcentre_id", "jc-1"},
+                  {"target_group", "a_dagpenge"},
+                  {"birth_date", "1970-02-03"},
+                  {"anchor_date", "2019-01-01"},
+                  {"caseworker_id", "cw-1"},
+                  {"team_id", "t-1"},
+                  {"referred_to_jobcentre", "yes"}});
+  EXPECT_TRUE(event.case_opened().referred_to_jobcentre());
+
+  const CsvImport parsed =
+      ParseImport(File({Row({{"action_id", "e-1"},
+                             {"case_id", "case-1"},
+                             {"date", "2019-01-07"},
+                             {"action", "interview_held"},
+                             {"kind", "individual"},
+                             {"channel", "phone"},
+                             {"held_by", "union"}}),
+                        Row({{"action_id", "e-2"},
+                             {"case_id", "case-1"},
+                             {"date", "2019-01-07"},
+                             {"action", "target_group_changed"},
+                             {"target_group", "a_dagpenge"},
+                             {"anchor_date", "2019-01-07"},
+                             {"referred_to_jobcentre", "maybe"}})}),
+                  kToday);
+  EXPECT_EQ(Problems(parsed),
+            "line 2, column held_by: \"union\" is not one of: jobcentre, "
+            "a_kasse\n"
+            "line 3, column referred_to_jobcentre: \"maybe\" is not one of: "
+            "yes, no");
 }
 
 TEST(MappingTest, EveryOtherAction) {

@@ -93,6 +93,48 @@ TEST(ValidateEventFieldsTest, RejectsUnspecifiedAndUnknownEnums) {
                 "be unspecified)");
 }
 
+TEST(ValidateEventFieldsTest, ChecksWhoHeldAnInterview) {
+  v1::Event event = InterviewHeld("e-1", "c-1", "2024-01-19");
+  event.mutable_interview_held()->set_held_by(v1::INTERVIEW_HOLDER_A_KASSE);
+  EXPECT_TRUE(ValidateEventFields(event, kToday).ok());
+  event.mutable_interview_held()->set_held_by(
+      static_cast<v1::InterviewHolder>(7));
+  ExpectInvalid(event,
+                "interview_held.held_by: 7 is not a known InterviewHolder");
+  event.mutable_interview_held()->set_held_by(v1::INTERVIEW_HOLDER_A_KASSE);
+  event.mutable_interview_held()->set_kind(v1::INTERVIEW_KIND_JOINT);
+  ExpectInvalid(event,
+                "interview_held.held_by: INTERVIEW_HOLDER_A_KASSE cannot hold "
+                "a joint interview (a joint interview is the jobcentre's, "
+                "with the a-kasse taking part)");
+  event = testing::BaseEvent("e-2", "c-1", "2024-01-19");
+  event.mutable_interview_missed()->set_kind(v1::INTERVIEW_KIND_JOINT);
+  event.mutable_interview_missed()->set_held_by(v1::INTERVIEW_HOLDER_A_KASSE);
+  ExpectInvalid(event,
+                "interview_missed.held_by: INTERVIEW_HOLDER_A_KASSE cannot "
+                "hold a joint interview (a joint interview is the "
+                "jobcentre's, with the a-kasse taking part)");
+}
+
+TEST(ValidateEventFieldsTest, DirectReferralIsOnlyForADagpenge) {
+  v1::Event event = CaseOpened("e-1", "c-1");
+  event.mutable_case_opened()->set_referred_to_jobcentre(true);
+  EXPECT_TRUE(ValidateEventFields(event, kToday).ok());
+  event.mutable_case_opened()->set_target_group(
+      v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT);
+  ExpectInvalid(event,
+                "case_opened.referred_to_jobcentre: is only for a-dagpenge "
+                "periods");
+  event = testing::BaseEvent("e-2", "c-1", "2024-02-01");
+  event.mutable_target_group_changed()->set_target_group(
+      v1::TARGET_GROUP_SYGEDAGPENGE);
+  event.mutable_target_group_changed()->set_anchor_on("2024-02-01");
+  event.mutable_target_group_changed()->set_referred_to_jobcentre(true);
+  ExpectInvalid(event,
+                "target_group_changed.referred_to_jobcentre: is only for "
+                "a-dagpenge periods");
+}
+
 TEST(ValidateEventFieldsTest, ChecksCaseOpenedDates) {
   v1::Event event = CaseOpened("e-1", "c-1");
   event.mutable_case_opened()->set_birth_on("2019-01-01");

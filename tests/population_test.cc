@@ -407,7 +407,7 @@ TEST(ReportTest, ByJobcentreCountsEveryRequirementOfEveryGroup) {
   EXPECT_TRUE(Tallied(offer, 6, 2, 0, 1, 3, 2));
   EXPECT_DOUBLE_EQ(offer.share_on_time(), 2.0 / 3.0);
   EXPECT_EQ(offer.rule_set_kind(), v1::RULE_SET_KIND_STATUTORY);
-  EXPECT_EQ(offer.rule_set_version(), 1);
+  EXPECT_EQ(offer.rule_set_version(), 2);
   EXPECT_FALSE(offer.has_measure());
   EXPECT_TRUE(Tallied(TallyOf(ishoej, kLab2020, "sygedagpenge-first-interview"),
                       2, 1, 0, 1, 0, 6));

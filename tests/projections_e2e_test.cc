@@ -2,7 +2,13 @@
 // documented, on both time axes, and refuses bad input with the field named.
 // Method: start the binary with the shipped rules on free ports, append a
 // case through EventStore, and ask the Projections service about it.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "caseline/v1/projections.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "projections/instants.h"
@@ -185,7 +191,7 @@ TEST_F(ProjectionsTest, NamedRuleSetsAreUsedWhateverTheirValidity) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(),
             "rule_set_ids[1]: dk-lab-1999 is not a stored rule set (stored: "
-            "dk-lab-2016, dk-lab-2020, local-faaborg-2018, "
+            "dk-lab-2016, dk-lab-2020, dk-lab-2024, local-faaborg-2018, "
             "local-middelfart-2020, star-recovery)");
 }
 
@@ -354,6 +360,72 @@ TEST_F(ProjectionsTest, ImportedHistoryIsAuditedAsKnownThen) {
   EXPECT_EQ(first->met_on(), "2018-09-10");
 }
 
+// A server that stored dk-lab-2020 version 1 (open-ended) judged periods
+// anchored from 2024 by the law of 2020. Started with the shipped rules, it
+// stores version 2 (ending 2023-12-31) and dk-lab-2024, and judges the same
+// case by the law of 2024 at once, with nothing to rebuild.
+TEST_F(ProjectionsTest, AnUpgradeJudgesPeriodsFrom2024ByTheLawOf2024) {
+  TempDir old_rules;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(CASELINE_RULES_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "dk-lab-2024.textproto") continue;
+    std::ifstream in(entry.path());
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    if (name == "dk-lab-2020.textproto") {
+      text = absl::StrReplaceAll(text, {{"version: 2", "version: 1"},
+                                        {"valid_to: \"2023-12-31\"\n", ""}});
+    }
+    std::ofstream(old_rules.path() + "/" + name) << text;
+  }
+  // A data directory of its own: the fixture's server stored the shipped
+  // rules in dir_ already.
+  TempDir data;
+  auto restart = [&](const std::string& rules_dir) {
+    server_.reset();
+    server_ =
+        std::make_unique<ServerProcess>(data.path(), "127.0.0.1:0", rules_dir);
+    events_ = server_->NewStub();
+    projections_ = v1::Projections::NewStub(server_->Channel());
+  };
+  restart(old_rules.path());
+  // Registered Monday 2024-01-08; asked on 2024-03-01.
+  Append(CaseOpened("e-1", "case-1", "2024-01-08"));
+  v1::GetComplianceRequest request;
+  request.set_case_id("case-1");
+  request.set_as_of("2024-03-01");
+  v1::GetComplianceResponse before = Compliance(request);
+  const v1::RequirementResult* old_count =
+      Find(before, "dk-lab-2020", "a-dagpenge-interview-count");
+  ASSERT_NE(old_count, nullptr);
+  EXPECT_EQ(old_count->rule_set_version(), 1);
+  EXPECT_EQ(Find(before, "dk-lab-2024", "a-kasse-first-interview"), nullptr);
+
+  restart(CASELINE_RULES_DIR);
+  v1::GetComplianceResponse after = Compliance(request);
+  EXPECT_EQ(Find(after, "dk-lab-2020", "a-dagpenge-interview-count"), nullptr);
+  // The a-kasse's first interview was due by 2024-01-21.
+  const v1::RequirementResult* first =
+      Find(after, "dk-lab-2024", "a-kasse-first-interview");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->status(), v1::COMPLIANCE_STATUS_OVERDUE);
+  EXPECT_EQ(first->deadline_on(), "2024-01-21");
+
+  grpc::ClientContext context;
+  v1::ListRuleSetsResponse list;
+  ASSERT_TRUE(
+      projections_->ListRuleSets(&context, v1::ListRuleSetsRequest(), &list)
+          .ok());
+  int lab_2020_versions = 0;
+  for (const v1::StoredRuleSet& stored : list.stored()) {
+    if (stored.rule_set().id() != "dk-lab-2020") continue;
+    ++lab_2020_versions;
+    EXPECT_EQ(stored.active(), stored.rule_set().version() == 2);
+  }
+  EXPECT_EQ(lab_2020_versions, 2);
+}
+
 TEST_F(ProjectionsTest, ListRuleSetsShowsTheLoadedRuleSets) {
   grpc::ClientContext context;
   v1::ListRuleSetsResponse response;
@@ -361,11 +433,12 @@ TEST_F(ProjectionsTest, ListRuleSetsShowsTheLoadedRuleSets) {
       projections_->ListRuleSets(&context, v1::ListRuleSetsRequest(), &response)
           .ok());
   // Stored by id, then version.
-  ASSERT_EQ(response.rule_sets_size(), 5);
+  ASSERT_EQ(response.rule_sets_size(), 6);
   EXPECT_EQ(response.rule_sets(0).id(), "dk-lab-2016");
-  EXPECT_EQ(response.rule_sets(3).id(), "local-middelfart-2020");
-  EXPECT_EQ(response.rule_sets(4).id(), "star-recovery");
-  ASSERT_EQ(response.stored_size(), 5);
+  EXPECT_EQ(response.rule_sets(2).id(), "dk-lab-2024");
+  EXPECT_EQ(response.rule_sets(4).id(), "local-middelfart-2020");
+  EXPECT_EQ(response.rule_sets(5).id(), "star-recovery");
+  ASSERT_EQ(response.stored_size(), 6);
   for (const v1::StoredRuleSet& stored : response.stored()) {
     EXPECT_TRUE(stored.active()) << stored.rule_set().id();
     EXPECT_GT(stored.stored_at().seconds(), 0);

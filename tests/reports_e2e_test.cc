@@ -312,7 +312,7 @@ TEST_F(ReportsTest, BadPopulationRequestsAreRefusedNamingTheField) {
 
 TEST_F(ReportsTest, StoredRuleSetVersionsNeverChange) {
   v1::ListRuleSetsResponse list = RuleSets();
-  const v1::StoredRuleSet* shipped = Stored(list, "dk-lab-2020", 1);
+  const v1::StoredRuleSet* shipped = Stored(list, "dk-lab-2024", 1);
   ASSERT_NE(shipped, nullptr);
   EXPECT_TRUE(shipped->active());
   EXPECT_FALSE(shipped->origin().empty());
@@ -336,18 +336,18 @@ TEST_F(ReportsTest, StoredRuleSetVersionsNeverChange) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message().rfind("rule_set: ", 0), 0u)
       << status.error_message();
-  EXPECT_EQ(Stored(RuleSets(), "dk-lab-2020", 2), nullptr);
+  EXPECT_EQ(Stored(RuleSets(), "dk-lab-2024", 2), nullptr);
 
   // Version 2: stored and active; version 1 stays, inactive.
   v1::RuleSet second = shipped->rule_set();
   second.set_version(2);
-  second.set_title("Statutory deadlines from 2020, second version");
+  second.set_title("Statutory deadlines from 2024, second version");
   ASSERT_TRUE(Put(second, &response).ok());
   EXPECT_FALSE(response.already_stored());
   list = RuleSets();
-  ASSERT_NE(Stored(list, "dk-lab-2020", 2), nullptr);
-  EXPECT_TRUE(Stored(list, "dk-lab-2020", 2)->active());
-  EXPECT_FALSE(Stored(list, "dk-lab-2020", 1)->active());
+  ASSERT_NE(Stored(list, "dk-lab-2024", 2), nullptr);
+  EXPECT_TRUE(Stored(list, "dk-lab-2024", 2)->active());
+  EXPECT_FALSE(Stored(list, "dk-lab-2024", 1)->active());
   // Older than the newest: refused.
   v1::RuleSet older = second;
   older.set_version(1);
@@ -360,22 +360,22 @@ TEST_F(ReportsTest, StoredRuleSetVersionsNeverChange) {
   server_.reset();
   Start();
   list = RuleSets();
-  ASSERT_NE(Stored(list, "dk-lab-2020", 2), nullptr);
-  EXPECT_TRUE(Stored(list, "dk-lab-2020", 2)->active());
-  EXPECT_EQ(Stored(list, "dk-lab-2020", 2)->rule_set().title(), second.title());
+  ASSERT_NE(Stored(list, "dk-lab-2024", 2), nullptr);
+  EXPECT_TRUE(Stored(list, "dk-lab-2024", 2)->active());
+  EXPECT_EQ(Stored(list, "dk-lab-2024", 2)->rule_set().title(), second.title());
 }
 
 TEST_F(ReportsTest, WhatIfShowsWhatACandidateWouldChange) {
   ImportPopulation();
   v1::ListRuleSetsResponse list = RuleSets();
-  const v1::StoredRuleSet* active = Stored(list, "dk-lab-2020", 1);
+  const v1::StoredRuleSet* active = Stored(list, "dk-lab-2020", 2);
   ASSERT_NE(active, nullptr);
 
   v1::WhatIfRequest request;
   request.set_as_of("2020-06-30");
   request.set_from("2020-01-01");
   *request.mutable_candidate() = active->rule_set();
-  request.mutable_candidate()->set_version(2);
+  request.mutable_candidate()->set_version(3);
   {
     // The same rules under a new version change nothing.
     grpc::ClientContext context;
@@ -401,9 +401,9 @@ TEST_F(ReportsTest, WhatIfShowsWhatACandidateWouldChange) {
   ASSERT_TRUE(admin_->WhatIf(&context, request, &response).ok());
   EXPECT_GT(response.cases_changed(), 0);
   EXPECT_GE(response.rows_changed(), response.cases_changed());
-  EXPECT_EQ(response.candidate().version(), 2);
+  EXPECT_EQ(response.candidate().version(), 3);
   EXPECT_LE(response.cases_size(), 100);
-  EXPECT_EQ(Stored(RuleSets(), "dk-lab-2020", 2), nullptr);
+  EXPECT_EQ(Stored(RuleSets(), "dk-lab-2020", 3), nullptr);
 
   // An invalid candidate is refused with the field named.
   request.mutable_candidate()->clear_title();

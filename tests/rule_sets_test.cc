@@ -228,34 +228,102 @@ TEST(ValidateRuleSetTest, NamesTheFieldPath) {
             "version: must be at least 1");
 }
 
+TEST(ValidateRuleSetTest, ChecksTheFieldsOfTheLawOf2024) {
+  absl::StatusOr<v1::RuleSet> parsed =
+      ParseRuleSet(kValidRuleSet, "test.textproto");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  v1::RuleSet rule_set = *parsed;
+  v1::Requirement* requirement = rule_set.mutable_requirements(0);
+  v1::CountInWindow* window = requirement->mutable_count_in_window();
+  window->set_count(3);
+  window->mutable_window()->set_count(6);
+  window->mutable_window()->set_unit(v1::OFFSET_UNIT_MONTHS);
+  window->mutable_from()->set_count(6);
+  window->mutable_from()->set_unit(v1::OFFSET_UNIT_MONTHS);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].count_in_window.from: must be earlier than "
+            "window");
+  window->mutable_from()->set_count(3);
+  EXPECT_TRUE(ValidateRuleSet(rule_set).ok()) << ValidateRuleSet(rule_set);
+  window->set_repeating(true);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].count_in_window.from: cannot be given with "
+            "repeating");
+  window->set_repeating(false);
+  window->mutable_from()->set_count(0);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].count_in_window.from.count: must be at least 1");
+
+  rule_set = *parsed;
+  requirement = rule_set.mutable_requirements(0);
+  requirement->add_excluded_offer_kinds(
+      v1::OFFER_KIND_OTHER_GUIDANCE_AND_UPSKILLING);
+  requirement->set_satisfied_by(v1::SATISFIER_INTERVIEW_HELD);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].excluded_offer_kinds: is only for satisfied_by "
+            "SATISFIER_OFFER_STARTED");
+  requirement->set_satisfied_by(v1::SATISFIER_OFFER_STARTED);
+  EXPECT_TRUE(ValidateRuleSet(rule_set).ok()) << ValidateRuleSet(rule_set);
+  requirement->add_excluded_offer_kinds(
+      v1::OFFER_KIND_OTHER_GUIDANCE_AND_UPSKILLING);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].excluded_offer_kinds[1]: "
+            "OFFER_KIND_OTHER_GUIDANCE_AND_UPSKILLING is given twice");
+  requirement->set_excluded_offer_kinds(1, v1::OFFER_KIND_UNSPECIFIED);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].excluded_offer_kinds[1]: is required (OfferKind "
+            "must not be unspecified)");
+
+  rule_set = *parsed;
+  requirement = rule_set.mutable_requirements(0);
+  requirement->set_direct_referral(v1::DIRECT_REFERRAL_ONLY);
+  requirement->clear_target_groups();
+  requirement->add_target_groups(v1::TARGET_GROUP_A_DAGPENGE);
+  requirement->set_anchor(v1::ANCHOR_REGISTRATION);
+  EXPECT_TRUE(ValidateRuleSet(rule_set).ok()) << ValidateRuleSet(rule_set);
+  requirement->add_target_groups(v1::TARGET_GROUP_SYGEDAGPENGE);
+  requirement->set_anchor(v1::ANCHOR_FIRST_CONTACT);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].direct_referral: is only for "
+            "TARGET_GROUP_A_DAGPENGE, not TARGET_GROUP_SYGEDAGPENGE");
+  requirement->set_direct_referral(static_cast<v1::DirectReferral>(9));
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].direct_referral: 9 is not a known "
+            "DirectReferral");
+}
+
 TEST(LoadRuleSetsTest, LoadsTheShippedRuleSets) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 5u);
+  ASSERT_EQ(loaded->size(), 6u);
   struct Expected {
     const char* id;
+    int version;
     v1::RuleSetKind kind;
     const char* valid_from;
     const char* valid_to;
     int requirements;
   };
   const Expected expected[] = {
-      {"dk-lab-2016", v1::RULE_SET_KIND_STATUTORY, "2016-01-01", "2019-12-31",
-       8},
-      {"dk-lab-2020", v1::RULE_SET_KIND_STATUTORY, "2020-01-01", "", 7},
-      {"local-faaborg-2018", v1::RULE_SET_KIND_LOCAL_TARGET, "2018-05-20", "",
-       4},
-      {"local-middelfart-2020", v1::RULE_SET_KIND_LOCAL_TARGET, "2020-02-05",
+      {"dk-lab-2016", 1, v1::RULE_SET_KIND_STATUTORY, "2016-01-01",
+       "2019-12-31", 8},
+      // Version 2 ends it where the law of 2024 begins.
+      {"dk-lab-2020", 2, v1::RULE_SET_KIND_STATUTORY, "2020-01-01",
+       "2023-12-31", 7},
+      {"dk-lab-2024", 1, v1::RULE_SET_KIND_STATUTORY, "2024-01-01", "", 10},
+      {"local-faaborg-2018", 1, v1::RULE_SET_KIND_LOCAL_TARGET, "2018-05-20",
+       "", 4},
+      {"local-middelfart-2020", 1, v1::RULE_SET_KIND_LOCAL_TARGET, "2020-02-05",
        "", 2},
-      {"star-recovery", v1::RULE_SET_KIND_POPULATION_MEASURE, "2015-01-01", "",
-       2},
+      {"star-recovery", 1, v1::RULE_SET_KIND_POPULATION_MEASURE, "2015-01-01",
+       "", 2},
   };
   for (size_t i = 0; i < loaded->size(); ++i) {
     const v1::RuleSet& rule_set = (*loaded)[i];
     SCOPED_TRACE(rule_set.id());
     EXPECT_EQ(rule_set.id(), expected[i].id);
-    EXPECT_EQ(rule_set.version(), 1);
+    EXPECT_EQ(rule_set.version(), expected[i].version);
     EXPECT_EQ(rule_set.kind(), expected[i].kind);
     EXPECT_EQ(rule_set.valid_from(), expected[i].valid_from);
     EXPECT_EQ(rule_set.valid_to(), expected[i].valid_to);
@@ -275,7 +343,7 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 5u);
+  ASSERT_EQ(loaded->size(), 6u);
 
   const v1::RuleSet& lab_2016 = (*loaded)[0];
   const v1::Schedule& interviews = lab_2016.requirements(0).schedule();
@@ -291,19 +359,40 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
   EXPECT_EQ(offer.age_bands(2).max_age(), 0);
   EXPECT_TRUE(lab_2016.requirements(4).count_in_window().repeating());
 
-  const v1::RuleSet& faaborg = (*loaded)[2];
+  // The law of 2024 (LAB §§ 31, 32 and 102 as in LBK nr. 280 of 2024).
+  const v1::RuleSet& lab_2024 = (*loaded)[2];
+  ASSERT_EQ(lab_2024.id(), "dk-lab-2024");
+  const v1::Requirement& a_kasse_first = lab_2024.requirements(0);
+  EXPECT_EQ(a_kasse_first.satisfied_by(), v1::SATISFIER_A_KASSE_INTERVIEW_HELD);
+  EXPECT_EQ(a_kasse_first.deadline().within().count(), 2);
+  EXPECT_EQ(a_kasse_first.deadline().within().unit(), v1::OFFSET_UNIT_WEEKS);
+  EXPECT_EQ(a_kasse_first.direct_referral(), v1::DIRECT_REFERRAL_EXCLUDED);
+  const v1::CountInWindow& jobcentre =
+      lab_2024.requirements(2).count_in_window();
+  EXPECT_EQ(jobcentre.count(), 3);
+  EXPECT_EQ(jobcentre.from().count(), 3);
+  EXPECT_EQ(jobcentre.window().count(), 6);
+  EXPECT_EQ(lab_2024.requirements(3).count_in_window().count(), 6);
+  EXPECT_EQ(lab_2024.requirements(3).direct_referral(),
+            v1::DIRECT_REFERRAL_ONLY);
+  EXPECT_EQ(lab_2024.requirements(4).count_in_window().window().count(), 16);
+  ASSERT_EQ(lab_2024.requirements(5).excluded_offer_kinds_size(), 1);
+  EXPECT_EQ(lab_2024.requirements(5).excluded_offer_kinds(0),
+            v1::OFFER_KIND_OTHER_GUIDANCE_AND_UPSKILLING);
+
+  const v1::RuleSet& faaborg = (*loaded)[3];
   EXPECT_EQ(faaborg.requirements(0).deadline().within().unit(),
             v1::OFFSET_UNIT_DAYS);
   EXPECT_EQ(faaborg.requirements(1).valid_from(), "2018-07-01");
   EXPECT_EQ(faaborg.requirements(3).cadence().from().count(), 26);
 
-  const v1::RuleSet& middelfart = (*loaded)[3];
+  const v1::RuleSet& middelfart = (*loaded)[4];
   EXPECT_EQ(middelfart.requirements(0).anchor(), v1::ANCHOR_SICK_NOTE_RECEIVED);
   EXPECT_EQ(middelfart.requirements(0).deadline().within().unit(),
             v1::OFFSET_UNIT_WORKING_DAYS);
 
   // STAR's flags (003): more than 20% at 6 months' (26 weeks') seniority.
-  const v1::RuleSet& star = (*loaded)[4];
+  const v1::RuleSet& star = (*loaded)[5];
   const v1::Schedule& four = star.requirements(0).schedule();
   ASSERT_EQ(four.milestones_size(), 1);
   EXPECT_EQ(four.milestones(0).count(), 4);

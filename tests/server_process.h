@@ -23,9 +23,11 @@ namespace caseline::testing {
 class ServerProcess {
  public:
   // Starts the server on `data_dir`, with gRPC on `listen` (port 0: a free
-  // one) and HTTP on a free port. Throws if it does not come up in 60 s.
+  // one), HTTP on a free port and the rule set files of `rules_dir`. Throws
+  // if it does not come up in 60 s.
   explicit ServerProcess(const std::string& data_dir,
-                         const std::string& listen = "127.0.0.1:0") {
+                         const std::string& listen = "127.0.0.1:0",
+                         const std::string& rules_dir = CASELINE_RULES_DIR) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> args = {CASELINE_SERVER_PATH,
@@ -38,7 +40,7 @@ class ServerProcess {
                                      "--log-level",
                                      "warn",
                                      "--rules",
-                                     CASELINE_RULES_DIR};
+                                     rules_dir};
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

@@ -46,6 +46,8 @@ enum Column {
   kReason,
   kRetractedActionId,
   kNote,
+  kHeldBy,
+  kReferredToJobcentre,
   kColumnCount,
 };
 
@@ -72,6 +74,8 @@ const std::array<const char*, kColumnCount> kColumns = {
     "reason",
     "retracted_action_id",
     "note",
+    "held_by",
+    "referred_to_jobcentre",
 };
 
 // Every row needs these; the header must have them.
@@ -344,6 +348,29 @@ class RowMapper {
            absl::string_view action) {
     const std::string cell = Required(column, action);
     if (cell.empty()) return 0;
+    return Word(column, descriptor, cell);
+  }
+
+  // As Enum, but an empty cell is 0 (not stated) without a problem.
+  int OptionalEnum(Column column,
+                   const google::protobuf::EnumDescriptor* descriptor) {
+    const std::string cell = Cell(column);
+    if (cell.empty()) return 0;
+    return Word(column, descriptor, cell);
+  }
+
+  // `yes` or `no`; an empty cell is no.
+  bool YesNo(Column column) {
+    const std::string cell = Cell(column);
+    if (cell.empty() || cell == "no") return false;
+    if (cell == "yes") return true;
+    Fail(column, absl::StrCat("\"", cell, "\" is not one of: yes, no"));
+    return false;
+  }
+
+ private:
+  int Word(Column column, const google::protobuf::EnumDescriptor* descriptor,
+           const std::string& cell) {
     const std::string unspecified(descriptor->value(0)->name());
     const std::string prefix(absl::StripSuffix(unspecified, "UNSPECIFIED"));
     std::vector<std::string> words;
@@ -359,7 +386,6 @@ class RowMapper {
     return 0;
   }
 
- private:
   const Columns& columns_;
   const std::vector<std::string>& cells_;
   const uint64_t line_;
@@ -415,6 +441,7 @@ void MapRow(RowMapper& row, v1::Event* event) {
     body->set_caseworker_id(text(kCaseworkerId));
     body->set_team_id(text(kTeamId));
     body->set_sick_note_received_on(optional_date(kSickNoteDate));
+    body->set_referred_to_jobcentre(row.YesNo(kReferredToJobcentre));
   } else if (action == "service_call") {
     event->mutable_service_call_made()->set_outcome(
         static_cast<v1::ServiceCallOutcome>(row.Enum(
@@ -425,9 +452,14 @@ void MapRow(RowMapper& row, v1::Event* event) {
         row.Enum(kKind, GetEnumDescriptor<v1::InterviewKind>(), action)));
     body->set_channel(static_cast<v1::InterviewChannel>(
         row.Enum(kChannel, GetEnumDescriptor<v1::InterviewChannel>(), action)));
+    body->set_held_by(static_cast<v1::InterviewHolder>(
+        row.OptionalEnum(kHeldBy, GetEnumDescriptor<v1::InterviewHolder>())));
   } else if (action == "interview_missed") {
-    event->mutable_interview_missed()->set_kind(static_cast<v1::InterviewKind>(
+    v1::InterviewMissed* body = event->mutable_interview_missed();
+    body->set_kind(static_cast<v1::InterviewKind>(
         row.Enum(kKind, GetEnumDescriptor<v1::InterviewKind>(), action)));
+    body->set_held_by(static_cast<v1::InterviewHolder>(
+        row.OptionalEnum(kHeldBy, GetEnumDescriptor<v1::InterviewHolder>())));
   } else if (action == "referral_made") {
     v1::ReferralMade* body = event->mutable_referral_made();
     body->set_referral_id(text(kReferralId));
@@ -462,6 +494,7 @@ void MapRow(RowMapper& row, v1::Event* event) {
     body->set_target_group(static_cast<v1::TargetGroup>(
         row.Enum(kTargetGroup, GetEnumDescriptor<v1::TargetGroup>(), action)));
     body->set_anchor_on(date(kAnchorDate));
+    body->set_referred_to_jobcentre(row.YesNo(kReferredToJobcentre));
   } else if (action == "case_paused") {
     event->mutable_case_paused()->set_reason(static_cast<v1::PauseReason>(
         row.Enum(kReason, GetEnumDescriptor<v1::PauseReason>(), action)));

@@ -18,11 +18,12 @@ void AppendSection(absl::string_view title, const Table& table,
 
 Table Periods(const v1::GetTimelineResponse& response) {
   Table table({"TARGET GROUP", "ANCHOR ON", "START ON", "END ON",
-               "SICK NOTE RECEIVED ON", "EVENT"});
+               "SICK NOTE RECEIVED ON", "REFERRED TO JOBCENTRE", "EVENT"});
   for (const v1::TimelinePeriod& period : response.periods()) {
-    table.AddRow({ShortEnumName(period.target_group()), period.anchor_on(),
-                  period.start_on(), period.end_on(),
-                  period.sick_note_received_on(), period.event_id()});
+    table.AddRow(
+        {ShortEnumName(period.target_group()), period.anchor_on(),
+         period.start_on(), period.end_on(), period.sick_note_received_on(),
+         period.referred_to_jobcentre() ? "yes" : "", period.event_id()});
   }
   return table;
 }
@@ -50,10 +51,12 @@ Table Caseworkers(const v1::GetTimelineResponse& response) {
 Table Interviews(
     const google::protobuf::RepeatedPtrField<v1::TimelineInterview>&
         interviews) {
-  Table table({"ON", "KIND", "CHANNEL", "EVENT"});
+  // HELD BY is empty when not stated, which means the jobcentre.
+  Table table({"ON", "KIND", "CHANNEL", "HELD BY", "EVENT"});
   for (const v1::TimelineInterview& interview : interviews) {
     table.AddRow({interview.on(), ShortEnumNameOrEmpty(interview.kind()),
                   ShortEnumNameOrEmpty(interview.channel()),
+                  ShortEnumNameOrEmpty(interview.held_by()),
                   interview.event_id()});
   }
   return table;

@@ -29,6 +29,7 @@ void ToInterview(const Interview& interview, v1::TimelineInterview* out) {
   out->set_kind(interview.kind);
   out->set_channel(interview.channel);
   out->set_event_id(interview.event_id);
+  out->set_held_by(interview.held_by);
 }
 
 }  // namespace
@@ -104,6 +105,7 @@ void ToTimeline(const CaseTimeline& timeline,
     out->set_end_on(Date(period.end_on));
     out->set_sick_note_received_on(Date(period.sick_note_received_on));
     out->set_event_id(period.event_id);
+    out->set_referred_to_jobcentre(period.referred_to_jobcentre);
   }
   for (const Pause& pause : timeline.pauses) {
     v1::TimelinePause* out = response->add_pauses();
