@@ -9,10 +9,11 @@
 // active cases and on the late-registration horizon, not on the total.
 //
 // Its defaults come from the sources in ../shared/domain/sources/ (cited
-// next to each constant in generate.cc). The output is a pure function of
-// the options: byte-identical for a seed on every platform with IEEE doubles
-// and a correctly rounded libm (the generator draws from std::mt19937_64,
-// whose sequence the standard fixes, and implements its own distributions).
+// next to each constant in internal/generate_model.h). The output is a
+// pure function of the options: byte-identical for a seed on every platform
+// with IEEE doubles and a correctly rounded libm (the generator draws from
+// std::mt19937_64, whose sequence the standard fixes, and implements its own
+// distributions).
 //
 // Every event passes ValidateEventFields(event, GeneratedToday(options)) and,
 // per case in recorded_at order, CaseState::Append. recorded_at is strictly
