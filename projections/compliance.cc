@@ -450,11 +450,110 @@ bool Governs(const v1::RuleSet& rule_set, const CaseTimeline& timeline,
   return CheckGoverns(rule_set, timeline, period) == NotGoverned::kGoverns;
 }
 
+// The day from which `rule_set` judges `period`, a period already running
+// when it took effect (applies_to_running_periods), judged on `as_of`;
+// unset when it does not. A day judged before the law took effect is judged
+// by the law then in force: whether the period would still run on the day
+// was not known then.
+std::optional<absl::CivilDay> RunningFrom(const v1::RuleSet& rule_set,
+                                          const CaseTimeline& timeline,
+                                          const Period& period,
+                                          absl::CivilDay as_of) {
+  if (!rule_set.applies_to_running_periods() ||
+      rule_set.kind() != v1::RULE_SET_KIND_STATUTORY) {
+    return std::nullopt;
+  }
+  absl::StatusOr<absl::CivilDay> from = ParseDate(rule_set.valid_from());
+  if (!from.ok() || as_of < *from || period.anchor_on >= *from ||
+      (period.end_on && *period.end_on < *from)) {
+    return std::nullopt;
+  }
+  // Judged as if anchored on the day it took effect, for the other checks.
+  Period moved = period;
+  moved.anchor_on = *from;
+  if (!Governs(rule_set, timeline, moved)) return std::nullopt;
+  return *from;
+}
+
+// The earliest day from which a statutory rule set reaching running periods
+// takes `period` over, among `rule_sets`; unset when none does.
+std::optional<absl::CivilDay> TakenOverFrom(
+    absl::Span<const v1::RuleSet> rule_sets, const CaseTimeline& timeline,
+    const Period& period, absl::CivilDay as_of, std::string* by) {
+  std::optional<absl::CivilDay> earliest;
+  for (const v1::RuleSet& rule_set : rule_sets) {
+    const std::optional<absl::CivilDay> from =
+        RunningFrom(rule_set, timeline, period, as_of);
+    if (from && (!earliest || *from < *earliest)) {
+      earliest = from;
+      *by = rule_set.id();
+    }
+  }
+  return earliest;
+}
+
+// Makes the rows of `rows` due on or after `from` NOT_APPLICABLE with
+// `note`: another law judges them. Rows without a deadline, or not
+// applicable already, stay as they are.
+void TakeOverFrom(absl::Span<RequirementResult> rows, absl::CivilDay from,
+                  const std::string& note) {
+  for (RequirementResult& row : rows) {
+    if (!row.deadline_on || row.verdict == Verdict::kNotApplicable) continue;
+    if (*row.deadline_on < from) continue;
+    row.verdict = Verdict::kNotApplicable;
+    row.met_on.reset();
+    row.note = note;
+  }
+}
+
 // "period 2 (TARGET_GROUP_A_DAGPENGE, anchored 2019-05-06)"; 1-based.
 std::string DescribePeriod(const Period& period, size_t index) {
   return absl::StrCat("period ", index + 1, " (",
                       v1::TargetGroup_Name(period.target_group), ", anchored ",
                       FormatDate(period.anchor_on), ")");
+}
+
+// The first exemption of `requirement` within `period`, or null.
+const Exemption* FindExemption(const CaseTimeline& timeline,
+                               const Period& period,
+                               const v1::RuleSet& rule_set,
+                               const v1::Requirement& requirement) {
+  for (const Exemption& exemption : timeline.exemptions) {
+    if (exemption.rule_set_id == rule_set.id() &&
+        exemption.requirement_id == requirement.id() &&
+        exemption.on >= period.start_on &&
+        (!period.end_on || exemption.on <= *period.end_on)) {
+      return &exemption;
+    }
+  }
+  return nullptr;
+}
+
+// Marks the rows of a population target, and exempts those whose deadline
+// is on or after the exemption's day.
+void MarkTarget(const CaseTimeline& timeline, const Period& period,
+                const v1::RuleSet& rule_set, const v1::Requirement& requirement,
+                absl::Span<RequirementResult> rows) {
+  const Exemption* exemption =
+      FindExemption(timeline, period, rule_set, requirement);
+  for (RequirementResult& row : rows) {
+    row.population_target = true;
+    if (exemption == nullptr || !row.deadline_on ||
+        row.verdict == Verdict::kNotApplicable ||
+        *row.deadline_on < exemption->on) {
+      continue;
+    }
+    row.exempted = true;
+    row.exemption_kind = exemption->kind;
+    row.exemption_event_id = exemption->event_id;
+    row.verdict = Verdict::kNotApplicable;
+    row.met_on.reset();
+    row.note = absl::StrCat("exempted on ", FormatDate(exemption->on),
+                            exemption->kind == v1::EXEMPTION_KIND_BY_LAW
+                                ? " by law"
+                                : " by the municipality",
+                            " (", exemption->event_id, ")");
+  }
 }
 
 // Why a requirement for periods with (or without) a direct referral to the
@@ -519,7 +618,12 @@ void EvaluateRequirement(const v1::RuleSet& rule_set,
                                        v1::Anchor_Name(requirement.anchor())));
   }
   base.anchor_on = anchor;
+  const size_t first = out.size();
   RequirementEvaluator(judge, base, requirement, *anchor, out).Run();
+  if (requirement.has_population_target()) {
+    MarkTarget(judge.timeline(), period, rule_set, requirement,
+               absl::MakeSpan(out).subspan(first));
+  }
 }
 
 }  // namespace
@@ -538,6 +642,22 @@ v1::ComplianceStatus ComplianceStatusOf(Verdict verdict) {
       return v1::COMPLIANCE_STATUS_NOT_APPLICABLE;
   }
   return v1::COMPLIANCE_STATUS_UNSPECIFIED;
+}
+
+v1::ComplianceStatus ComplianceStatusOf(const RequirementResult& row) {
+  if (!row.population_target) return ComplianceStatusOf(row.verdict);
+  if (row.exempted) return v1::COMPLIANCE_STATUS_EXEMPTED;
+  switch (row.verdict) {
+    case Verdict::kMet:
+      return v1::COMPLIANCE_STATUS_COUNTS;
+    case Verdict::kMetLate:
+    case Verdict::kOverdue:
+      return v1::COMPLIANCE_STATUS_DOES_NOT_COUNT;
+    case Verdict::kDue:
+    case Verdict::kNotApplicable:
+      break;
+  }
+  return ComplianceStatusOf(row.verdict);
 }
 
 absl::string_view VerdictName(Verdict verdict) {
@@ -606,7 +726,9 @@ std::string WhyNoRequirements(absl::Span<const v1::RuleSet> rule_sets,
     std::vector<std::string> clauses;
     for (const v1::RuleSet& rule_set : rule_sets) {
       std::string clause = WhyNotGoverned(rule_set, timeline, period);
-      if (clause.empty()) return "";
+      if (clause.empty() || RunningFrom(rule_set, timeline, period, as_of)) {
+        return "";
+      }
       clauses.push_back(std::move(clause));
     }
     if (periods.size() < kWhyPeriodsMax) {
@@ -631,11 +753,39 @@ std::vector<RequirementResult> Evaluate(absl::Span<const v1::RuleSet> rule_sets,
   for (size_t p = 0; p < timeline.periods.size(); ++p) {
     const Period& period = timeline.periods[p];
     const RowJudge judge(timeline, period, as_of);
+    std::string taken_over_by;
+    const std::optional<absl::CivilDay> taken_over =
+        named
+            ? std::nullopt
+            : TakenOverFrom(rule_sets, timeline, period, as_of, &taken_over_by);
     for (const v1::RuleSet& rule_set : rule_sets) {
-      if (!named && !Governs(rule_set, timeline, period)) continue;
+      const bool governs = named || Governs(rule_set, timeline, period);
+      const std::optional<absl::CivilDay> running =
+          governs ? std::nullopt
+                  : RunningFrom(rule_set, timeline, period, as_of);
+      if (!governs && !running) continue;
+      const size_t first = results.size();
       for (const v1::Requirement& requirement : rule_set.requirements()) {
         EvaluateRequirement(rule_set, requirement, judge, static_cast<int>(p),
                             results);
+      }
+      if (running) {
+        // Only its rows due on or after the day it took effect: the rest
+        // are another law's, and would only crowd the answer.
+        results.erase(
+            std::remove_if(
+                results.begin() + static_cast<ptrdiff_t>(first), results.end(),
+                [&](const RequirementResult& row) {
+                  return !row.deadline_on || *row.deadline_on < *running;
+                }),
+            results.end());
+        continue;
+      }
+      const auto rows = absl::MakeSpan(results).subspan(first);
+      if (taken_over && rule_set.kind() == v1::RULE_SET_KIND_STATUTORY) {
+        TakeOverFrom(rows, *taken_over,
+                     absl::StrCat("from ", FormatDate(*taken_over), " ",
+                                  taken_over_by, " judges it"));
       }
     }
   }

@@ -58,7 +58,20 @@ struct RequirementResult {
   std::vector<std::string> event_ids;
   // Why NOT_APPLICABLE, when it is.
   std::string note;
+  // The requirement is a population target: the row says whether the case
+  // counts towards its group's share (see ComplianceStatusOf).
+  bool population_target = false;
+  // Exempted from the target (the verdict is then NOT_APPLICABLE, the
+  // deadline kept): by whose decision, and the exemption's event.
+  bool exempted = false;
+  v1::ExemptionKind exemption_kind = v1::EXEMPTION_KIND_UNSPECIFIED;
+  std::string exemption_event_id;
 };
+
+// A row as the API states it: ComplianceStatusOf(row.verdict), except that
+// a population target's row is COUNTS (met), DOES_NOT_COUNT (met late or
+// overdue) or EXEMPTED, never a personal MET or OVERDUE.
+v1::ComplianceStatus ComplianceStatusOf(const RequirementResult& row);
 
 // Judges `timeline` (folded for `as_of`) on `as_of`.
 //
@@ -68,6 +81,20 @@ struct RequirementResult {
 // those, each requirement yields one row per item; requirements for other
 // target groups, other ages, or periods anchored before the requirement's
 // valid_from yield one NOT_APPLICABLE row with a note.
+//
+// A statutory rule set that applies_to_running_periods also judges, unnamed
+// and on an as_of from its valid_from on, a period anchored before its
+// valid_from and not ended before it, with only
+// its rows due on or after valid_from (the others are left out); the
+// statutory rows of the anchor day's rule sets due on or after it are
+// NOT_APPLICABLE ("from <day> <id> judges it").
+//
+// A population target's rows are marked population_target; an exemption of
+// that requirement (same rule set id and requirement id) dated within the
+// period exempts its rows whose deadline is on or after the exemption's
+// day: NOT_APPLICABLE, exempted, with a note. An exemption cannot reach back
+// past a deadline, and one of a requirement without a target changes
+// nothing.
 //
 // Only satisfying events from the period's anchor day to its end (and not
 // after as_of) count. Deadlines count calendar days from the anchor; under

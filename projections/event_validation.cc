@@ -269,6 +269,19 @@ absl::Status ValidateBody(const v1::Event& event, absl::CivilDay occurred_on,
     case v1::Event::kCaseClosed:
       return RequireEnum("case_closed.reason", v1::CaseCloseReason_descriptor(),
                          event.case_closed().reason());
+    case v1::Event::kExemptionGranted: {
+      const v1::ExemptionGranted& body = event.exemption_granted();
+      CASELINE_RETURN_IF_ERROR(
+          RequireId("exemption_granted.rule_set_id", body.rule_set_id()));
+      CASELINE_RETURN_IF_ERROR(
+          RequireId("exemption_granted.requirement_id", body.requirement_id()));
+      CASELINE_RETURN_IF_ERROR(RequireEnum("exemption_granted.kind",
+                                           v1::ExemptionKind_descriptor(),
+                                           body.kind()));
+      CASELINE_RETURN_IF_ERROR(
+          RequireText("exemption_granted.reason", body.reason()));
+      return RequireId("exemption_granted.decided_by", body.decided_by());
+    }
     case v1::Event::kEventRetracted:
       CASELINE_RETURN_IF_ERROR(
           RequireId("event_retracted.retracted_event_id",

@@ -458,6 +458,27 @@ Finding CheckDirectReferral(absl::string_view path, const v1::RuleSet& rule_set,
   return std::nullopt;
 }
 
+// A share the target is met at, and an exemption allowance below the
+// whole population. NaN fails every comparison.
+Finding CheckPopulationTarget(absl::string_view path,
+                              const v1::Requirement& requirement) {
+  if (requirement.has_population_flag()) {
+    return Problem(path, "cannot be given with population_flag");
+  }
+  const v1::PopulationTarget& target = requirement.population_target();
+  if (!(target.min_share() > 0.0 && target.min_share() <= 1.0)) {
+    return Problem(
+        Join(path, "min_share"),
+        absl::StrCat(target.min_share(), " is not above 0 and at most 1"));
+  }
+  if (!(target.exemption_cap() >= 0.0 && target.exemption_cap() < 1.0)) {
+    return Problem(
+        Join(path, "exemption_cap"),
+        absl::StrCat(target.exemption_cap(), " is not at least 0 and below 1"));
+  }
+  return std::nullopt;
+}
+
 Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
                          const Validity& validity) {
   const v1::Requirement& requirement = rule_set.requirements(index);
@@ -483,6 +504,10 @@ Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
       CheckExcludedOfferKinds(Join(path, "excluded_offer_kinds"), requirement));
   CASELINE_RETURN_IF_FOUND(CheckDirectReferral(Join(path, "direct_referral"),
                                                rule_set, requirement));
+  if (requirement.has_population_target()) {
+    CASELINE_RETURN_IF_FOUND(
+        CheckPopulationTarget(Join(path, "population_target"), requirement));
+  }
   if (requirement.has_population_flag()) {
     CASELINE_RETURN_IF_FOUND(CheckPopulationFlag(
         Join(path, "population_flag"), requirement.population_flag()));
@@ -552,6 +577,13 @@ Finding FindProblem(const v1::RuleSet& rule_set) {
   for (int i = 0; i < rule_set.jobcentre_ids_size(); ++i) {
     CASELINE_RETURN_IF_FOUND(
         CheckRuleId(At("jobcentre_ids", i), rule_set.jobcentre_ids(i)));
+  }
+  // A law takes running periods over from the law before it; a local target
+  // or a measure has no law before it to take over from.
+  if (rule_set.applies_to_running_periods() &&
+      rule_set.kind() != v1::RULE_SET_KIND_STATUTORY) {
+    return Problem("applies_to_running_periods",
+                   "is only for RULE_SET_KIND_STATUTORY rule sets");
   }
   return CheckRequirements(rule_set, validity);
 }

@@ -65,8 +65,10 @@ absl::StatusOr<v1::RuleSet> ParseRuleSet(absl::string_view text,
 // A_DAGPENGE); a population flag's share strictly between 0 and 1; a
 // count_in_window's `from` earlier than its window and not repeating;
 // excluded_offer_kinds known, distinct and only with SATISFIER_OFFER_STARTED;
-// direct_referral only for A_DAGPENGE requirements. Stops at the first
-// problem. Thread-safe.
+// direct_referral only for A_DAGPENGE requirements; a population target's
+// min_share in (0, 1] and exemption_cap in [0, 1), not with a population
+// flag; applies_to_running_periods only for statutory rule sets. Stops at
+// the first problem. Thread-safe.
 //
 // Returns OK or INVALID_ARGUMENT "<field path>: <problem>", e.g.
 // "requirements[2].deadline.within.count: must be at least 1".

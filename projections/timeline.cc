@@ -100,6 +100,13 @@ class Folder {
       case v1::Event::kReviewHeld:
         timeline_.reviews.push_back({on, event.event_id()});
         break;
+      case v1::Event::kExemptionGranted: {
+        const v1::ExemptionGranted& body = event.exemption_granted();
+        timeline_.exemptions.push_back(
+            {on, body.rule_set_id(), body.requirement_id(), body.kind(),
+             body.reason(), body.decided_by(), event.event_id()});
+        break;
+      }
       case v1::Event::kCaseClosed:
         timeline_.closure =
             Closure{on, event.case_closed().reason(), event.event_id()};

@@ -96,6 +96,18 @@ struct Review {
   std::string event_id;
 };
 
+// A case's period leaves the population of one requirement under a
+// population target.
+struct Exemption {
+  absl::CivilDay on;
+  std::string rule_set_id;
+  std::string requirement_id;
+  v1::ExemptionKind kind = v1::EXEMPTION_KIND_UNSPECIFIED;
+  std::string reason;
+  std::string decided_by;
+  std::string event_id;
+};
+
 struct Closure {
   absl::CivilDay on;
   v1::CaseCloseReason reason = v1::CASE_CLOSE_REASON_UNSPECIFIED;
@@ -117,6 +129,7 @@ struct CaseTimeline {
   std::vector<Offer> offers;
   std::vector<Assignment> assignments;
   std::vector<Review> reviews;
+  std::vector<Exemption> exemptions;
   std::optional<Closure> closure;
   // Events that counted: known by known_at, not retracted, not after as_of.
   int events_counted = 0;

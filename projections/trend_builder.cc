@@ -88,7 +88,7 @@ struct TrendBuilder::State {
   PopulationQuery query;
   std::vector<absl::CivilDay> days;
   std::vector<PointTotals> points;
-  // Only the requirements with a population flag.
+  // Only the requirements with a population flag or target.
   std::map<RequirementKey, RequirementInfo> measures;
   CasesSeen seen;
 
@@ -96,7 +96,7 @@ struct TrendBuilder::State {
       : query(std::move(q)), days(std::move(d)), points(days.size()) {
     assert(std::is_sorted(days.begin(), days.end()));
     for (auto& [key, info] : RequirementsOf(query.rule_sets)) {
-      if (info.flag_over_share) measures.emplace(key, info);
+      if (info.measured()) measures.emplace(key, info);
     }
   }
 
@@ -184,6 +184,9 @@ void TrendBuilder::Finish(v1::TrendResponse* response) const {
     const Tally none;
     for (const auto& [key, info] : s.measures) {
       auto found = totals.measures.find(key);
+      // A target is listed where it judged a case: the law of 2026 has no
+      // place in a trend of 2020.
+      if (info.target && found == totals.measures.end()) continue;
       FillTally(key, info,
                 found == totals.measures.end() ? none : found->second,
                 point->add_measures());

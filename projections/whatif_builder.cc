@@ -85,14 +85,14 @@ std::string DateOrEmpty(const RequirementResult* row) {
 
 v1::ComplianceStatus StatusOrUnspecified(const RequirementResult* row) {
   return row == nullptr ? v1::COMPLIANCE_STATUS_UNSPECIFIED
-                        : ComplianceStatusOf(row->verdict);
+                        : ComplianceStatusOf(*row);
 }
 
 // Whether a row changed: only one side has it, or its status or deadline
 // differs.
 bool Changed(const RequirementResult* before, const RequirementResult* after) {
   if (before == nullptr || after == nullptr) return true;
-  return before->verdict != after->verdict ||
+  return ComplianceStatusOf(*before) != ComplianceStatusOf(*after) ||
          before->deadline_on != after->deadline_on;
 }
 

@@ -72,14 +72,16 @@ struct WorklistBuilder::State {
 
   // Whether `row` is on the list: a caseworker's duty (not a population
   // measure), of a period open on as_of (an ended period's row can no
-  // longer be met), overdue or due within the horizon.
+  // longer be met), overdue or due within the horizon. A population
+  // target's row is listed while it can still count (due), not once its
+  // deadline passed: the case no longer counts, and no one owes it.
   bool Listed(const CaseTimeline& timeline,
               const RequirementResult& row) const {
     if (row.rule_set_kind == v1::RULE_SET_KIND_POPULATION_MEASURE) return false;
     if (!OpenOn(PeriodOf(timeline, row), query.as_of)) return false;
     // Evaluate dates every OVERDUE and DUE row.
     if (!row.deadline_on) return false;
-    if (row.verdict == Verdict::kOverdue) return true;
+    if (row.verdict == Verdict::kOverdue) return !row.population_target;
     return row.verdict == Verdict::kDue &&
            *row.deadline_on <= query.as_of + horizon_days;
   }
@@ -100,7 +102,7 @@ struct WorklistBuilder::State {
     item.set_jobcentre_id(on.jobcentre_id);
     item.set_title(row.title);
     item.set_target_group(row.target_group);
-    item.set_status(ComplianceStatusOf(row.verdict));
+    item.set_status(ComplianceStatusOf(row));
     item.set_deadline_on(FormatDate(*row.deadline_on));
     item.set_days_left(static_cast<int>(*row.deadline_on - query.as_of));
     items.insert(std::move(work));

@@ -534,7 +534,9 @@ TEST_F(CliTest, ReportTrendAndWorklistPrintTablesCsvAndJson) {
   EXPECT_EQ(rows[0],
             "JOBCENTRE,TEAM,CASEWORKER,TARGET GROUP,RULE SET,VERSION,"
             "REQUIREMENT,CASES,MET,LATE,OVERDUE,DUE,N/A,ON TIME,MEASURED "
-            "CASES,SHARE FAILING,FLAG OVER SHARE,FLAGGED");
+            "CASES,SHARE FAILING,FLAG OVER SHARE,FLAGGED,TARGET MEASURED,"
+            "EXEMPTED,COUNTING,SHARE COUNTING,TARGET SHARE,TARGET MET,"
+            "EXEMPTION SHARE,EXEMPTION CAP,OVER EXEMPTION CAP");
   // case-1001 on 2018-12-01: milestones 1-3 met, 4 overdue (week 16 ended
   // 2018-11-25), 5 and 6 due.
   bool found = false;
@@ -544,7 +546,7 @@ TEST_F(CliTest, ReportTrendAndWorklistPrintTablesCsvAndJson) {
                          "interview-schedule,")) {
       EXPECT_EQ(row,
                 "jc-middelfart,,,,dk-lab-2016,1,interview-schedule,1,3,0,1,"
-                "2,0,0.75,,,,");
+                "2,0,0.75,,,,,,,,,,,,,");
       found = true;
     }
   }
@@ -983,6 +985,7 @@ TEST_F(CliTest, ComplianceOfACaseNoRuleSetJudgesSaysWhy) {
             "dk-lab-2016 is for periods anchored from 2016-01-01; "
             "dk-lab-2020 is for periods anchored from 2020-01-01; "
             "dk-lab-2024 is for periods anchored from 2024-01-01; "
+            "dk-lab-2026 is for periods anchored from 2026-07-01; "
             "local-faaborg-2018 is for periods anchored from 2018-05-20; "
             "local-middelfart-2020 is for periods anchored from 2020-02-05; "
             "star-recovery covers TARGET_GROUP_SYGEDAGPENGE, "

@@ -190,7 +190,7 @@ TEST_F(CliInputTest, ActionsWithBadRowsImportsTheGoodCasesWithSkipBad) {
                 "referral_made, referral_cancelled, offer_started, "
                 "offer_ended, caseworker_changed, target_group_changed, "
                 "case_paused, case_resumed, review_held, case_closed, "
-                "retracted",
+                "retracted, exemption_granted",
                 "nothing imported: 2 bad rows (--skip-bad imports the other "
                 "cases)",
             }))

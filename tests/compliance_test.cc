@@ -28,11 +28,12 @@ namespace {
 
 using namespace ::caseline::compliance_testing;  // NOLINT: scenario helpers.
 
-TEST(ComplianceTest, TheSixShippedRuleSetsLoad) {
-  ASSERT_EQ(ShippedRuleSets().size(), 6u);
+TEST(ComplianceTest, TheSevenShippedRuleSetsLoad) {
+  ASSERT_EQ(ShippedRuleSets().size(), 7u);
   EXPECT_EQ(ShippedRuleSet(kLab2016).id(), kLab2016);
   EXPECT_EQ(ShippedRuleSet(kLab2020).id(), kLab2020);
   EXPECT_EQ(ShippedRuleSet(kLab2024).id(), kLab2024);
+  EXPECT_EQ(ShippedRuleSet(kLab2026).id(), kLab2026);
   EXPECT_EQ(ShippedRuleSet(kFaaborg).id(), kFaaborg);
   EXPECT_EQ(ShippedRuleSet(kMiddelfart).id(), kMiddelfart);
 }
@@ -654,6 +655,7 @@ TEST(WhyNoRequirementsTest, ARessourceforloebAnchoredIn2015IsJudgedByNone) {
             "dk-lab-2016 is for periods anchored from 2016-01-01; "
             "dk-lab-2020 is for periods anchored from 2020-01-01; "
             "dk-lab-2024 is for periods anchored from 2024-01-01; "
+            "dk-lab-2026 is for periods anchored from 2026-07-01; "
             "local-faaborg-2018 is for periods anchored from 2018-05-20; "
             "local-middelfart-2020 is for periods anchored from 2020-02-05; "
             "star-recovery covers TARGET_GROUP_SYGEDAGPENGE, "

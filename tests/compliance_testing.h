@@ -29,6 +29,7 @@ using ::caseline::testing::BaseEvent;
 constexpr char kLab2016[] = "dk-lab-2016";
 constexpr char kLab2020[] = "dk-lab-2020";
 constexpr char kLab2024[] = "dk-lab-2024";
+constexpr char kLab2026[] = "dk-lab-2026";
 constexpr char kFaaborg[] = "local-faaborg-2018";
 constexpr char kMiddelfart[] = "local-middelfart-2020";
 
@@ -139,6 +140,21 @@ class CaseLog {
         event.mutable_case_opened()->set_referred_to_jobcentre(true);
       }
     }
+  }
+
+  // The municipality (or the law) exempts the case from a requirement of
+  // `rule_set_id` under a population target.
+  std::string Exempted(absl::string_view on, absl::string_view rule_set_id,
+                       absl::string_view requirement_id,
+                       v1::ExemptionKind kind) {
+    v1::Event event = BaseEvent("", "c-1", std::string(on));
+    v1::ExemptionGranted* body = event.mutable_exemption_granted();
+    body->set_rule_set_id(std::string(rule_set_id));
+    body->set_requirement_id(std::string(requirement_id));
+    body->set_kind(kind);
+    body->set_reason("long-term illness in the family");
+    body->set_decided_by("tl-7");
+    return Add(std::move(event));
   }
 
   std::string Missed(absl::string_view on) {

@@ -22,7 +22,8 @@ const char kHeader[] =
     "action_id,case_id,date,action,citizen_id,jobcentre_id,target_group,"
     "birth_date,anchor_date,sick_note_date,caseworker_id,team_id,kind,"
     "channel,outcome,referral_id,offer_id,provider,planned_end_date,reason,"
-    "retracted_action_id,note,held_by,referred_to_jobcentre";
+    "retracted_action_id,note,held_by,referred_to_jobcentre,rule_set_id,"
+    "requirement_id,decided_by";
 
 // A data line for kHeader from column=value pairs.
 std::string Row(std::vector<std::pair<std::string, std::string>> values) {
@@ -210,6 +211,35 @@ TEST(MappingTest, WhoHeldTheInterviewAndDirectReferral) {
             "a_kasse\n"
             "line 3, column referred_to_jobcentre: \"maybe\" is not one of: "
             "yes, no");
+}
+
+TEST(MappingTest, AnExemption) {
+  const v1::Event event = MapOne({{"action", "exemption_granted"},
+                                  {"rule_set_id", "dk-lab-2026"},
+                                  {"requirement_id", "offer-target"},
+                                  {"kind", "by_law"},
+                                  {"note", "under the work obligation"},
+                                  {"decided_by", "tl-1"}});
+  const v1::ExemptionGranted& body = event.exemption_granted();
+  EXPECT_EQ(body.rule_set_id(), "dk-lab-2026");
+  EXPECT_EQ(body.requirement_id(), "offer-target");
+  EXPECT_EQ(body.kind(), v1::EXEMPTION_KIND_BY_LAW);
+  EXPECT_EQ(body.reason(), "under the work obligation");
+  EXPECT_EQ(body.decided_by(), "tl-1");
+
+  const CsvImport parsed =
+      ParseImport(File({Row({{"action_id", "e-1"},
+                             {"case_id", "case-1"},
+                             {"date", "2019-01-07"},
+                             {"action", "exemption_granted"},
+                             {"rule_set_id", "dk-lab-2026"},
+                             {"kind", "municipality"},
+                             {"note", "in hospital"}})}),
+                  kToday);
+  EXPECT_EQ(Problems(parsed),
+            "line 2, column requirement_id: missing: exemption_granted needs "
+            "it\n"
+            "line 2, column decided_by: missing: exemption_granted needs it");
 }
 
 TEST(MappingTest, EveryOtherAction) {

@@ -116,6 +116,31 @@ TEST(ValidateEventFieldsTest, ChecksWhoHeldAnInterview) {
                 "jobcentre's, with the a-kasse taking part)");
 }
 
+TEST(ValidateEventFieldsTest, ChecksAnExemption) {
+  v1::Event event = testing::BaseEvent("e-1", "c-1", "2026-08-01");
+  v1::ExemptionGranted* body = event.mutable_exemption_granted();
+  body->set_rule_set_id("dk-lab-2026");
+  body->set_requirement_id("offer-target");
+  body->set_kind(v1::EXEMPTION_KIND_MUNICIPALITY);
+  body->set_reason("in hospital");
+  body->set_decided_by("tl-1");
+  EXPECT_TRUE(ValidateEventFields(event, kToday).ok());
+  v1::Event spoiled = event;
+  spoiled.mutable_exemption_granted()->clear_requirement_id();
+  ExpectInvalid(spoiled, "exemption_granted.requirement_id: is required");
+  spoiled = event;
+  spoiled.mutable_exemption_granted()->set_kind(v1::EXEMPTION_KIND_UNSPECIFIED);
+  ExpectInvalid(spoiled,
+                "exemption_granted.kind: is required (ExemptionKind must not "
+                "be unspecified)");
+  spoiled = event;
+  spoiled.mutable_exemption_granted()->clear_reason();
+  ExpectInvalid(spoiled, "exemption_granted.reason: is required");
+  spoiled = event;
+  spoiled.mutable_exemption_granted()->clear_decided_by();
+  ExpectInvalid(spoiled, "exemption_granted.decided_by: is required");
+}
+
 TEST(ValidateEventFieldsTest, DirectReferralIsOnlyForADagpenge) {
   v1::Event event = CaseOpened("e-1", "c-1");
   event.mutable_case_opened()->set_referred_to_jobcentre(true);

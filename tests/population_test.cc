@@ -75,6 +75,25 @@ class Case {
     return Add(testing::InterviewHeld("", case_id_, on));
   }
 
+  Case& AKasseInterview(const std::string& on) {
+    v1::Event event = testing::InterviewHeld("", case_id_, on);
+    event.mutable_interview_held()->set_held_by(v1::INTERVIEW_HOLDER_A_KASSE);
+    return Add(std::move(event));
+  }
+
+  // Exempts the case from a requirement of dk-lab-2026.
+  Case& Exempt(const std::string& on, const std::string& requirement_id,
+               v1::ExemptionKind kind) {
+    v1::Event event = BaseEvent("", case_id_, on);
+    v1::ExemptionGranted* body = event.mutable_exemption_granted();
+    body->set_rule_set_id("dk-lab-2026");
+    body->set_requirement_id(requirement_id);
+    body->set_kind(kind);
+    body->set_reason("in hospital for the coming months");
+    body->set_decided_by("tl-1");
+    return Add(std::move(event));
+  }
+
   // An offer without a referral.
   Case& Offer(const std::string& on) {
     return Add(testing::OfferStarted("", case_id_, on, Next("o")));
@@ -794,6 +813,162 @@ requirements {
   EXPECT_EQ(std::string(parsed.status().message()),
             "flags.textproto:16: requirements[0].population_flag."
             "flag_over_share: 1.2 is not between 0 and 1 (exclusive)");
+}
+
+// --- Population 4: the population targets of 2026 on either side of 75% ---
+//
+// A-dagpenge cases of jc-odense registered Monday 2026-07-06. The a-kasse's
+// two interviews are due within add_months(2026-07-06, 3) - 1 = 2026-10-05,
+// the offer within add_months(.., 6) - 1 = 2027-01-05. Judged the day after
+// each, every case is measured (open, deadline passed).
+
+constexpr char kLab2026[] = "dk-lab-2026";
+constexpr char kOdense[] = "jc-odense";
+
+// `counting` of `cases` cases had both a-kasse interviews in time; the rest
+// had one.
+Population AKassePopulation(int cases, int counting) {
+  Population population;
+  for (int i = 0; i < cases; ++i) {
+    Case one(absl::StrCat("ak-", i));
+    one.Opened(v1::TARGET_GROUP_A_DAGPENGE, kOdense, "team-a", "cw-1",
+               "2026-07-06");
+    one.AKasseInterview("2026-07-10");
+    if (i < counting) one.AKasseInterview("2026-08-20");
+    population.push_back(std::move(one));
+  }
+  return population;
+}
+
+// A copy: the response is often a temporary.
+v1::TargetMeasure TargetOf(const v1::ReportResponse& response,
+                           const std::string& requirement_id) {
+  const v1::RequirementTally& tally =
+      TallyOf(GroupOf(response, Jobcentre(kOdense)), kLab2026, requirement_id);
+  EXPECT_TRUE(tally.has_target()) << requirement_id;
+  return tally.target();
+}
+
+TEST(ReportTest, ATargetOfExactly75PercentIsMet) {
+  // 6 of 8 is 75%: "at least 75%" is met.
+  const v1::ReportResponse response =
+      Report(AKassePopulation(8, 6), Query("2026-10-06", "2026-10-06"),
+             {v1::GROUP_BY_JOBCENTRE});
+  const v1::TargetMeasure& target =
+      TargetOf(response, "a-kasse-interview-target");
+  EXPECT_EQ(target.measured(), 8);
+  EXPECT_EQ(target.counting(), 6);
+  EXPECT_EQ(target.exempted(), 0);
+  EXPECT_DOUBLE_EQ(target.share(), 0.75);
+  EXPECT_DOUBLE_EQ(target.min_share(), 0.75);
+  EXPECT_TRUE(target.met());
+  EXPECT_FALSE(target.over_exemption_cap());
+  // The rows are counted as usual besides: 6 met, 2 overdue.
+  EXPECT_TRUE(Tallied(TallyOf(GroupOf(response, Jobcentre(kOdense)), kLab2026,
+                              "a-kasse-interview-target"),
+                      8, 6, 0, 2, 0, 0));
+}
+
+TEST(ReportTest, ATargetOf5Of8IsNotMet) {
+  const v1::TargetMeasure target =
+      TargetOf(Report(AKassePopulation(8, 5), Query("2026-10-06", "2026-10-06"),
+                      {v1::GROUP_BY_JOBCENTRE}),
+               "a-kasse-interview-target");
+  EXPECT_EQ(target.counting(), 5);
+  EXPECT_DOUBLE_EQ(target.share(), 5.0 / 8.0);
+  EXPECT_FALSE(target.met());
+}
+
+TEST(ReportTest, BeforeTheDeadlineNoCaseIsMeasured) {
+  // On the deadline itself every row is still due.
+  const v1::TargetMeasure target =
+      TargetOf(Report(AKassePopulation(8, 6), Query("2026-10-05", "2026-10-05"),
+                      {v1::GROUP_BY_JOBCENTRE}),
+               "a-kasse-interview-target");
+  EXPECT_EQ(target.measured(), 0);
+  EXPECT_FALSE(target.met());
+}
+
+// Ten cases: 1-6 started an offer on 2026-09-01, 7-9 are exempted on
+// 2026-08-01 (`law_exempted` of them by law, the rest by the municipality,
+// none when `exempt` is false), 10 had none.
+Population OfferPopulation(bool exempt, int law_exempted) {
+  Population population;
+  for (int i = 1; i <= 10; ++i) {
+    Case one(absl::StrCat("of-", i));
+    one.Opened(v1::TARGET_GROUP_A_DAGPENGE, kOdense, "team-a", "cw-1",
+               "2026-07-06");
+    if (i <= 6) one.Offer("2026-09-01");
+    if (exempt && i >= 7 && i <= 9) {
+      one.Exempt("2026-08-01", "offer-target",
+                 i > 9 - law_exempted ? v1::EXEMPTION_KIND_BY_LAW
+                                      : v1::EXEMPTION_KIND_MUNICIPALITY);
+    }
+    population.push_back(std::move(one));
+  }
+  return population;
+}
+
+TEST(ReportTest, WithoutExemptionsSixOfTenOffersMissTheTarget) {
+  const v1::TargetMeasure target = TargetOf(
+      Report(OfferPopulation(false, 0), Query("2027-01-06", "2027-01-06"),
+             {v1::GROUP_BY_JOBCENTRE}),
+      "offer-target");
+  EXPECT_EQ(target.measured(), 10);
+  EXPECT_EQ(target.counting(), 6);
+  EXPECT_DOUBLE_EQ(target.share(), 0.6);
+  EXPECT_FALSE(target.met());
+}
+
+TEST(ReportTest, ExemptedCasesLeaveTheShareWithinTheCap) {
+  // Cases 7 and 8 exempted by the municipality, 9 by law (the work
+  // obligation): 6 of the 7 not exempted counted (85.7%), and the
+  // municipality exempted 2 of 10 (20%, within 25%).
+  const v1::ReportResponse response =
+      Report(OfferPopulation(true, 1), Query("2027-01-06", "2027-01-06"),
+             {v1::GROUP_BY_JOBCENTRE});
+  const v1::TargetMeasure target = TargetOf(response, "offer-target");
+  EXPECT_EQ(target.measured(), 10);
+  EXPECT_EQ(target.exempted(), 3);
+  EXPECT_EQ(target.exempted_by_municipality(), 2);
+  EXPECT_EQ(target.counting(), 6);
+  EXPECT_DOUBLE_EQ(target.share(), 6.0 / 7.0);
+  EXPECT_TRUE(target.met());
+  EXPECT_DOUBLE_EQ(target.exemption_share(), 0.2);
+  EXPECT_DOUBLE_EQ(target.exemption_cap(), 0.25);
+  EXPECT_FALSE(target.over_exemption_cap());
+  // Exempted rows are not applicable; the one case without an offer is the
+  // only overdue row.
+  EXPECT_TRUE(Tallied(
+      TallyOf(GroupOf(response, Jobcentre(kOdense)), kLab2026, "offer-target"),
+      7, 6, 0, 1, 0, 3));
+}
+
+TEST(ReportTest, ThreeMunicipalExemptionsOfTenAreOverTheCap) {
+  const v1::TargetMeasure target = TargetOf(
+      Report(OfferPopulation(true, 0), Query("2027-01-06", "2027-01-06"),
+             {v1::GROUP_BY_JOBCENTRE}),
+      "offer-target");
+  EXPECT_EQ(target.exempted_by_municipality(), 3);
+  EXPECT_DOUBLE_EQ(target.exemption_share(), 0.3);
+  EXPECT_TRUE(target.over_exemption_cap());
+  // The share is judged without them all the same.
+  EXPECT_DOUBLE_EQ(target.share(), 6.0 / 7.0);
+  EXPECT_TRUE(target.met());
+}
+
+TEST(ReportTest, ATargetWithoutAnAllowanceIsOverItAtOneExemption) {
+  // The a-kasse's interview target has no exemption allowance (cap 0).
+  Population population = AKassePopulation(8, 6);
+  population[7].Exempt("2026-08-01", "a-kasse-interview-target",
+                       v1::EXEMPTION_KIND_MUNICIPALITY);
+  const v1::TargetMeasure target =
+      TargetOf(Report(population, Query("2026-10-06", "2026-10-06"),
+                      {v1::GROUP_BY_JOBCENTRE}),
+               "a-kasse-interview-target");
+  EXPECT_EQ(target.exempted(), 1);
+  EXPECT_DOUBLE_EQ(target.share(), 6.0 / 7.0);
+  EXPECT_TRUE(target.over_exemption_cap());
 }
 
 // --- Population 3: switches and waits at Ishøj, window 2020-04-01 to

@@ -292,11 +292,51 @@ TEST(ValidateRuleSetTest, ChecksTheFieldsOfTheLawOf2024) {
             "DirectReferral");
 }
 
+TEST(ValidateRuleSetTest, ChecksPopulationTargetsAndRunningPeriods) {
+  absl::StatusOr<v1::RuleSet> parsed =
+      ParseRuleSet(kValidRuleSet, "test.textproto");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  v1::RuleSet rule_set = *parsed;
+  v1::PopulationTarget* target =
+      rule_set.mutable_requirements(1)->mutable_population_target();
+  target->set_min_share(0.75);
+  target->set_exemption_cap(0.25);
+  EXPECT_TRUE(ValidateRuleSet(rule_set).ok()) << ValidateRuleSet(rule_set);
+  target->set_min_share(0);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[1].population_target.min_share: 0 is not above 0 "
+            "and at most 1");
+  target->set_min_share(1.5);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[1].population_target.min_share: 1.5 is not above 0 "
+            "and at most 1");
+  target->set_min_share(1);
+  target->set_exemption_cap(1);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[1].population_target.exemption_cap: 1 is not at "
+            "least 0 and below 1");
+  target->set_exemption_cap(0);
+  rule_set.mutable_requirements(1)
+      ->mutable_population_flag()
+      ->set_flag_over_share(0.2);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[1].population_target: cannot be given with "
+            "population_flag");
+
+  rule_set = *parsed;
+  rule_set.set_applies_to_running_periods(true);
+  EXPECT_TRUE(ValidateRuleSet(rule_set).ok()) << ValidateRuleSet(rule_set);
+  rule_set.set_kind(v1::RULE_SET_KIND_LOCAL_TARGET);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "applies_to_running_periods: is only for RULE_SET_KIND_STATUTORY "
+            "rule sets");
+}
+
 TEST(LoadRuleSetsTest, LoadsTheShippedRuleSets) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 6u);
+  ASSERT_EQ(loaded->size(), 7u);
   struct Expected {
     const char* id;
     int version;
@@ -311,7 +351,9 @@ TEST(LoadRuleSetsTest, LoadsTheShippedRuleSets) {
       // Version 2 ends it where the law of 2024 begins.
       {"dk-lab-2020", 2, v1::RULE_SET_KIND_STATUTORY, "2020-01-01",
        "2023-12-31", 7},
-      {"dk-lab-2024", 1, v1::RULE_SET_KIND_STATUTORY, "2024-01-01", "", 10},
+      {"dk-lab-2024", 1, v1::RULE_SET_KIND_STATUTORY, "2024-01-01",
+       "2026-06-30", 10},
+      {"dk-lab-2026", 1, v1::RULE_SET_KIND_STATUTORY, "2026-07-01", "", 9},
       {"local-faaborg-2018", 1, v1::RULE_SET_KIND_LOCAL_TARGET, "2018-05-20",
        "", 4},
       {"local-middelfart-2020", 1, v1::RULE_SET_KIND_LOCAL_TARGET, "2020-02-05",
@@ -343,7 +385,7 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 6u);
+  ASSERT_EQ(loaded->size(), 7u);
 
   const v1::RuleSet& lab_2016 = (*loaded)[0];
   const v1::Schedule& interviews = lab_2016.requirements(0).schedule();
@@ -380,19 +422,34 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
   EXPECT_EQ(lab_2024.requirements(5).excluded_offer_kinds(0),
             v1::OFFER_KIND_OTHER_GUIDANCE_AND_UPSKILLING);
 
-  const v1::RuleSet& faaborg = (*loaded)[3];
+  // The reform of 2026: population targets of 75%, offers with up to 25%
+  // exempted, reaching periods running on 2026-07-01.
+  const v1::RuleSet& lab_2026 = (*loaded)[3];
+  ASSERT_EQ(lab_2026.id(), "dk-lab-2026");
+  EXPECT_TRUE(lab_2026.applies_to_running_periods());
+  int targets = 0;
+  for (const v1::Requirement& requirement : lab_2026.requirements()) {
+    if (!requirement.has_population_target()) continue;
+    ++targets;
+    EXPECT_DOUBLE_EQ(requirement.population_target().min_share(), 0.75);
+    EXPECT_DOUBLE_EQ(requirement.population_target().exemption_cap(),
+                     requirement.id() == "offer-target" ? 0.25 : 0.0);
+  }
+  EXPECT_EQ(targets, 4);
+
+  const v1::RuleSet& faaborg = (*loaded)[4];
   EXPECT_EQ(faaborg.requirements(0).deadline().within().unit(),
             v1::OFFSET_UNIT_DAYS);
   EXPECT_EQ(faaborg.requirements(1).valid_from(), "2018-07-01");
   EXPECT_EQ(faaborg.requirements(3).cadence().from().count(), 26);
 
-  const v1::RuleSet& middelfart = (*loaded)[4];
+  const v1::RuleSet& middelfart = (*loaded)[5];
   EXPECT_EQ(middelfart.requirements(0).anchor(), v1::ANCHOR_SICK_NOTE_RECEIVED);
   EXPECT_EQ(middelfart.requirements(0).deadline().within().unit(),
             v1::OFFSET_UNIT_WORKING_DAYS);
 
   // STAR's flags (003): more than 20% at 6 months' (26 weeks') seniority.
-  const v1::RuleSet& star = (*loaded)[5];
+  const v1::RuleSet& star = (*loaded)[6];
   const v1::Schedule& four = star.requirements(0).schedule();
   ASSERT_EQ(four.milestones_size(), 1);
   EXPECT_EQ(four.milestones(0).count(), 4);

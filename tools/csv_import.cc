@@ -48,6 +48,9 @@ enum Column {
   kNote,
   kHeldBy,
   kReferredToJobcentre,
+  kRuleSetId,
+  kRequirementId,
+  kDecidedBy,
   kColumnCount,
 };
 
@@ -76,18 +79,22 @@ const std::array<const char*, kColumnCount> kColumns = {
     "note",
     "held_by",
     "referred_to_jobcentre",
+    "rule_set_id",
+    "requirement_id",
+    "decided_by",
 };
 
 // Every row needs these; the header must have them.
 constexpr std::array<Column, 4> kRequiredColumns = {kActionId, kCaseId, kDate,
                                                     kAction};
 
-const std::array<const char*, 15> kActions = {
+const std::array<const char*, 16> kActions = {
     "case_opened",          "service_call",  "interview_held",
     "interview_missed",     "referral_made", "referral_cancelled",
     "offer_started",        "offer_ended",   "caseworker_changed",
     "target_group_changed", "case_paused",   "case_resumed",
     "review_held",          "case_closed",   "retracted",
+    "exemption_granted",
 };
 
 bool IsValidUtf8(absl::string_view text) {
@@ -404,7 +411,9 @@ std::string ColumnOfPath(absl::string_view path) {
       {"planned_end_on", "planned_end_date"},
       {"retracted_event_id", "retracted_action_id"},
   };
-  if (path == "event_retracted.reason") return "note";
+  if (path == "event_retracted.reason" || path == "exemption_granted.reason") {
+    return "note";
+  }
   const size_t dot = path.rfind('.');
   const absl::string_view field =
       dot == absl::string_view::npos ? path : path.substr(dot + 1);
@@ -509,6 +518,14 @@ void MapRow(RowMapper& row, v1::Event* event) {
     v1::EventRetracted* body = event->mutable_event_retracted();
     body->set_retracted_event_id(text(kRetractedActionId));
     body->set_reason(text(kNote));
+  } else if (action == "exemption_granted") {
+    v1::ExemptionGranted* body = event->mutable_exemption_granted();
+    body->set_rule_set_id(text(kRuleSetId));
+    body->set_requirement_id(text(kRequirementId));
+    body->set_kind(static_cast<v1::ExemptionKind>(
+        row.Enum(kKind, GetEnumDescriptor<v1::ExemptionKind>(), action)));
+    body->set_reason(text(kNote));
+    body->set_decided_by(text(kDecidedBy));
   } else {
     row.Fail(kAction, absl::StrCat("\"", action, "\" is not one of: ",
                                    absl::StrJoin(kActions, ", ")));

@@ -74,9 +74,29 @@ std::string OnTimeText(const v1::RequirementTally& tally) {
   return Percent(tally.share_on_time());
 }
 
+// A population target: "80.0% of 45 MET (target 75.0%); 5 exempted, 10.0%
+// (cap 25.0%)", "NOT MET" under the target, "OVER CAP" when the
+// municipality exempted more than its allowance; "-" when none was measured.
+std::string TargetText(const v1::TargetMeasure& target) {
+  if (target.measured() == 0) return kNoFigure;
+  std::string text = absl::StrCat(
+      Percent(target.share()), " of ", target.measured() - target.exempted(),
+      target.met() ? " MET" : " NOT MET", " (target ",
+      Percent(target.min_share()), ")");
+  if (target.exempted() > 0 || target.over_exemption_cap()) {
+    absl::StrAppend(&text, "; ", target.exempted(), " exempted, ",
+                    Percent(target.exemption_share()), " (cap ",
+                    Percent(target.exemption_cap()), ")",
+                    target.over_exemption_cap() ? " OVER CAP" : "");
+  }
+  return text;
+}
+
 // "26.1% of 138 FLAGGED (over 20.0%)"; "" for a requirement without a
-// population measure, "-" for one that measured no case.
+// population measure, "-" for one that measured no case. A population
+// target as TargetText.
 std::string FlagText(const v1::RequirementTally& tally) {
+  if (tally.has_target()) return TargetText(tally.target());
   if (!tally.has_measure()) return "";
   const v1::PopulationMeasure& measure = tally.measure();
   if (measure.cases() == 0) return kNoFigure;
@@ -105,8 +125,8 @@ std::vector<std::string> TallyCells(const v1::RequirementTally& tally) {
 const std::vector<std::string> kMeasureCsvHeader = {
     "MEASURED CASES", "SHARE FAILING", "FLAG OVER SHARE", "FLAGGED"};
 
-// A population measure's four CSV cells; empty for none, and the share
-// empty when no case was measured.
+// A population flag's four CSV cells; empty for none, and the share empty
+// when no case was measured.
 std::vector<std::string> MeasureCsvCells(const v1::RequirementTally& tally) {
   if (!tally.has_measure()) return {"", "", "", ""};
   const v1::PopulationMeasure& measure = tally.measure();
@@ -114,6 +134,35 @@ std::vector<std::string> MeasureCsvCells(const v1::RequirementTally& tally) {
           measure.cases() == 0 ? "" : CsvNumber(measure.share_failing()),
           CsvNumber(measure.flag_over_share()),
           std::string(measure.flagged() ? "yes" : "no")};
+}
+
+const std::vector<std::string> kTargetCsvHeader = {
+    "TARGET MEASURED", "EXEMPTED",      "COUNTING",
+    "SHARE COUNTING",  "TARGET SHARE",  "TARGET MET",
+    "EXEMPTION SHARE", "EXEMPTION CAP", "OVER EXEMPTION CAP"};
+
+// A population target's CSV cells (kTargetCsvHeader); empty for none, and a
+// share empty when no case was measured.
+std::vector<std::string> TargetCsvCells(const v1::RequirementTally& tally) {
+  if (!tally.has_target()) {
+    return std::vector<std::string>(kTargetCsvHeader.size());
+  }
+  const v1::TargetMeasure& target = tally.target();
+  const bool measured = target.measured() > 0;
+  return {absl::StrCat(target.measured()),
+          absl::StrCat(target.exempted()),
+          absl::StrCat(target.counting()),
+          measured ? CsvNumber(target.share()) : "",
+          CsvNumber(target.min_share()),
+          std::string(target.met() ? "yes" : "no"),
+          measured ? CsvNumber(target.exemption_share()) : "",
+          CsvNumber(target.exemption_cap()),
+          std::string(target.over_exemption_cap() ? "yes" : "no")};
+}
+
+// A measure's cells in a trend's columns: a target's, or a flag's.
+std::vector<std::string> TrendMeasureCells(const v1::RequirementTally& tally) {
+  return tally.has_target() ? TargetCsvCells(tally) : MeasureCsvCells(tally);
 }
 
 const std::vector<std::string> kTallyCsvHeader = {
@@ -135,6 +184,9 @@ std::vector<std::string> TallyCsvCells(const v1::RequirementTally& tally) {
           ? CsvNumber(tally.share_on_time())
           : ""};
   for (std::string& cell : MeasureCsvCells(tally)) {
+    cells.push_back(std::move(cell));
+  }
+  for (std::string& cell : TargetCsvCells(tally)) {
     cells.push_back(std::move(cell));
   }
   return cells;
@@ -279,6 +331,7 @@ std::string RequirementsCsv(const v1::ReportResponse& report) {
   std::vector<std::string> header = WithLabel(kTallyCsvHeader);
   header.insert(header.end(), kMeasureCsvHeader.begin(),
                 kMeasureCsvHeader.end());
+  header.insert(header.end(), kTargetCsvHeader.begin(), kTargetCsvHeader.end());
   Table table(std::move(header));
   for (const v1::ReportGroup& group : report.groups()) {
     for (const v1::RequirementTally& tally : group.requirements()) {
@@ -323,6 +376,8 @@ std::string WaitingCsv(const v1::ReportResponse& report) {
 struct MeasureColumn {
   std::string rule_set_id;
   std::string requirement_id;
+  // A population target's columns (kTargetCsvHeader), else a flag's.
+  bool target = false;
 };
 
 std::vector<MeasureColumn> MeasureColumns(const v1::TrendResponse& trend) {
@@ -334,7 +389,10 @@ std::vector<MeasureColumn> MeasureColumns(const v1::TrendResponse& trend) {
         known = known || (column.rule_set_id == m.rule_set_id() &&
                           column.requirement_id == m.requirement_id());
       }
-      if (!known) columns.push_back({m.rule_set_id(), m.requirement_id()});
+      if (!known) {
+        columns.push_back(
+            {m.rule_set_id(), m.requirement_id(), m.has_target()});
+      }
     }
   }
   return columns;
@@ -505,7 +563,8 @@ std::string TrendCsv(const v1::TrendResponse& trend) {
   const std::vector<MeasureColumn> columns = MeasureColumns(trend);
   std::vector<std::string> header = kTrendCsvHeader;
   for (const MeasureColumn& column : columns) {
-    for (const std::string& name : kMeasureCsvHeader) {
+    for (const std::string& name :
+         column.target ? kTargetCsvHeader : kMeasureCsvHeader) {
       header.push_back(absl::StrCat(column.requirement_id, " ", name));
     }
   }
@@ -514,9 +573,11 @@ std::string TrendCsv(const v1::TrendResponse& trend) {
     std::vector<std::string> row = TrendCsvCells(point);
     for (const MeasureColumn& column : columns) {
       const v1::RequirementTally* measure = FindMeasure(point, column);
+      const size_t width =
+          column.target ? kTargetCsvHeader.size() : kMeasureCsvHeader.size();
       for (std::string& cell : measure == nullptr
-                                   ? std::vector<std::string>(4, "")
-                                   : MeasureCsvCells(*measure)) {
+                                   ? std::vector<std::string>(width, "")
+                                   : TrendMeasureCells(*measure)) {
         row.push_back(std::move(cell));
       }
     }

@@ -102,6 +102,18 @@ Table Reviews(const v1::GetTimelineResponse& response) {
   return table;
 }
 
+Table Exemptions(const v1::GetTimelineResponse& response) {
+  Table table({"ON", "RULE SET", "REQUIREMENT", "KIND", "DECIDED BY", "REASON",
+               "EVENT"});
+  for (const v1::TimelineExemption& exemption : response.exemptions()) {
+    table.AddRow(
+        {exemption.on(), exemption.rule_set_id(), exemption.requirement_id(),
+         ShortEnumNameOrEmpty(exemption.kind()), exemption.decided_by(),
+         exemption.reason(), exemption.event_id()});
+  }
+  return table;
+}
+
 Table Closure(const v1::GetTimelineResponse& response) {
   Table table({"ON", "REASON", "EVENT"});
   const v1::TimelineClosure& closure = response.closure();
@@ -131,6 +143,7 @@ std::string TimelineText(const v1::GetTimelineResponse& response) {
   AppendSection("referrals", Referrals(response), &text);
   AppendSection("offers", Offers(response), &text);
   AppendSection("reviews", Reviews(response), &text);
+  AppendSection("exemptions", Exemptions(response), &text);
   AppendSection("closure", Closure(response), &text);
   return text;
 }

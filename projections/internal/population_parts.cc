@@ -84,6 +84,9 @@ std::map<RequirementKey, RequirementInfo> RequirementsOf(
           requirement.has_population_flag()
               ? std::optional(requirement.population_flag().flag_over_share())
               : std::nullopt;
+      info.target = requirement.has_population_target()
+                        ? std::optional(requirement.population_target())
+                        : std::nullopt;
     }
   }
   return infos;
@@ -91,9 +94,37 @@ std::map<RequirementKey, RequirementInfo> RequirementsOf(
 
 bool Measured(const RequirementResult& row, const Period& period,
               absl::CivilDay as_of) {
-  return row.verdict != Verdict::kNotApplicable && row.deadline_on &&
-         *row.deadline_on < as_of && OpenOn(period, as_of);
+  return (row.verdict != Verdict::kNotApplicable || row.exempted) &&
+         row.deadline_on && *row.deadline_on < as_of && OpenOn(period, as_of);
 }
+
+namespace {
+
+// a / b, or 0 when b is 0.
+double Share(int64_t a, int64_t b) {
+  return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+}
+
+void FillTarget(const v1::PopulationTarget& target, const Tally& tally,
+                v1::TargetMeasure* out) {
+  out->set_min_share(target.min_share());
+  out->set_exemption_cap(target.exemption_cap());
+  out->set_measured(tally.measured_cases);
+  out->set_exempted(tally.exempted_cases);
+  out->set_exempted_by_municipality(tally.exempted_by_municipality_cases);
+  out->set_counting(tally.counting_cases);
+  const int64_t population = tally.measured_cases - tally.exempted_cases;
+  const double share = Share(tally.counting_cases, population);
+  out->set_share(share);
+  // "At least 75%": a share of exactly the target meets it.
+  out->set_met(population > 0 && share >= target.min_share());
+  const double exempted =
+      Share(tally.exempted_by_municipality_cases, tally.measured_cases);
+  out->set_exemption_share(exempted);
+  out->set_over_exemption_cap(exempted > target.exemption_cap());
+}
+
+}  // namespace
 
 void FillTally(const RequirementKey& key, const RequirementInfo& info,
                const Tally& tally, v1::RequirementTally* out) {
@@ -109,6 +140,7 @@ void FillTally(const RequirementKey& key, const RequirementInfo& info,
   out->set_due(tally.rows.due);
   out->set_not_applicable(tally.rows.not_applicable);
   out->set_share_on_time(tally.rows.ShareOnTime());
+  if (info.target) FillTarget(*info.target, tally, out->mutable_target());
   if (!info.flag_over_share) return;
   v1::PopulationMeasure* measure = out->mutable_measure();
   measure->set_cases(tally.measured_cases);

@@ -108,6 +108,9 @@ struct RequirementInfo {
   v1::RuleSetKind rule_set_kind = v1::RULE_SET_KIND_UNSPECIFIED;
   std::string title;
   std::optional<double> flag_over_share;
+  std::optional<v1::PopulationTarget> target;
+  // A population measure of either kind: reports count its measured cases.
+  bool measured() const { return flag_over_share || target; }
 };
 
 // Every requirement of the rule sets judged by; of two versions of one rule
@@ -120,7 +123,7 @@ std::map<RequirementKey, RequirementInfo> RequirementsOf(
 // Whether `row` counts in its requirement's population measure on as_of:
 // its period is open on as_of and its deadline is before as_of (the case
 // has the seniority the measure asks for, pauses discounted by the clock),
-// and it applies to the case.
+// and it applies to the case or was exempted from a population target.
 bool Measured(const RequirementResult& row, const Period& period,
               absl::CivilDay as_of);
 
@@ -130,6 +133,11 @@ struct CaseTally {
   // A row counts in the measure; and one such row is OVERDUE.
   bool measured = false;
   bool failing = false;
+  // A population target: a measured row was exempted (by the municipality's
+  // own decision), or was not met by its deadline.
+  bool exempted = false;
+  bool exempted_by_municipality = false;
+  bool missed = false;
   // A row that is not NOT_APPLICABLE: the requirement concerns the case.
   bool applies = false;
 
@@ -139,7 +147,19 @@ struct CaseTally {
     if (!in_measure) return;
     measured = true;
     if (row.verdict == Verdict::kOverdue) failing = true;
+    if (row.exempted) {
+      exempted = true;
+      if (row.exemption_kind == v1::EXEMPTION_KIND_MUNICIPALITY) {
+        exempted_by_municipality = true;
+      }
+    } else if (row.verdict != Verdict::kMet) {
+      missed = true;
+    }
   }
+
+  // Counts towards a population target: measured, not exempted, every
+  // measured row met by its deadline.
+  bool counting() const { return measured && !exempted && !missed; }
 };
 
 // Rows of a requirement over many cases. `cases` counts the cases it
@@ -149,14 +169,19 @@ struct Tally {
   RowCounts rows;
   int64_t measured_cases = 0;
   int64_t failing_cases = 0;
+  int64_t exempted_cases = 0;
+  int64_t exempted_by_municipality_cases = 0;
+  int64_t counting_cases = 0;
 
   void Add(const CaseTally& one_case) {
     if (one_case.applies) ++cases;
     rows.Add(one_case.rows);
-    if (one_case.measured) {
-      ++measured_cases;
-      if (one_case.failing) ++failing_cases;
-    }
+    if (!one_case.measured) return;
+    ++measured_cases;
+    if (one_case.failing) ++failing_cases;
+    if (one_case.exempted) ++exempted_cases;
+    if (one_case.exempted_by_municipality) ++exempted_by_municipality_cases;
+    if (one_case.counting()) ++counting_cases;
   }
 };
 

@@ -49,7 +49,8 @@ void ToResults(const std::vector<RequirementResult>& results,
     out->set_period_index(result.period_index);
     out->set_target_group(result.target_group);
     out->set_anchor_on(Date(result.anchor_on));
-    out->set_status(ComplianceStatusOf(result.verdict));
+    out->set_status(ComplianceStatusOf(result));
+    out->set_population_target(result.population_target);
     out->set_deadline_on(Date(result.deadline_on));
     out->set_met_on(Date(result.met_on));
     for (const std::string& id : result.event_ids) out->add_event_ids(id);
@@ -106,6 +107,16 @@ void ToTimeline(const CaseTimeline& timeline,
     out->set_sick_note_received_on(Date(period.sick_note_received_on));
     out->set_event_id(period.event_id);
     out->set_referred_to_jobcentre(period.referred_to_jobcentre);
+  }
+  for (const Exemption& exemption : timeline.exemptions) {
+    v1::TimelineExemption* out = response->add_exemptions();
+    out->set_on(FormatDate(exemption.on));
+    out->set_rule_set_id(exemption.rule_set_id);
+    out->set_requirement_id(exemption.requirement_id);
+    out->set_kind(exemption.kind);
+    out->set_reason(exemption.reason);
+    out->set_decided_by(exemption.decided_by);
+    out->set_event_id(exemption.event_id);
   }
   for (const Pause& pause : timeline.pauses) {
     v1::TimelinePause* out = response->add_pauses();

@@ -1,0 +1,236 @@
+// Goal: the rules from 2026-07-01 (dk-lab-2026) judge a case under a
+// population target by whether it counts towards its jobcentre's share,
+// never as a personal OVERDUE; exemptions take a case out of the share from
+// their day on and never reach back; and a period running on 2026-07-01 is
+// judged by the law of 2024 for its deadlines before that day and by the
+// law of 2026 for those after. Method: hand-worked cases judged by the rule
+// sets read from rules/, each expected date derived by hand in a comment.
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "projections/compliance.h"
+#include "tests/compliance_testing.h"
+
+namespace caseline {
+namespace {
+
+using namespace ::caseline::compliance_testing;  // NOLINT: scenario helpers.
+
+constexpr v1::InterviewHolder kAKasse = v1::INTERVIEW_HOLDER_A_KASSE;
+
+::testing::AssertionResult HasStatus(const RequirementResult& row,
+                                     v1::ComplianceStatus status) {
+  if (ComplianceStatusOf(row) == status) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "got " << v1::ComplianceStatus_Name(ComplianceStatusOf(row))
+         << " for " << Describe(row) << "; want "
+         << v1::ComplianceStatus_Name(status);
+}
+
+// --- a-dagpenge registered Monday 2026-07-06 ---
+//
+// The a-kasse's first interview, a deadline for every citizen, is due by
+// week 2: 2026-07-19. Its two interviews, a target, by
+// add_months(2026-07-06, 3) - 1 = 2026-10-05; the offer, a target, by
+// add_months(.., 6) - 1 = 2027-01-05.
+CaseLog ADagpenge2026() {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2026-07-06", "1985-09-09",
+             "jc-odense");                 // e-1
+  log.InterviewBy("2026-07-10", kAKasse);  // e-2
+  return log;
+}
+
+TEST(Compliance2026Test, ACaseUnderATargetCountsOrDoesNotNeverOverdue) {
+  CaseLog log = ADagpenge2026();
+  const Rows one = Judge(log, "2026-10-06");
+  const RequirementResult& short_row =
+      OnlyRow(one, kLab2026, "a-kasse-interview-target");
+  EXPECT_TRUE(Judged(short_row, Verdict::kOverdue, "2026-10-05"));
+  EXPECT_TRUE(short_row.population_target);
+  EXPECT_TRUE(HasStatus(short_row, v1::COMPLIANCE_STATUS_DOES_NOT_COUNT));
+  // Before the deadline it is due, as any row.
+  EXPECT_TRUE(HasStatus(
+      OnlyRow(Judge(log, "2026-09-15"), kLab2026, "a-kasse-interview-target"),
+      v1::COMPLIANCE_STATUS_DUE));
+
+  log.InterviewBy("2026-09-01", kAKasse);
+  const RequirementResult met_row =
+      OnlyRow(Judge(log, "2026-10-06"), kLab2026, "a-kasse-interview-target");
+  EXPECT_TRUE(Judged(met_row, Verdict::kMet, "2026-10-05", "2026-09-01"));
+  EXPECT_TRUE(HasStatus(met_row, v1::COMPLIANCE_STATUS_COUNTS));
+}
+
+TEST(Compliance2026Test, TheFirstInterviewStaysADeadlineForEveryone) {
+  const Rows rows = Judge(ADagpenge2026(), "2026-10-06");
+  const RequirementResult& row =
+      OnlyRow(rows, kLab2026, "a-kasse-first-interview");
+  EXPECT_TRUE(Judged(row, Verdict::kMet, "2026-07-19", "2026-07-10"));
+  EXPECT_FALSE(row.population_target);
+  EXPECT_TRUE(HasStatus(row, v1::COMPLIANCE_STATUS_MET));
+  // Kontanthjælp jobparat, first contact Wednesday 2026-07-01: the first
+  // interview by 2026-07-07, overdue the day after as a personal deadline.
+  CaseLog jobparat;
+  jobparat.Opened(v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT, "2026-07-01",
+                  "1990-02-02", "jc-odense");
+  const Rows jobparat_rows = Judge(jobparat, "2026-07-08");
+  EXPECT_TRUE(HasStatus(OnlyRow(jobparat_rows, kLab2026, "first-interview"),
+                        v1::COMPLIANCE_STATUS_OVERDUE));
+  // Its four interviews are a target, due by add_months(2026-07-01, 6) - 1.
+  EXPECT_TRUE(Judged(OnlyRow(jobparat_rows, kLab2026, "interview-target"),
+                     Verdict::kDue, "2026-12-31"));
+}
+
+TEST(Compliance2026Test, AnExemptionTakesTheCaseOutOfTheOfferTarget) {
+  CaseLog log = ADagpenge2026();
+  const std::string exemption = log.Exempted(
+      "2026-08-01", kLab2026, "offer-target", v1::EXEMPTION_KIND_MUNICIPALITY);
+  const RequirementResult row =
+      OnlyRow(Judge(log, "2026-09-01"), kLab2026, "offer-target");
+  EXPECT_TRUE(row.exempted);
+  EXPECT_EQ(row.exemption_kind, v1::EXEMPTION_KIND_MUNICIPALITY);
+  EXPECT_EQ(row.exemption_event_id, exemption);
+  EXPECT_EQ(row.verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(row.deadline_on, Day("2027-01-05"));
+  EXPECT_TRUE(HasStatus(row, v1::COMPLIANCE_STATUS_EXEMPTED));
+  EXPECT_EQ(row.note, "exempted on 2026-08-01 by the municipality (e-3)");
+  // Only that requirement: the a-kasse's target still judges the case.
+  EXPECT_FALSE(
+      OnlyRow(Judge(log, "2026-09-01"), kLab2026, "a-kasse-interview-target")
+          .exempted);
+}
+
+TEST(Compliance2026Test, AnExemptionNeverReachesBackPastADeadline) {
+  // The two a-kasse interviews were due by 2026-10-05; exempting the case
+  // on 2026-10-10 does not undo that it did not count.
+  CaseLog log = ADagpenge2026();
+  log.Exempted("2026-10-10", kLab2026, "a-kasse-interview-target",
+               v1::EXEMPTION_KIND_MUNICIPALITY);
+  const RequirementResult row =
+      OnlyRow(Judge(log, "2026-10-12"), kLab2026, "a-kasse-interview-target");
+  EXPECT_FALSE(row.exempted);
+  EXPECT_TRUE(HasStatus(row, v1::COMPLIANCE_STATUS_DOES_NOT_COUNT));
+}
+
+TEST(Compliance2026Test, AnExemptionOfAPersonalDeadlineChangesNothing) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2026-07-06", "1985-09-09",
+             "jc-odense");
+  log.Exempted("2026-07-08", kLab2026, "a-kasse-first-interview",
+               v1::EXEMPTION_KIND_MUNICIPALITY);
+  const RequirementResult row =
+      OnlyRow(Judge(log, "2026-07-20"), kLab2026, "a-kasse-first-interview");
+  EXPECT_FALSE(row.exempted);
+  EXPECT_TRUE(Judged(row, Verdict::kOverdue, "2026-07-19"));
+}
+
+TEST(Compliance2026Test, TheWorkObligationIsAnExemptionByLaw) {
+  CaseLog log = ADagpenge2026();
+  log.Exempted("2026-09-01", kLab2026, "offer-target",
+               v1::EXEMPTION_KIND_BY_LAW);
+  const RequirementResult row =
+      OnlyRow(Judge(log, "2027-01-06"), kLab2026, "offer-target");
+  EXPECT_TRUE(row.exempted);
+  EXPECT_EQ(row.exemption_kind, v1::EXEMPTION_KIND_BY_LAW);
+  EXPECT_TRUE(absl::StrContains(row.note, "by law")) << row.note;
+}
+
+// --- a period running on 2026-07-01 ---
+//
+// Kontanthjælp jobparat, first contact Monday 2026-05-04. The first
+// interview was due by 2026-05-10, before the reform: the law of 2024
+// judges it. The four interviews and the offer are due by
+// add_months(2026-05-04, 6) - 1 = 2026-11-03, after it: the law of 2026
+// judges them, as targets, counting the interviews since the anchor.
+CaseLog RunningJobparat(v1::TargetGroup group) {
+  CaseLog log;
+  log.Opened(group, "2026-05-04", "1990-02-02", "jc-odense");
+  for (const char* on :
+       {"2026-05-06", "2026-06-10", "2026-08-12", "2026-10-14"}) {
+    log.Interview(on);
+  }
+  return log;
+}
+
+TEST(Compliance2026Test, ARunningPeriodIsJudgedByEachLawForItsDeadlines) {
+  const Rows rows = Judge(
+      RunningJobparat(v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT), "2026-11-10");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2024, "first-interview"), Verdict::kMet,
+                     "2026-05-10", "2026-05-06"));
+  for (const char* requirement : {"interview-count", "first-active-offer"}) {
+    SCOPED_TRACE(requirement);
+    const RequirementResult& row = OnlyRow(rows, kLab2024, requirement);
+    EXPECT_TRUE(NotApplicable(row));
+    EXPECT_EQ(row.note, "from 2026-07-01 dk-lab-2026 judges it");
+  }
+  const RequirementResult& interviews =
+      OnlyRow(rows, kLab2026, "interview-target");
+  EXPECT_TRUE(Judged(interviews, Verdict::kMet, "2026-11-03", "2026-10-14"));
+  EXPECT_TRUE(HasStatus(interviews, v1::COMPLIANCE_STATUS_COUNTS));
+  EXPECT_TRUE(HasStatus(OnlyRow(rows, kLab2026, "offer-target"),
+                        v1::COMPLIANCE_STATUS_DOES_NOT_COUNT));
+  // The law of 2026 leaves out what was due before it: no first interview,
+  // and no requirement of other groups.
+  EXPECT_TRUE(RowsOf(rows, kLab2026, "first-interview").empty())
+      << DescribeAll(rows);
+  EXPECT_TRUE(RowsOf(rows, kLab2026, "a-kasse-interview-target").empty())
+      << DescribeAll(rows);
+}
+
+TEST(Compliance2026Test, ADayBeforeTheReformIsJudgedByTheLawThenInForce) {
+  // On 2026-06-15 the reform had not taken effect: the four interviews are
+  // still the law of 2024's deadline for the person, due 2026-11-03.
+  const Rows rows = Judge(
+      RunningJobparat(v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT), "2026-06-15");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2024, "interview-count"), Verdict::kDue,
+                     "2026-11-03"));
+  EXPECT_EQ(CountRowsOf(rows, kLab2026), 0) << DescribeAll(rows);
+}
+
+TEST(Compliance2026Test, ARunningPeriodOfAGroupTheReformLeavesKeeps2024) {
+  // Kontanthjælp aktivitetsparat is not in dk-lab-2026: its four interviews
+  // stay a deadline of the law of 2024, met on 2026-10-14.
+  const Rows rows =
+      Judge(RunningJobparat(v1::TARGET_GROUP_KONTANTHJAELP_AKTIVITETSPARAT),
+            "2026-11-10");
+  EXPECT_TRUE(Judged(OnlyRow(rows, kLab2024, "interview-count"), Verdict::kMet,
+                     "2026-11-03", "2026-10-14"));
+  EXPECT_EQ(CountRowsOf(rows, kLab2026), 0) << DescribeAll(rows);
+}
+
+TEST(Compliance2026Test, APeriodEndedBefore20260701IsNotReached) {
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT, "2026-05-04",
+             "1990-02-02", "jc-odense");
+  log.Closed("2026-06-25");
+  const Rows rows = Judge(log, "2026-11-10");
+  EXPECT_EQ(CountRowsOf(rows, kLab2026), 0) << DescribeAll(rows);
+  EXPECT_GT(CountRowsOf(rows, kLab2024), 0);
+}
+
+TEST(Compliance2026Test, EitherSideOf20260701) {
+  // Registered Tuesday 2026-06-30: its a-kasse interview is due by
+  // 2026-07-13, after the reform, so the law of 2026 judges it; anchored
+  // Wednesday 2026-07-01, only the law of 2026 has rows at all.
+  CaseLog before;
+  before.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2026-06-30", "1985-09-09",
+                "jc-odense");
+  const Rows before_rows = Judge(before, "2026-07-20");
+  EXPECT_TRUE(
+      NotApplicable(OnlyRow(before_rows, kLab2024, "a-kasse-first-interview")));
+  EXPECT_TRUE(Judged(OnlyRow(before_rows, kLab2026, "a-kasse-first-interview"),
+                     Verdict::kOverdue, "2026-07-13"));
+  CaseLog after;
+  after.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2026-07-01", "1985-09-09",
+               "jc-odense");
+  const Rows after_rows = Judge(after, "2026-07-20");
+  EXPECT_EQ(CountRowsOf(after_rows, kLab2024), 0) << DescribeAll(after_rows);
+  EXPECT_TRUE(Judged(OnlyRow(after_rows, kLab2026, "a-kasse-first-interview"),
+                     Verdict::kOverdue, "2026-07-14"));
+}
+
+}  // namespace
+}  // namespace caseline
