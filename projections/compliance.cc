@@ -60,6 +60,12 @@ bool HeldByJobcentre(const Interview& interview) {
   return interview.held_by != v1::INTERVIEW_HOLDER_A_KASSE;
 }
 
+// The law of 2024 counts "individuelle jobsamtaler": a group interview is
+// not one, whoever held it.
+bool Individual(const Interview& interview) {
+  return interview.kind != v1::INTERVIEW_KIND_GROUP;
+}
+
 bool Excluded(const v1::Requirement& requirement, v1::OfferKind kind) {
   const auto& excluded = requirement.excluded_offer_kinds();
   return std::find(excluded.begin(), excluded.end(), kind) != excluded.end();
@@ -88,12 +94,12 @@ std::vector<Dated> SatisfyingEvents(const CaseTimeline& timeline,
       break;
     case v1::SATISFIER_JOBCENTRE_INTERVIEW_HELD:
       for (const Interview& i : timeline.interviews) {
-        if (HeldByJobcentre(i)) add(i.on, i.event_id);
+        if (HeldByJobcentre(i) && Individual(i)) add(i.on, i.event_id);
       }
       break;
     case v1::SATISFIER_A_KASSE_INTERVIEW_HELD:
       for (const Interview& i : timeline.interviews) {
-        if (!HeldByJobcentre(i)) add(i.on, i.event_id);
+        if (!HeldByJobcentre(i) && Individual(i)) add(i.on, i.event_id);
       }
       break;
     case v1::SATISFIER_OFFER_STARTED:
@@ -530,7 +536,9 @@ const Exemption* FindExemption(const CaseTimeline& timeline,
 }
 
 // Marks the rows of a population target, and exempts those whose deadline
-// is on or after the exemption's day.
+// is on or after the day the exemption took effect and that were not met
+// before it: an exemption neither reaches back past a deadline nor takes a
+// case that already counted out of the share.
 void MarkTarget(const CaseTimeline& timeline, const Period& period,
                 const v1::RuleSet& rule_set, const v1::Requirement& requirement,
                 absl::Span<RequirementResult> rows) {
@@ -540,7 +548,8 @@ void MarkTarget(const CaseTimeline& timeline, const Period& period,
     row.population_target = true;
     if (exemption == nullptr || !row.deadline_on ||
         row.verdict == Verdict::kNotApplicable ||
-        *row.deadline_on < exemption->on) {
+        *row.deadline_on < exemption->effective_on ||
+        (row.met_on && *row.met_on < exemption->effective_on)) {
       continue;
     }
     row.exempted = true;
@@ -548,7 +557,7 @@ void MarkTarget(const CaseTimeline& timeline, const Period& period,
     row.exemption_event_id = exemption->event_id;
     row.verdict = Verdict::kNotApplicable;
     row.met_on.reset();
-    row.note = absl::StrCat("exempted on ", FormatDate(exemption->on),
+    row.note = absl::StrCat("exempted on ", FormatDate(exemption->effective_on),
                             exemption->kind == v1::EXEMPTION_KIND_BY_LAW
                                 ? " by law"
                                 : " by the municipality",
@@ -726,7 +735,12 @@ std::string WhyNoRequirements(absl::Span<const v1::RuleSet> rule_sets,
     std::vector<std::string> clauses;
     for (const v1::RuleSet& rule_set : rule_sets) {
       std::string clause = WhyNotGoverned(rule_set, timeline, period);
-      if (clause.empty() || RunningFrom(rule_set, timeline, period, as_of)) {
+      if (clause.empty()) return "";
+      // A law reaching running periods judges this one only if it keeps a
+      // row (one due from the day it took effect).
+      if (RunningFrom(rule_set, timeline, period, as_of) &&
+          !Evaluate(absl::MakeConstSpan(&rule_set, 1), timeline, as_of, false)
+               .empty()) {
         return "";
       }
       clauses.push_back(std::move(clause));
@@ -784,8 +798,9 @@ std::vector<RequirementResult> Evaluate(absl::Span<const v1::RuleSet> rule_sets,
       const auto rows = absl::MakeSpan(results).subspan(first);
       if (taken_over && rule_set.kind() == v1::RULE_SET_KIND_STATUTORY) {
         TakeOverFrom(rows, *taken_over,
-                     absl::StrCat("from ", FormatDate(*taken_over), " ",
-                                  taken_over_by, " judges it"));
+                     absl::StrCat("due after ", taken_over_by,
+                                  " took effect on ", FormatDate(*taken_over),
+                                  ", which judges the period from then"));
       }
     }
   }

@@ -109,7 +109,13 @@ bool Matches(const PopulationQuery& query, const CaseTimeline& timeline,
 //   it;
 // - waits of the referrals made in the window, by offer kind and provider
 //   (started: days to start; cancelled; waiting on as_of).
-// And the referrals waiting on as_of, longest first.
+// And the referrals waiting on as_of, longest first. And for each monitored
+// requirement (Requirement.monitor: STAR's follow-up) and each jobcentre of
+// the filter's with a case measured, the last 12 complete months' cohorts
+// (the periods whose deadline fell in the month; met by it), whether each
+// month was under, the run of months under ending with the last, and
+// whether that meets the condition; over every case of the jobcentre,
+// whatever the filter's teams, caseworkers, groups and window.
 //
 // Groups. The label holds the fields of group_by (others empty): the
 // jobcentre; the team and caseworker on as_of; the target group, which for
@@ -186,7 +192,9 @@ absl::StatusOr<std::vector<absl::CivilDay>> TrendDays(absl::CivilDay from,
 // after the previous point, or for the first point from query.from, to the
 // day), the planned and unplanned switches and the offers started through a
 // referral, with their mean wait, of every case open during the step (also
-// one that ended before the day).
+// one that ended before the day). A requirement with a population target
+// is listed on the points where it judged a case. And STAR's follow-up
+// (monitors) as a report judged on the last day gives it.
 class TrendBuilder {
  public:
   TrendBuilder(PopulationQuery query, std::vector<absl::CivilDay> days);

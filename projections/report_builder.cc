@@ -14,6 +14,7 @@
 #include "projections/calendar.h"
 #include "projections/compliance.h"
 #include "projections/dates.h"
+#include "projections/internal/monitors.h"
 #include "projections/internal/population_parts.h"
 
 namespace caseline {
@@ -25,6 +26,7 @@ using population_internal::FillTally;
 using population_internal::KeyOf;
 using population_internal::Limit;
 using population_internal::Measured;
+using population_internal::MonitorTally;
 using population_internal::OpenWithin;
 using population_internal::PeriodOf;
 using population_internal::RequirementInfo;
@@ -261,6 +263,7 @@ struct ReportBuilder::State {
   std::map<GroupKey, GroupTotals> groups;
   std::set<WaitingEntry, LongestFirst> waiting;
   int64_t waiting_total = 0;
+  MonitorTally monitors;
   CasesSeen seen;
 
   State(PopulationQuery q, const std::vector<v1::GroupBy>& group_by, int limit)
@@ -268,7 +271,19 @@ struct ReportBuilder::State {
         grouping(group_by),
         waiting_limit(static_cast<size_t>(
             Limit(limit, kWaitingListDefault, kWaitingListMax))),
-        requirements(RequirementsOf(query.rule_sets)) {}
+        requirements(RequirementsOf(query.rule_sets)),
+        monitors(requirements, query.as_of) {}
+
+  // STAR's follow-up measures a municipality as a whole: every case of a
+  // jobcentre the filter names, whatever its team, caseworker, group or
+  // window.
+  bool Monitored(const CaseTimeline& timeline) const {
+    const auto& jobcentres = query.filter.jobcentre_ids();
+    return !monitors.empty() &&
+           (jobcentres.empty() ||
+            std::find(jobcentres.begin(), jobcentres.end(),
+                      timeline.jobcentre_id) != jobcentres.end());
+  }
 
   // Rows of periods open in the window, by group and requirement; each
   // case adds one to `cases` of every (group, requirement) it has a row in.
@@ -286,8 +301,9 @@ struct ReportBuilder::State {
       }
       const RequirementKey key = KeyOf(row);
       auto info = requirements.try_emplace(
-          key, RequirementInfo{row.rule_set_version, row.rule_set_kind,
-                               row.title, std::nullopt, std::nullopt});
+          key,
+          RequirementInfo{row.rule_set_version, row.rule_set_kind, row.title,
+                          std::nullopt, std::nullopt, std::nullopt});
       const bool in_measure =
           info.first->second.measured() && Measured(row, period, query.as_of);
       per_case[{grouping.RowKey(case_key, row), key}].Add(row, in_measure);
@@ -400,12 +416,16 @@ void ReportBuilder::AddCase(absl::Span<const v1::Event> events) {
   const CaseTimeline timeline =
       FoldTimeline(events, s.query.as_of, s.query.known_at);
   const CaseOnDay on = DescribeOn(timeline, s.query.as_of);
-  if (!Matches(s.query, timeline, on)) return;
+  const bool matches = Matches(s.query, timeline, on);
+  const bool monitored = s.Monitored(timeline);
+  if (!matches && !monitored) return;
+  const std::vector<RequirementResult> rows =
+      Evaluate(s.query.rule_sets, timeline, s.query.as_of, s.query.named);
+  if (monitored) s.monitors.Add(timeline.jobcentre_id, rows);
+  if (!matches) return;
   ++s.seen.counted;
   const GroupKey case_key = s.grouping.CaseKey(timeline, on);
-  s.AddRows(
-      timeline, case_key,
-      Evaluate(s.query.rule_sets, timeline, s.query.as_of, s.query.named));
+  s.AddRows(timeline, case_key, rows);
   WaitingTimes waits = ComputeWaitingTimes(timeline, s.query.as_of);
   if (!on.open) {
     // A case that ended before as_of waits for nothing on as_of: its
@@ -433,6 +453,7 @@ void ReportBuilder::Finish(v1::ReportResponse* response) const {
     *response->add_waiting() = entry.referral;
   }
   response->set_waiting_total(s.waiting_total);
+  s.monitors.Fill(response->mutable_monitors());
   s.seen.FillBasis(response->mutable_basis());
 }
 

@@ -293,8 +293,12 @@ Finding CheckCountInWindow(absl::string_view path,
   }
   CASELINE_RETURN_IF_FOUND(
       CheckOffset(Join(path, "from"), count_in_window.from()));
-  if (count_in_window.from().unit() == count_in_window.window().unit() &&
-      count_in_window.from().count() >= count_in_window.window().count()) {
+  // Offsets in different units do not compare (months and weeks do not
+  // convert exactly), so the two share the window's.
+  if (count_in_window.from().unit() != count_in_window.window().unit()) {
+    return Problem(Join(path, "from"), "must be in the same unit as window");
+  }
+  if (count_in_window.from().count() >= count_in_window.window().count()) {
     return Problem(Join(path, "from"), "must be earlier than window");
   }
   return std::nullopt;
@@ -479,6 +483,39 @@ Finding CheckPopulationTarget(absl::string_view path,
   return std::nullopt;
 }
 
+// A monitor: a share, a run of months a report can show (it shows 12), a
+// population of at least one, and a real first month.
+Finding CheckMonitor(absl::string_view path,
+                     const v1::Requirement& requirement) {
+  if (requirement.has_population_target()) {
+    return Problem(path, "cannot be given with population_target");
+  }
+  const v1::Monitor& monitor = requirement.monitor();
+  if (!(monitor.below_share() > 0.0 && monitor.below_share() <= 1.0)) {
+    return Problem(
+        Join(path, "below_share"),
+        absl::StrCat(monitor.below_share(), " is not above 0 and at most 1"));
+  }
+  if (monitor.months() < 1 || monitor.months() > kMonitorMonthsMax) {
+    return Problem(
+        Join(path, "months"),
+        absl::StrCat(monitor.months(), " is not 1 to ", kMonitorMonthsMax));
+  }
+  if (monitor.min_population() < 1) {
+    return Problem(Join(path, "min_population"), "must be at least 1");
+  }
+  if (!monitor.first_month().empty()) {
+    absl::CivilMonth month;
+    if (!absl::ParseCivilTime(monitor.first_month(), &month) ||
+        absl::FormatCivilTime(month) != monitor.first_month()) {
+      return Problem(Join(path, "first_month"),
+                     absl::StrCat(monitor.first_month(),
+                                  " is not a month (want YYYY-MM)"));
+    }
+  }
+  return std::nullopt;
+}
+
 Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
                          const Validity& validity) {
   const v1::Requirement& requirement = rule_set.requirements(index);
@@ -507,6 +544,9 @@ Finding CheckRequirement(const v1::RuleSet& rule_set, int index,
   if (requirement.has_population_target()) {
     CASELINE_RETURN_IF_FOUND(
         CheckPopulationTarget(Join(path, "population_target"), requirement));
+  }
+  if (requirement.has_monitor()) {
+    CASELINE_RETURN_IF_FOUND(CheckMonitor(Join(path, "monitor"), requirement));
   }
   if (requirement.has_population_flag()) {
     CASELINE_RETURN_IF_FOUND(CheckPopulationFlag(

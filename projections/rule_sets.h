@@ -33,6 +33,9 @@ inline constexpr int kAgeBandsMax = 16;
 // About ten years in days: no deadline in the law is longer, and it keeps
 // date arithmetic on offsets far from overflow in any unit.
 inline constexpr int32_t kOffsetCountMax = 3660;
+// A monitor's run of months: reports show the last 12 complete months, so a
+// longer run could never be seen to hold.
+inline constexpr int32_t kMonitorMonthsMax = 12;
 
 // Parses one rule set in protobuf text format and checks it with
 // ValidateRuleSet. `file` names the text in messages (a path, or any label).
@@ -67,8 +70,10 @@ absl::StatusOr<v1::RuleSet> ParseRuleSet(absl::string_view text,
 // excluded_offer_kinds known, distinct and only with SATISFIER_OFFER_STARTED;
 // direct_referral only for A_DAGPENGE requirements; a population target's
 // min_share in (0, 1] and exemption_cap in [0, 1), not with a population
-// flag; applies_to_running_periods only for statutory rule sets. Stops at
-// the first problem. Thread-safe.
+// flag; a monitor's below_share in (0, 1], months 1..kMonitorMonthsMax,
+// min_population at least 1, first_month YYYY-MM, not with a target;
+// applies_to_running_periods only for statutory rule sets. Stops at the
+// first problem. Thread-safe.
 //
 // Returns OK or INVALID_ARGUMENT "<field path>: <problem>", e.g.
 // "requirements[2].deadline.within.count: must be at least 1".

@@ -102,9 +102,12 @@ class Folder {
         break;
       case v1::Event::kExemptionGranted: {
         const v1::ExemptionGranted& body = event.exemption_granted();
+        const absl::CivilDay recorded_on =
+            absl::ToCivilDay(RecordedAt(event), absl::UTCTimeZone());
         timeline_.exemptions.push_back(
-            {on, body.rule_set_id(), body.requirement_id(), body.kind(),
-             body.reason(), body.decided_by(), event.event_id()});
+            {on, std::max(on, recorded_on), body.rule_set_id(),
+             body.requirement_id(), body.kind(), body.reason(),
+             body.decided_by(), event.event_id()});
         break;
       }
       case v1::Event::kCaseClosed:

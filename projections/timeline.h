@@ -100,6 +100,9 @@ struct Review {
 // population target.
 struct Exemption {
   absl::CivilDay on;
+  // The day it takes effect: its day, or the day it was recorded if later
+  // (UTC), so that an exemption recorded late cannot reach back.
+  absl::CivilDay effective_on;
   std::string rule_set_id;
   std::string requirement_id;
   v1::ExemptionKind kind = v1::EXEMPTION_KIND_UNSPECIFIED;

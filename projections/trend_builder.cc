@@ -14,6 +14,7 @@
 #include "projections/calendar.h"
 #include "projections/compliance.h"
 #include "projections/dates.h"
+#include "projections/internal/monitors.h"
 #include "projections/internal/population_parts.h"
 
 namespace caseline {
@@ -24,6 +25,7 @@ using population_internal::FillTally;
 using population_internal::KeyOf;
 using population_internal::MatchesWindow;
 using population_internal::Measured;
+using population_internal::MonitorTally;
 using population_internal::OpenOn;
 using population_internal::PeriodOf;
 using population_internal::RequirementInfo;
@@ -90,14 +92,36 @@ struct TrendBuilder::State {
   std::vector<PointTotals> points;
   // Only the requirements with a population flag or target.
   std::map<RequirementKey, RequirementInfo> measures;
+  // STAR's follow-up as judged on the last day.
+  MonitorTally monitors;
   CasesSeen seen;
 
   State(PopulationQuery q, std::vector<absl::CivilDay> d)
-      : query(std::move(q)), days(std::move(d)), points(days.size()) {
+      : query(std::move(q)),
+        days(std::move(d)),
+        points(days.size()),
+        monitors(RequirementsOf(query.rule_sets),
+                 days.empty() ? query.as_of : days.back()) {
     assert(std::is_sorted(days.begin(), days.end()));
     for (auto& [key, info] : RequirementsOf(query.rule_sets)) {
       if (info.measured()) measures.emplace(key, info);
     }
+  }
+
+  // A case of a jobcentre the filter names joins the follow-up as a report
+  // on the last day would count it (report_builder.cc).
+  void AddMonitored(absl::Span<const v1::Event> events) {
+    if (monitors.empty() || days.empty()) return;
+    const absl::CivilDay last = days.back();
+    const CaseTimeline timeline = FoldTimeline(events, last, query.known_at);
+    const auto& jobcentres = query.filter.jobcentre_ids();
+    if (!jobcentres.empty() &&
+        std::find(jobcentres.begin(), jobcentres.end(),
+                  timeline.jobcentre_id) == jobcentres.end()) {
+      return;
+    }
+    monitors.Add(timeline.jobcentre_id,
+                 Evaluate(query.rule_sets, timeline, last, query.named));
   }
 
   // The first day of point i's step: the day after the previous point, or
@@ -136,7 +160,11 @@ struct TrendBuilder::State {
          Evaluate(query.rule_sets, timeline, day, query.named)) {
       const Period& period = PeriodOf(timeline, row);
       if (!OpenOn(period, day)) continue;
-      if (row.rule_set_kind == v1::RULE_SET_KIND_STATUTORY) {
+      // A population target is not a deadline for the person: its share is
+      // in `measures`, not in the statutory rows.
+      if (row.population_target) {
+        // Counted below, with the measures.
+      } else if (row.rule_set_kind == v1::RULE_SET_KIND_STATUTORY) {
         point.statutory.Add(row.verdict);
       } else if (row.rule_set_kind == v1::RULE_SET_KIND_LOCAL_TARGET) {
         point.local.Add(row.verdict);
@@ -164,6 +192,7 @@ void TrendBuilder::AddCase(absl::Span<const v1::Event> events) {
     if (s.AddPoint(events, i)) counted = true;
   }
   if (counted) ++s.seen.counted;
+  s.AddMonitored(events);
 }
 
 void TrendBuilder::Finish(v1::TrendResponse* response) const {
@@ -200,6 +229,7 @@ void TrendBuilder::Finish(v1::TrendResponse* response) const {
             : static_cast<double>(totals.wait_days_sum) /
                   static_cast<double>(totals.offers_started));
   }
+  s.monitors.Fill(response->mutable_monitors());
   s.seen.FillBasis(response->mutable_basis());
 }
 

@@ -988,6 +988,7 @@ TEST_F(CliTest, ComplianceOfACaseNoRuleSetJudgesSaysWhy) {
             "dk-lab-2026 is for periods anchored from 2026-07-01; "
             "local-faaborg-2018 is for periods anchored from 2018-05-20; "
             "local-middelfart-2020 is for periods anchored from 2020-02-05; "
+            "star-followup-2023 is for periods anchored from 2022-01-01; "
             "star-recovery covers TARGET_GROUP_SYGEDAGPENGE, "
             "TARGET_GROUP_A_DAGPENGE")
       << text.out;

@@ -6,6 +6,8 @@
 // law of 2026 for those after. Method: hand-worked cases judged by the rule
 // sets read from rules/, each expected date derived by hand in a comment.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -115,6 +117,64 @@ TEST(Compliance2026Test, AnExemptionNeverReachesBackPastADeadline) {
   EXPECT_TRUE(HasStatus(row, v1::COMPLIANCE_STATUS_DOES_NOT_COUNT));
 }
 
+TEST(Compliance2026Test, ABackdatedExemptionTakesEffectWhenRecorded) {
+  // Dated 2026-08-01 but recorded on 2026-10-10, after the a-kasse's
+  // interviews fell due (2026-10-05): it takes effect on 2026-10-10 and
+  // cannot mend the share.
+  CaseLog log = ADagpenge2026();
+  log.Exempted("2026-08-01", kLab2026, "a-kasse-interview-target",
+               v1::EXEMPTION_KIND_MUNICIPALITY, "2026-10-10");
+  const RequirementResult row =
+      OnlyRow(Judge(log, "2026-10-12"), kLab2026, "a-kasse-interview-target");
+  EXPECT_FALSE(row.exempted);
+  EXPECT_TRUE(HasStatus(row, v1::COMPLIANCE_STATUS_DOES_NOT_COUNT));
+  // Recorded on its day, the same exemption holds.
+  CaseLog in_time = ADagpenge2026();
+  in_time.Exempted("2026-08-01", kLab2026, "a-kasse-interview-target",
+                   v1::EXEMPTION_KIND_MUNICIPALITY);
+  EXPECT_TRUE(HasStatus(OnlyRow(Judge(in_time, "2026-10-12"), kLab2026,
+                                "a-kasse-interview-target"),
+                        v1::COMPLIANCE_STATUS_EXEMPTED));
+}
+
+TEST(Compliance2026Test, AnExemptionOnTheDeadlineHoldsTheDayAfterDoesNot) {
+  // The a-kasse's interviews were due by 2026-10-05.
+  for (const auto& [on, exempted] : std::vector<std::pair<const char*, bool>>{
+           {"2026-10-05", true}, {"2026-10-06", false}}) {
+    SCOPED_TRACE(on);
+    CaseLog log = ADagpenge2026();
+    log.Exempted(on, kLab2026, "a-kasse-interview-target",
+                 v1::EXEMPTION_KIND_MUNICIPALITY);
+    EXPECT_EQ(
+        OnlyRow(Judge(log, "2026-10-12"), kLab2026, "a-kasse-interview-target")
+            .exempted,
+        exempted);
+  }
+}
+
+TEST(Compliance2026Test, AnExemptionLeavesACaseThatAlreadyCounted) {
+  // The offer started on 2026-08-03, before the exemption of 2026-09-01:
+  // the case counts, and does not use up the municipality's allowance.
+  CaseLog log = ADagpenge2026();
+  log.OfferStarted("2026-08-03");
+  log.Exempted("2026-09-01", kLab2026, "offer-target",
+               v1::EXEMPTION_KIND_MUNICIPALITY);
+  const RequirementResult row =
+      OnlyRow(Judge(log, "2027-01-06"), kLab2026, "offer-target");
+  EXPECT_FALSE(row.exempted);
+  EXPECT_TRUE(HasStatus(row, v1::COMPLIANCE_STATUS_COUNTS));
+}
+
+TEST(Compliance2026Test, AGroupInterviewIsNoIndividualInterview) {
+  // Two a-kasse interviews by 2026-10-05, one of them a group interview:
+  // "individuelle jobsamtaler" count, so the case does not count.
+  CaseLog log = ADagpenge2026();
+  log.InterviewBy("2026-09-01", kAKasse, v1::INTERVIEW_KIND_GROUP);
+  EXPECT_TRUE(HasStatus(
+      OnlyRow(Judge(log, "2026-10-06"), kLab2026, "a-kasse-interview-target"),
+      v1::COMPLIANCE_STATUS_DOES_NOT_COUNT));
+}
+
 TEST(Compliance2026Test, AnExemptionOfAPersonalDeadlineChangesNothing) {
   CaseLog log;
   log.Opened(v1::TARGET_GROUP_A_DAGPENGE, "2026-07-06", "1985-09-09",
@@ -164,7 +224,9 @@ TEST(Compliance2026Test, ARunningPeriodIsJudgedByEachLawForItsDeadlines) {
     SCOPED_TRACE(requirement);
     const RequirementResult& row = OnlyRow(rows, kLab2024, requirement);
     EXPECT_TRUE(NotApplicable(row));
-    EXPECT_EQ(row.note, "from 2026-07-01 dk-lab-2026 judges it");
+    EXPECT_EQ(row.note,
+              "due after dk-lab-2026 took effect on 2026-07-01, which judges "
+              "the period from then");
   }
   const RequirementResult& interviews =
       OnlyRow(rows, kLab2026, "interview-target");
@@ -209,6 +271,24 @@ TEST(Compliance2026Test, APeriodEndedBefore20260701IsNotReached) {
   const Rows rows = Judge(log, "2026-11-10");
   EXPECT_EQ(CountRowsOf(rows, kLab2026), 0) << DescribeAll(rows);
   EXPECT_GT(CountRowsOf(rows, kLab2024), 0);
+}
+
+TEST(Compliance2026Test, ARunningPeriodWithNoRowLeftIsExplained) {
+  // Ledighedsydelse from 2019-03-04, still open in 2026: no law of its
+  // anchor day covers it, and the reform's four interviews were due in
+  // 2019, so no rule set judges it, and the answer says why.
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_LEDIGHEDSYDELSE, "2019-03-04", "1970-01-15",
+             "jc-odense");
+  const CaseTimeline timeline =
+      FoldTimeline(log.events(), Day("2026-08-01"), kNow);
+  ASSERT_TRUE(
+      Evaluate(ShippedRuleSets(), timeline, Day("2026-08-01"), false).empty());
+  const std::string why =
+      WhyNoRequirements(ShippedRuleSets(), timeline, Day("2026-08-01"), false);
+  EXPECT_TRUE(absl::StrContains(
+      why, "dk-lab-2026 is for periods anchored from 2026-07-01"))
+      << why;
 }
 
 TEST(Compliance2026Test, EitherSideOf20260701) {

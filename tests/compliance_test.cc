@@ -28,8 +28,8 @@ namespace {
 
 using namespace ::caseline::compliance_testing;  // NOLINT: scenario helpers.
 
-TEST(ComplianceTest, TheSevenShippedRuleSetsLoad) {
-  ASSERT_EQ(ShippedRuleSets().size(), 7u);
+TEST(ComplianceTest, TheEightShippedRuleSetsLoad) {
+  ASSERT_EQ(ShippedRuleSets().size(), 8u);
   EXPECT_EQ(ShippedRuleSet(kLab2016).id(), kLab2016);
   EXPECT_EQ(ShippedRuleSet(kLab2020).id(), kLab2020);
   EXPECT_EQ(ShippedRuleSet(kLab2024).id(), kLab2024);
@@ -658,6 +658,7 @@ TEST(WhyNoRequirementsTest, ARessourceforloebAnchoredIn2015IsJudgedByNone) {
             "dk-lab-2026 is for periods anchored from 2026-07-01; "
             "local-faaborg-2018 is for periods anchored from 2018-05-20; "
             "local-middelfart-2020 is for periods anchored from 2020-02-05; "
+            "star-followup-2023 is for periods anchored from 2022-01-01; "
             "star-recovery covers TARGET_GROUP_SYGEDAGPENGE, "
             "TARGET_GROUP_A_DAGPENGE");
 }

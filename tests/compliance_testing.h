@@ -145,8 +145,8 @@ class CaseLog {
   // The municipality (or the law) exempts the case from a requirement of
   // `rule_set_id` under a population target.
   std::string Exempted(absl::string_view on, absl::string_view rule_set_id,
-                       absl::string_view requirement_id,
-                       v1::ExemptionKind kind) {
+                       absl::string_view requirement_id, v1::ExemptionKind kind,
+                       absl::string_view recorded_on = "") {
     v1::Event event = BaseEvent("", "c-1", std::string(on));
     v1::ExemptionGranted* body = event.mutable_exemption_granted();
     body->set_rule_set_id(std::string(rule_set_id));
@@ -154,7 +154,7 @@ class CaseLog {
     body->set_kind(kind);
     body->set_reason("long-term illness in the family");
     body->set_decided_by("tl-7");
-    return Add(std::move(event));
+    return Add(std::move(event), recorded_on);
   }
 
   std::string Missed(absl::string_view on) {

@@ -971,6 +971,146 @@ TEST(ReportTest, ATargetWithoutAnAllowanceIsOverItAtOneExemption) {
   EXPECT_TRUE(target.over_exemption_cap());
 }
 
+// --- Population 5: STAR's follow-up, six months in a row under 80% ---
+//
+// A-dagpenge cases of jc-holbaek. A case registered on the 10th of month M
+// reaches six months' seniority on the 9th of M + 6 (add_months(anchor, 6)
+// - 1), so the cases registered 2023-07-10 to 2023-12-10 are the cohorts of
+// January to June 2024. A case that starts an offer 30 days after
+// registration is met in its cohort. Judged on 2024-06-30, the last
+// complete month is June 2024; months are measured from November 2023.
+
+constexpr char kFollowUp[] = "star-followup-2023";
+constexpr char kHolbaek[] = "jc-holbaek";
+
+// For each month from January 2024, {cases, of which with an offer}.
+Population FollowUpPopulation(
+    const std::vector<std::pair<int, int>>& per_month) {
+  Population population;
+  for (size_t m = 0; m < per_month.size(); ++m) {
+    // Month 13 of 2023 is January 2024: civil times normalize.
+    const absl::CivilDay registered(2023, 7 + static_cast<int>(m), 10);
+    for (int i = 0; i < per_month[m].first; ++i) {
+      Case one(absl::StrCat("fu-", m, "-", i));
+      one.Opened(v1::TARGET_GROUP_A_DAGPENGE, kHolbaek, "team-a", "cw-1",
+                 absl::FormatCivilTime(registered));
+      if (i < per_month[m].second) {
+        one.Offer(absl::FormatCivilTime(registered + 30));
+      }
+      population.push_back(std::move(one));
+    }
+  }
+  return population;
+}
+
+v1::MonitorStatus FollowUpOf(const Population& population) {
+  const v1::ReportResponse response = Report(
+      population, Query("2024-06-30", "2024-06-30"), {v1::GROUP_BY_JOBCENTRE});
+  for (const v1::MonitorStatus& status : response.monitors()) {
+    if (status.jobcentre_id() == kHolbaek &&
+        status.rule_set_id() == kFollowUp &&
+        status.requirement_id() == "offer") {
+      return status;
+    }
+  }
+  ADD_FAILURE() << "no follow-up of jc-holbaek's offers; "
+                << response.monitors_size() << " monitors";
+  return v1::MonitorStatus();
+}
+
+TEST(ReportTest, SixMonthsInARowUnder80PercentMeetSTARsCondition) {
+  // Every month 10 measured, 7 with an offer: 70%.
+  const v1::MonitorStatus status = FollowUpOf(
+      FollowUpPopulation(std::vector<std::pair<int, int>>(6, {10, 7})));
+  // November 2023 to June 2024: the first two months had no cohort.
+  ASSERT_EQ(status.months_size(), 8);
+  EXPECT_EQ(status.months(0).month(), "2023-11");
+  EXPECT_EQ(status.months(0).population(), 0);
+  EXPECT_FALSE(status.months(0).under());
+  EXPECT_EQ(status.months(2).month(), "2024-01");
+  EXPECT_EQ(status.months(2).population(), 10);
+  EXPECT_EQ(status.months(2).met(), 7);
+  EXPECT_DOUBLE_EQ(status.months(2).share(), 0.7);
+  EXPECT_TRUE(status.months(7).under());
+  EXPECT_EQ(status.run(), 6);
+  EXPECT_TRUE(status.triggered());
+  EXPECT_EQ(status.months_to_trigger(), 0);
+  EXPECT_DOUBLE_EQ(status.below_share(), 0.8);
+  EXPECT_EQ(status.months_required(), 6);
+  EXPECT_EQ(status.min_population(), 10);
+}
+
+TEST(ReportTest, FiveMonthsInARowUnder80PercentDoNot) {
+  // January at 90%, February to June at 70%: five in a row.
+  std::vector<std::pair<int, int>> months(6, {10, 7});
+  months[0] = {10, 9};
+  const v1::MonitorStatus status = FollowUpOf(FollowUpPopulation(months));
+  EXPECT_FALSE(status.months(2).under());
+  EXPECT_EQ(status.run(), 5);
+  EXPECT_FALSE(status.triggered());
+  EXPECT_EQ(status.months_to_trigger(), 1);
+}
+
+TEST(ReportTest, AMonthOf9IsTooSmallToMeasureAnd10IsNot) {
+  // Six months at 6 of 9 (66.7%): too few to count, so never under.
+  const v1::MonitorStatus nine = FollowUpOf(
+      FollowUpPopulation(std::vector<std::pair<int, int>>(6, {9, 6})));
+  EXPECT_EQ(nine.months(7).population(), 9);
+  EXPECT_FALSE(nine.months(7).under());
+  EXPECT_EQ(nine.run(), 0);
+  EXPECT_FALSE(nine.triggered());
+  EXPECT_EQ(nine.months_to_trigger(), 6);
+  // Exactly 80% is not under "less than 80%".
+  const v1::MonitorStatus eighty = FollowUpOf(
+      FollowUpPopulation(std::vector<std::pair<int, int>>(6, {10, 8})));
+  EXPECT_FALSE(eighty.months(7).under());
+  EXPECT_EQ(eighty.run(), 0);
+}
+
+TEST(ReportTest, TheFollowUpMeasuresTheWholeJobcentreWhateverTheFilter) {
+  // Filtered to another team, the report counts no case, but STAR's
+  // measure is the municipality's.
+  v1::CaseFilter filter;
+  filter.add_team_ids("team-b");
+  const v1::ReportResponse response = Report(
+      FollowUpPopulation(std::vector<std::pair<int, int>>(6, {10, 7})),
+      Query("2024-06-30", "2024-06-30", filter), {v1::GROUP_BY_JOBCENTRE});
+  EXPECT_EQ(response.basis().cases_counted(), 0);
+  ASSERT_EQ(response.monitors_size(), 1);
+  EXPECT_TRUE(response.monitors(0).triggered());
+  // Another jobcentre's filter leaves jc-holbaek out.
+  v1::CaseFilter other;
+  other.add_jobcentre_ids("jc-odense");
+  EXPECT_EQ(
+      Report(FollowUpPopulation(std::vector<std::pair<int, int>>(6, {10, 7})),
+             Query("2024-06-30", "2024-06-30", other))
+          .monitors_size(),
+      0);
+}
+
+TEST(TrendTest, TheFollowUpIsJudgedOnTheTrendsLastDay) {
+  // The trend of 2024's first half ends on 2024-06-30: its follow-up is the
+  // report's of that day, six months under and the condition met; ending
+  // on 2024-05-31 only five months have passed.
+  const Population population =
+      FollowUpPopulation(std::vector<std::pair<int, int>>(6, {10, 7}));
+  for (const auto& [to, run] : std::vector<std::pair<absl::CivilDay, int>>{
+           {absl::CivilDay(2024, 6, 30), 6},
+           {absl::CivilDay(2024, 5, 31), 5}}) {
+    SCOPED_TRACE(absl::FormatCivilTime(to));
+    TrendBuilder builder(
+        Query("2024-01-01", "2024-01-01"),
+        *TrendDays(Day("2024-01-01"), to, v1::TREND_STEP_MONTH));
+    for (const Case& one : population) builder.AddCase(one.events());
+    v1::TrendResponse response;
+    builder.Finish(&response);
+    ASSERT_EQ(response.monitors_size(), 1);
+    EXPECT_EQ(response.monitors(0).jobcentre_id(), kHolbaek);
+    EXPECT_EQ(response.monitors(0).run(), run);
+    EXPECT_EQ(response.monitors(0).triggered(), run == 6);
+  }
+}
+
 // --- Population 3: switches and waits at Ishøj, window 2020-04-01 to
 // 2020-06-30 ---
 //

@@ -192,7 +192,8 @@ TEST_F(ProjectionsTest, NamedRuleSetsAreUsedWhateverTheirValidity) {
   EXPECT_EQ(status.error_message(),
             "rule_set_ids[1]: dk-lab-1999 is not a stored rule set (stored: "
             "dk-lab-2016, dk-lab-2020, dk-lab-2024, dk-lab-2026, "
-            "local-faaborg-2018, local-middelfart-2020, star-recovery)");
+            "local-faaborg-2018, local-middelfart-2020, star-followup-2023, "
+            "star-recovery)");
 }
 
 TEST_F(ProjectionsTest, BadRequestsNameTheField) {
@@ -435,13 +436,14 @@ TEST_F(ProjectionsTest, ListRuleSetsShowsTheLoadedRuleSets) {
       projections_->ListRuleSets(&context, v1::ListRuleSetsRequest(), &response)
           .ok());
   // Stored by id, then version.
-  ASSERT_EQ(response.rule_sets_size(), 7);
+  ASSERT_EQ(response.rule_sets_size(), 8);
   EXPECT_EQ(response.rule_sets(0).id(), "dk-lab-2016");
   EXPECT_EQ(response.rule_sets(2).id(), "dk-lab-2024");
   EXPECT_EQ(response.rule_sets(3).id(), "dk-lab-2026");
   EXPECT_EQ(response.rule_sets(5).id(), "local-middelfart-2020");
-  EXPECT_EQ(response.rule_sets(6).id(), "star-recovery");
-  ASSERT_EQ(response.stored_size(), 7);
+  EXPECT_EQ(response.rule_sets(6).id(), "star-followup-2023");
+  EXPECT_EQ(response.rule_sets(7).id(), "star-recovery");
+  ASSERT_EQ(response.stored_size(), 8);
   for (const v1::StoredRuleSet& stored : response.stored()) {
     EXPECT_TRUE(stored.active()) << stored.rule_set().id();
     EXPECT_GT(stored.stored_at().seconds(), 0);

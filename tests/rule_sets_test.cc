@@ -245,6 +245,13 @@ TEST(ValidateRuleSetTest, ChecksTheFieldsOfTheLawOf2024) {
             "window");
   window->mutable_from()->set_count(3);
   EXPECT_TRUE(ValidateRuleSet(rule_set).ok()) << ValidateRuleSet(rule_set);
+  window->mutable_from()->set_count(13);
+  window->mutable_from()->set_unit(v1::OFFSET_UNIT_WEEKS);
+  EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
+            "requirements[0].count_in_window.from: must be in the same unit "
+            "as window");
+  window->mutable_from()->set_count(3);
+  window->mutable_from()->set_unit(v1::OFFSET_UNIT_MONTHS);
   window->set_repeating(true);
   EXPECT_EQ(std::string(ValidateRuleSet(rule_set).message()),
             "requirements[0].count_in_window.from: cannot be given with "
@@ -336,7 +343,7 @@ TEST(LoadRuleSetsTest, LoadsTheShippedRuleSets) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 7u);
+  ASSERT_EQ(loaded->size(), 8u);
   struct Expected {
     const char* id;
     int version;
@@ -358,8 +365,11 @@ TEST(LoadRuleSetsTest, LoadsTheShippedRuleSets) {
        "", 4},
       {"local-middelfart-2020", 1, v1::RULE_SET_KIND_LOCAL_TARGET, "2020-02-05",
        "", 2},
-      {"star-recovery", 1, v1::RULE_SET_KIND_POPULATION_MEASURE, "2015-01-01",
-       "", 2},
+      {"star-followup-2023", 1, v1::RULE_SET_KIND_POPULATION_MEASURE,
+       "2022-01-01", "", 2},
+      // Version 2 ends it where STAR's follow-up takes over.
+      {"star-recovery", 2, v1::RULE_SET_KIND_POPULATION_MEASURE, "2015-01-01",
+       "2023-04-30", 2},
   };
   for (size_t i = 0; i < loaded->size(); ++i) {
     const v1::RuleSet& rule_set = (*loaded)[i];
@@ -385,7 +395,7 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
   absl::StatusOr<std::vector<v1::RuleSet>> loaded =
       LoadRuleSets(CASELINE_RULES_DIR);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
-  ASSERT_EQ(loaded->size(), 7u);
+  ASSERT_EQ(loaded->size(), 8u);
 
   const v1::RuleSet& lab_2016 = (*loaded)[0];
   const v1::Schedule& interviews = lab_2016.requirements(0).schedule();
@@ -449,7 +459,19 @@ TEST(LoadRuleSetsTest, ShippedRuleSetsSayWhatTheSourcesSay) {
             v1::OFFSET_UNIT_WORKING_DAYS);
 
   // STAR's flags (003): more than 20% at 6 months' (26 weeks') seniority.
-  const v1::RuleSet& star = (*loaded)[6];
+  // STAR's follow-up: six months in a row under 80%, at least 10 measured,
+  // from November 2023.
+  const v1::RuleSet& followup = (*loaded)[6];
+  ASSERT_EQ(followup.id(), "star-followup-2023");
+  for (const v1::Requirement& requirement : followup.requirements()) {
+    SCOPED_TRACE(requirement.id());
+    EXPECT_DOUBLE_EQ(requirement.monitor().below_share(), 0.8);
+    EXPECT_EQ(requirement.monitor().months(), 6);
+    EXPECT_EQ(requirement.monitor().min_population(), 10);
+    EXPECT_EQ(requirement.monitor().first_month(), "2023-11");
+  }
+
+  const v1::RuleSet& star = (*loaded)[7];
   const v1::Schedule& four = star.requirements(0).schedule();
   ASSERT_EQ(four.milestones_size(), 1);
   EXPECT_EQ(four.milestones(0).count(), 4);

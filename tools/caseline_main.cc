@@ -310,8 +310,10 @@ CLI::App* AddReportCommand(CLI::App* app, ReportOptions* report) {
   command
       ->add_option("--table", report->table,
                    "Which table --csv writes: requirements (default), "
-                   "switches, waits or waiting; refused without --csv")
-      ->check(CLI::IsMember({"requirements", "switches", "waits", "waiting"}));
+                   "switches, waits, waiting or follow-up (STAR's follow-up, "
+                   "per jobcentre and month); refused without --csv")
+      ->check(CLI::IsMember(
+          {"requirements", "switches", "waits", "waiting", "follow-up"}));
   return command;
 }
 

@@ -1,6 +1,8 @@
 #include "tools/population_format.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -325,7 +327,93 @@ std::string WaitingText(const v1::ReportResponse& report) {
                       report.waiting_total(), "):\n", waiting.Render());
 }
 
+// --- Report: STAR's follow-up ---
+
+// The months a text report shows of each monitor: a run of six is what
+// STAR's condition needs to be seen.
+constexpr int kFollowUpMonthsShown = 6;
+
+// "70.0% of 10*": a month's share and population, starred when under.
+std::string MonthCell(const v1::MonitorMonth& month) {
+  if (month.population() == 0) return kNoFigure;
+  return absl::StrCat(Percent(month.share()), " of ", month.population(),
+                      month.under() ? "*" : "");
+}
+
+std::string ConditionText(const v1::MonitorStatus& status) {
+  if (status.triggered()) return "MET";
+  return absl::StrCat("after ", status.months_to_trigger(), " more month",
+                      status.months_to_trigger() == 1 ? "" : "s", " under");
+}
+
+// One table per rule set and requirement, a row per jobcentre: the last
+// months (* under), the run, and STAR's condition on as_of.
+std::string FollowUpText(
+    const google::protobuf::RepeatedPtrField<v1::MonitorStatus>& monitors) {
+  if (monitors.empty()) return "";
+  std::string text;
+  std::map<std::pair<std::string, std::string>,
+           std::vector<const v1::MonitorStatus*>>
+      by_requirement;
+  for (const v1::MonitorStatus& status : monitors) {
+    by_requirement[{status.rule_set_id(), status.requirement_id()}].push_back(
+        &status);
+  }
+  for (const auto& [key, statuses] : by_requirement) {
+    const v1::MonitorStatus& first = *statuses.front();
+    std::vector<std::string> header = {"JOBCENTRE"};
+    const int shown = std::min(first.months_size(), kFollowUpMonthsShown);
+    for (int i = first.months_size() - shown; i < first.months_size(); ++i) {
+      header.push_back(first.months(i).month());
+    }
+    header.push_back("UNDER IN A ROW");
+    header.push_back("CONDITION");
+    Table table(std::move(header));
+    for (const v1::MonitorStatus* status : statuses) {
+      std::vector<std::string> row = {status->jobcentre_id()};
+      for (int i = status->months_size() - shown; i < status->months_size();
+           ++i) {
+        row.push_back(MonthCell(status->months(i)));
+      }
+      row.push_back(absl::StrCat(status->run()));
+      row.push_back(ConditionText(*status));
+      table.AddRow(std::move(row));
+    }
+    absl::StrAppend(&text, "\n", first.rule_set_id(), "@",
+                    first.rule_set_version(), " ", first.requirement_id(), ": ",
+                    first.months_required(), " months in a row under ",
+                    Percent(first.below_share()), " with at least ",
+                    first.min_population(), " measured (* under):\n",
+                    table.Render());
+  }
+  return text;
+}
+
 // --- Report: CSV, one table each ---
+
+// A row per jobcentre, monitor and month.
+std::string FollowUpCsv(const v1::ReportResponse& report) {
+  Table table({"JOBCENTRE", "RULE SET", "VERSION", "REQUIREMENT", "MONTH",
+               "POPULATION", "MET", "SHARE", "UNDER", "BELOW SHARE",
+               "MIN POPULATION", "UNDER IN A ROW", "MONTHS REQUIRED",
+               "CONDITION MET", "MONTHS TO CONDITION"});
+  for (const v1::MonitorStatus& status : report.monitors()) {
+    for (const v1::MonitorMonth& month : status.months()) {
+      table.AddRow(
+          {status.jobcentre_id(), status.rule_set_id(),
+           absl::StrCat(status.rule_set_version()), status.requirement_id(),
+           month.month(), absl::StrCat(month.population()),
+           absl::StrCat(month.met()),
+           month.population() == 0 ? "" : CsvNumber(month.share()),
+           month.under() ? "yes" : "no", CsvNumber(status.below_share()),
+           absl::StrCat(status.min_population()), absl::StrCat(status.run()),
+           absl::StrCat(status.months_required()),
+           status.triggered() ? "yes" : "no",
+           absl::StrCat(status.months_to_trigger())});
+    }
+  }
+  return table.RenderCsv();
+}
 
 std::string RequirementsCsv(const v1::ReportResponse& report) {
   std::vector<std::string> header = WithLabel(kTallyCsvHeader);
@@ -525,12 +613,12 @@ std::string BasisText(const v1::ReportBasis& basis) {
 std::string ReportText(const v1::ReportResponse& report) {
   std::string text = BasisText(report.basis());
   if (report.basis().cases_counted() == 0) {
-    return text + NoCasesText(report.basis());
+    return text + NoCasesText(report.basis()) + FollowUpText(report.monitors());
   }
   for (const v1::ReportGroup& group : report.groups()) {
     absl::StrAppend(&text, GroupText(group));
   }
-  return text + WaitingText(report);
+  return text + WaitingText(report) + FollowUpText(report.monitors());
 }
 
 std::string ReportCsv(const v1::ReportResponse& report,
@@ -538,6 +626,7 @@ std::string ReportCsv(const v1::ReportResponse& report,
   if (table == "switches") return SwitchesCsv(report);
   if (table == "waits") return WaitsCsv(report);
   if (table == "waiting") return WaitingCsv(report);
+  if (table == "follow-up") return FollowUpCsv(report);
   return RequirementsCsv(report);
 }
 
@@ -556,7 +645,8 @@ std::string TrendText(const v1::TrendResponse& trend) {
     }
     table.AddRow(std::move(row));
   }
-  return BasisText(trend.basis()) + table.Render();
+  return BasisText(trend.basis()) + table.Render() +
+         FollowUpText(trend.monitors());
 }
 
 std::string TrendCsv(const v1::TrendResponse& trend) {

@@ -87,6 +87,9 @@ std::map<RequirementKey, RequirementInfo> RequirementsOf(
       info.target = requirement.has_population_target()
                         ? std::optional(requirement.population_target())
                         : std::nullopt;
+      info.monitor = requirement.has_monitor()
+                         ? std::optional(requirement.monitor())
+                         : std::nullopt;
     }
   }
   return infos;

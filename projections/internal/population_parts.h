@@ -109,6 +109,7 @@ struct RequirementInfo {
   std::string title;
   std::optional<double> flag_over_share;
   std::optional<v1::PopulationTarget> target;
+  std::optional<v1::Monitor> monitor;
   // A population measure of either kind: reports count its measured cases.
   bool measured() const { return flag_over_share || target; }
 };

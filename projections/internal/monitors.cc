@@ -1,0 +1,98 @@
+#include "projections/internal/monitors.h"
+
+#include <algorithm>
+
+#include "absl/time/civil_time.h"
+
+namespace caseline::population_internal {
+namespace {
+
+// The last month whose last day is on or before `as_of`.
+absl::CivilMonth LastCompleteMonth(absl::CivilDay as_of) {
+  const absl::CivilMonth month(as_of);
+  return absl::CivilMonth(as_of + 1) != month ? month : month - 1;
+}
+
+// The first month the monitor measures within the months shown.
+absl::CivilMonth FirstMeasured(const v1::Monitor& monitor,
+                               absl::CivilMonth first_shown) {
+  absl::CivilMonth first;
+  if (monitor.first_month().empty() ||
+      !absl::ParseCivilTime(monitor.first_month(), &first)) {
+    return first_shown;
+  }
+  return std::max(first, first_shown);
+}
+
+}  // namespace
+
+MonitorTally::MonitorTally(
+    const std::map<RequirementKey, RequirementInfo>& requirements,
+    absl::CivilDay as_of)
+    : last_(LastCompleteMonth(as_of)) {
+  first_ = last_ - (kMonitorMonthsShown - 1);
+  for (const auto& [key, info] : requirements) {
+    if (info.monitor) monitors_.emplace(key, info);
+  }
+}
+
+void MonitorTally::Add(const std::string& jobcentre_id,
+                       const std::vector<RequirementResult>& rows) {
+  for (const RequirementResult& row : rows) {
+    if (row.verdict == Verdict::kNotApplicable || !row.deadline_on) continue;
+    const RequirementKey key = KeyOf(row);
+    auto monitor = monitors_.find(key);
+    if (monitor == monitors_.end()) continue;
+    const absl::CivilMonth month(*row.deadline_on);
+    if (month < FirstMeasured(*monitor->second.monitor, first_) ||
+        month > last_) {
+      continue;
+    }
+    Month& totals = months_[{jobcentre_id, key}][month];
+    ++totals.population;
+    if (row.verdict == Verdict::kMet) ++totals.met;
+  }
+}
+
+void MonitorTally::Fill(
+    google::protobuf::RepeatedPtrField<v1::MonitorStatus>* out) const {
+  for (const auto& [where, months] : months_) {
+    const RequirementInfo& info = monitors_.at(where.second);
+    const v1::Monitor& monitor = *info.monitor;
+    v1::MonitorStatus* status = out->Add();
+    status->set_jobcentre_id(where.first);
+    status->set_rule_set_id(where.second.first);
+    status->set_rule_set_version(info.rule_set_version);
+    status->set_requirement_id(where.second.second);
+    status->set_title(info.title);
+    status->set_below_share(monitor.below_share());
+    status->set_months_required(monitor.months());
+    status->set_min_population(monitor.min_population());
+    int run = 0;
+    for (absl::CivilMonth month = FirstMeasured(monitor, first_);
+         month <= last_; ++month) {
+      auto found = months.find(month);
+      const Month totals = found == months.end() ? Month() : found->second;
+      v1::MonitorMonth* out_month = status->add_months();
+      out_month->set_month(absl::FormatCivilTime(month));
+      out_month->set_population(totals.population);
+      out_month->set_met(totals.met);
+      const double share = totals.population == 0
+                               ? 0.0
+                               : static_cast<double>(totals.met) /
+                                     static_cast<double>(totals.population);
+      out_month->set_share(share);
+      // A month too small to measure breaks the run, as one above it does.
+      const bool under = totals.population >= monitor.min_population() &&
+                         share < monitor.below_share();
+      out_month->set_under(under);
+      run = under ? run + 1 : 0;
+    }
+    status->set_run(run);
+    status->set_triggered(run >= monitor.months());
+    status->set_months_to_trigger(
+        run >= monitor.months() ? 0 : monitor.months() - run);
+  }
+}
+
+}  // namespace caseline::population_internal
