@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -366,6 +367,76 @@ TEST(GeneratedPopulationTest, AboutOnePercentOfEventsAreRetracted) {
       static_cast<double>(population.retractions) / population.events;
   EXPECT_GE(share, 0.003);
   EXPECT_LE(share, 0.03);
+}
+
+// A population of 2023-2026 follows the law of each period: the a-kasse's
+// interviews from 2024, øvrig vejledning og opkvalificering from 2024,
+// exemptions from the offer target from 2026-07-01; every event passes the
+// server's checks; and STAR's follow-up on 2026-10-31 meets the condition
+// for some jobcentres and not for others.
+TEST(GeneratedPopulationTest, FollowsTheLawOfEachPeriodAndTripsSTARsFollowUp) {
+  GenerateOptions options;
+  options.seed = 2026;
+  // Enough cases a month for STAR's minimum of 10 in each jobcentre.
+  options.jobcentres = 8;
+  options.cases = 40'000;
+  options.from = absl::CivilDay(2023, 1, 1);
+  options.to = absl::CivilDay(2026, 10, 31);
+  const absl::CivilDay today = GeneratedToday(options);
+  std::map<std::string, std::vector<v1::Event>> cases;
+  absl::flat_hash_map<std::string, CaseState> states;
+  int a_kasse = 0, other_guidance = 0, exemptions = 0, refused = 0;
+  ASSERT_TRUE(
+      GenerateEvents(options, [&](const v1::Event& event) {
+        absl::Status status = ValidateEventFields(event, today);
+        if (status.ok()) status = states[event.case_id()].Append(event);
+        if (!status.ok() && ++refused <= 5) {
+          ADD_FAILURE() << event.event_id() << ": " << status;
+        }
+        if (event.interview_held().held_by() == v1::INTERVIEW_HOLDER_A_KASSE) {
+          ++a_kasse;
+          EXPECT_GE(Day(event.occurred_on()), absl::CivilDay(2024, 1, 1));
+        }
+        if (event.offer_started().offer_kind() ==
+            v1::OFFER_KIND_OTHER_GUIDANCE_AND_UPSKILLING) {
+          ++other_guidance;
+        }
+        if (event.has_exemption_granted()) {
+          ++exemptions;
+          EXPECT_GE(Day(event.occurred_on()), absl::CivilDay(2026, 7, 1));
+        }
+        cases[event.case_id()].push_back(event);
+      }).ok());
+  EXPECT_EQ(refused, 0);
+  EXPECT_GT(a_kasse, 1000);
+  EXPECT_GT(other_guidance, 100);
+  EXPECT_GT(exemptions, 10);
+
+  absl::StatusOr<std::vector<v1::RuleSet>> rules =
+      LoadRuleSets(CASELINE_RULES_DIR);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  PopulationQuery query;
+  query.from = options.to;
+  query.as_of = options.to;
+  query.rule_sets = *rules;
+  ReportBuilder builder(query, {v1::GROUP_BY_JOBCENTRE}, 1);
+  for (const auto& [case_id, events] : cases) builder.AddCase(events);
+  v1::ReportResponse report;
+  builder.Finish(&report);
+  std::set<std::string> triggered, not_triggered;
+  std::string shares;
+  for (const v1::MonitorStatus& status : report.monitors()) {
+    (status.triggered() ? triggered : not_triggered)
+        .insert(status.jobcentre_id());
+    absl::StrAppend(&shares, "\n  ", status.jobcentre_id(), " ",
+                    status.requirement_id(), " run ", status.run(), ":");
+    for (const v1::MonitorMonth& month : status.months()) {
+      absl::StrAppend(&shares, " ", month.month(), "=", month.met(), "/",
+                      month.population());
+    }
+  }
+  EXPECT_GE(triggered.size(), 1u) << shares;
+  EXPECT_GE(not_triggered.size(), 1u) << shares;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "projections/calendar.h"
 #include "projections/dates.h"
 
 namespace caseline::generate_internal {
@@ -24,6 +25,37 @@ std::string ReferralId(const Case& c, int k) {
 }
 std::string OfferId(const Case& c, int k) {
   return absl::StrCat("offer-", c.number, "-", k);
+}
+
+// The kind as recorded on `on`: from 2024 guidance and upskilling is its
+// part "øvrig vejledning og opkvalificering".
+v1::OfferKind OfferKindOn(size_t kind, absl::CivilDay on) {
+  const v1::OfferKind offer_kind = kOfferKinds[kind];
+  if (on >= kLaw2024From &&
+      offer_kind == v1::OFFER_KIND_GUIDANCE_AND_UPSKILLING) {
+    return v1::OFFER_KIND_OTHER_GUIDANCE_AND_UPSKILLING;
+  }
+  return offer_kind;
+}
+
+// From 2024 the a-kasse holds an a-dagpenge period's individual interviews
+// of its first 3 months; joint ones stay the jobcentre's.
+v1::InterviewHolder HolderOn(const Case& c, v1::InterviewKind kind,
+                             absl::CivilDay on) {
+  if (c.group == kGroupADagpenge && c.period_on >= kLaw2024From &&
+      kind == v1::INTERVIEW_KIND_INDIVIDUAL &&
+      on < AddMonths(c.period_on, kAKasseMonths)) {
+    return v1::INTERVIEW_HOLDER_A_KASSE;
+  }
+  return v1::INTERVIEW_HOLDER_UNSPECIFIED;
+}
+
+// The groups of dk-lab-2026's offer target.
+bool UnderOfferTarget(const Case& c) {
+  const v1::TargetGroup group = kGroups[c.group].group;
+  return group == v1::TARGET_GROUP_A_DAGPENGE ||
+         group == v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT ||
+         group == v1::TARGET_GROUP_UDDANNELSESHJAELP;
 }
 
 }  // namespace
@@ -42,6 +74,20 @@ void Simulator::RecordOpened(Case& c, absl::CivilDay opened_on) {
     body->set_sick_note_received_on(FormatDate(opened_on));
   }
   RecordStructural(c, std::move(event));
+  // From 2026-07-01 some cases are exempted from the offer target as they
+  // open. The draw is made only then, so earlier runs are unchanged.
+  if (c.anchor_on >= kLaw2026From && UnderOfferTarget(c) &&
+      rng_.Chance(kOfferExemptionShare)) {
+    v1::Event exemption = NewEvent(c, opened_on);
+    v1::ExemptionGranted* granted = exemption.mutable_exemption_granted();
+    granted->set_rule_set_id("dk-lab-2026");
+    granted->set_requirement_id("offer-target");
+    granted->set_kind(v1::EXEMPTION_KIND_MUNICIPALITY);
+    granted->set_reason(
+        "exempted from the offer target at the first interview");
+    granted->set_decided_by(CaseworkerId(c));
+    RecordStructural(c, std::move(exemption));
+  }
 }
 
 void Simulator::ServiceCall(Case& c) {
@@ -67,6 +113,7 @@ void Simulator::Interview(Case& c) {
   v1::Event event = NewEvent(c, today_);
   if (rng_.Chance(kMissedInterviewShare)) {
     event.mutable_interview_missed()->set_kind(kind);
+    event.mutable_interview_missed()->set_held_by(HolderOn(c, kind, today_));
     RecordLeaf(c, std::move(event));
     c.interview_on = After(today_ + rng_.UniformInt(5, 14));
     return;
@@ -77,6 +124,7 @@ void Simulator::Interview(Case& c) {
   body->set_kind(kind);
   body->set_channel(
       static_cast<v1::InterviewChannel>(1 + rng_.Pick(kChannelWeights)));
+  body->set_held_by(HolderOn(c, kind, today_));
   RecordLeaf(c, std::move(event));
   ++c.interviews;
   c.interview_on = ScheduleInterview(c, InterviewDue(c, today_));
@@ -96,7 +144,7 @@ void Simulator::Refer(Case& c) {
   v1::Event event = NewEvent(c, today_);
   v1::ReferralMade* body = event.mutable_referral_made();
   body->set_referral_id(ReferralId(c, ++c.referral_count));
-  body->set_offer_kind(kOfferKinds[c.offer_kind]);
+  body->set_offer_kind(OfferKindOn(c.offer_kind, today_));
   body->set_provider(kProviders[rng_.UniformInt(0, kProviders.size() - 1)]);
   RecordStructural(c, std::move(event));
   c.referral_pending = true;
@@ -127,7 +175,7 @@ void Simulator::DecideReferral(Case& c) {
   v1::OfferStarted* body = event.mutable_offer_started();
   body->set_offer_id(OfferId(c, c.referral_count));
   body->set_referral_id(ReferralId(c, c.referral_count));
-  body->set_offer_kind(kOfferKinds[c.offer_kind]);
+  body->set_offer_kind(OfferKindOn(c.offer_kind, today_));
   body->set_planned_end_on(FormatDate(planned_end_on));
   RecordStructural(c, std::move(event));
   c.referral_pending = false;

@@ -93,6 +93,7 @@ inline constexpr std::array<GroupModel, 8> kGroups = {{
      kTeamAfklaring, 25, 64, 0.5, {70, 1, 15, 4, 10}},
 }};
 // clang-format on
+inline constexpr int kGroupADagpenge = 0;
 inline constexpr int kGroupSygedagpenge = 1;
 inline constexpr int kGroupJobparat = 2;
 inline constexpr int kGroupAktivitetsparat = 3;
@@ -135,6 +136,19 @@ inline constexpr int kInterviewDaysOther = 42;
 inline constexpr int kInterviewDaysOtherLater = 84;
 inline constexpr int kFirstSixMonthsDays = 182;
 // Interviews the citizen did not come to, rebooked 5-14 days later. Chosen.
+// The law of each period (docs/domain.md, "The rule sets caseline ships").
+// From 2024-01-01 the a-kasse holds an a-dagpenge period's interviews of
+// the first 3 months (LAB § 31, stk. 1), and guidance and upskilling is
+// recorded as its part "øvrig vejledning og opkvalificering", which is not
+// a right-and-duty offer (§ 102, stk. 6). Decided by the date alone, so
+// that a run before 2024 draws the same numbers as before.
+inline constexpr absl::CivilDay kLaw2024From(2024, 1, 1);
+inline constexpr int kAKasseMonths = 3;
+// From 2026-07-01 the municipality may exempt up to 25% of a group from the
+// offer target; it exempts about one in ten (no source gives the share).
+inline constexpr absl::CivilDay kLaw2026From(2026, 7, 1);
+inline constexpr double kOfferExemptionShare = 0.10;
+
 inline constexpr double kMissedInterviewShare = 0.08;
 // a-dagpenge interviews 1 and 5 are joint with the a-kasse (001, Brøndby).
 inline constexpr int kJointInterviewFirst = 0;
