@@ -66,6 +66,42 @@ TEST(Compliance2026Test, ACaseUnderATargetCountsOrDoesNotNeverOverdue) {
   EXPECT_TRUE(HasStatus(met_row, v1::COMPLIANCE_STATUS_COUNTS));
 }
 
+TEST(Compliance2026Test, TheJobcentresTwoInterviewsAndThe16MonthInterview) {
+  // Registered 2026-07-06: the jobcentre's two interviews are a target due
+  // by add_months(2026-07-06, 6) - 1 = 2027-01-05; the interview after 6
+  // months is a deadline for the person, in the window from 2027-01-06 to
+  // add_months(.., 16) - 1 = 2027-11-05. The a-kasse's interview of
+  // 2026-07-10 is not the jobcentre's.
+  CaseLog log = ADagpenge2026();
+  log.Interview("2026-08-01");
+  log.Interview("2026-11-01");
+  log.Interview("2027-03-01");
+  const Rows rows = Judge(log, "2027-04-01");
+  const RequirementResult& two =
+      OnlyRow(rows, kLab2026, "jobcentre-interview-target");
+  EXPECT_TRUE(Judged(two, Verdict::kMet, "2027-01-05", "2026-11-01"));
+  EXPECT_TRUE(HasStatus(two, v1::COMPLIANCE_STATUS_COUNTS));
+  const RequirementResult& sixteen =
+      OnlyRow(rows, kLab2026, "interview-16-months");
+  EXPECT_TRUE(Judged(sixteen, Verdict::kMet, "2027-11-05", "2027-03-01"));
+  EXPECT_FALSE(sixteen.population_target);
+}
+
+TEST(Compliance2026Test, LedighedsydelseHasTheFourInterviewTarget) {
+  // First contact Monday 2026-09-07: four jobcentre interviews by
+  // add_months(2026-09-07, 6) - 1 = 2027-03-06, a target; three held.
+  CaseLog log;
+  log.Opened(v1::TARGET_GROUP_LEDIGHEDSYDELSE, "2026-09-07", "1968-04-04",
+             "jc-odense");
+  for (const char* on : {"2026-09-10", "2026-11-10", "2027-01-12"}) {
+    log.Interview(on);
+  }
+  const RequirementResult row =
+      OnlyRow(Judge(log, "2027-03-08"), kLab2026, "interview-target");
+  EXPECT_TRUE(Judged(row, Verdict::kOverdue, "2027-03-06"));
+  EXPECT_TRUE(HasStatus(row, v1::COMPLIANCE_STATUS_DOES_NOT_COUNT));
+}
+
 TEST(Compliance2026Test, TheFirstInterviewStaysADeadlineForEveryone) {
   const Rows rows = Judge(ADagpenge2026(), "2026-10-06");
   const RequirementResult& row =
