@@ -481,21 +481,29 @@ std::optional<absl::CivilDay> RunningFrom(const v1::RuleSet& rule_set,
   return *from;
 }
 
-// The earliest day from which a statutory rule set reaching running periods
-// takes `period` over, among `rule_sets`; unset when none does.
-std::optional<absl::CivilDay> TakenOverFrom(
-    absl::Span<const v1::RuleSet> rule_sets, const CaseTimeline& timeline,
-    const Period& period, absl::CivilDay as_of, std::string* by) {
+// Which of a list of rule sets reach `period` as a running period: for
+// each, RunningFrom; and the earliest of those days (the day the law of the
+// anchor day is taken over from), with the id of the rule set that does.
+struct Running {
+  std::vector<std::optional<absl::CivilDay>> from;
   std::optional<absl::CivilDay> earliest;
+  std::string by;
+};
+
+Running RunningOf(absl::Span<const v1::RuleSet> rule_sets,
+                  const CaseTimeline& timeline, const Period& period,
+                  absl::CivilDay as_of) {
+  Running running;
+  running.from.reserve(rule_sets.size());
   for (const v1::RuleSet& rule_set : rule_sets) {
-    const std::optional<absl::CivilDay> from =
-        RunningFrom(rule_set, timeline, period, as_of);
-    if (from && (!earliest || *from < *earliest)) {
-      earliest = from;
-      *by = rule_set.id();
+    running.from.push_back(RunningFrom(rule_set, timeline, period, as_of));
+    const std::optional<absl::CivilDay>& from = running.from.back();
+    if (from && (!running.earliest || *from < *running.earliest)) {
+      running.earliest = from;
+      running.by = rule_set.id();
     }
   }
-  return earliest;
+  return running;
 }
 
 // Makes the rows of `rows` due on or after `from` NOT_APPLICABLE with
@@ -767,16 +775,14 @@ std::vector<RequirementResult> Evaluate(absl::Span<const v1::RuleSet> rule_sets,
   for (size_t p = 0; p < timeline.periods.size(); ++p) {
     const Period& period = timeline.periods[p];
     const RowJudge judge(timeline, period, as_of);
-    std::string taken_over_by;
-    const std::optional<absl::CivilDay> taken_over =
-        named
-            ? std::nullopt
-            : TakenOverFrom(rule_sets, timeline, period, as_of, &taken_over_by);
-    for (const v1::RuleSet& rule_set : rule_sets) {
+    // Named rule sets judge every period whatever their validity.
+    const Running reach =
+        named ? Running() : RunningOf(rule_sets, timeline, period, as_of);
+    for (size_t r = 0; r < rule_sets.size(); ++r) {
+      const v1::RuleSet& rule_set = rule_sets[r];
       const bool governs = named || Governs(rule_set, timeline, period);
       const std::optional<absl::CivilDay> running =
-          governs ? std::nullopt
-                  : RunningFrom(rule_set, timeline, period, as_of);
+          governs ? std::nullopt : reach.from[r];
       if (!governs && !running) continue;
       const size_t first = results.size();
       for (const v1::Requirement& requirement : rule_set.requirements()) {
@@ -796,10 +802,10 @@ std::vector<RequirementResult> Evaluate(absl::Span<const v1::RuleSet> rule_sets,
         continue;
       }
       const auto rows = absl::MakeSpan(results).subspan(first);
-      if (taken_over && rule_set.kind() == v1::RULE_SET_KIND_STATUTORY) {
-        TakeOverFrom(rows, *taken_over,
-                     absl::StrCat("due after ", taken_over_by,
-                                  " took effect on ", FormatDate(*taken_over),
+      if (reach.earliest && rule_set.kind() == v1::RULE_SET_KIND_STATUTORY) {
+        TakeOverFrom(rows, *reach.earliest,
+                     absl::StrCat("due after ", reach.by, " took effect on ",
+                                  FormatDate(*reach.earliest),
                                   ", which judges the period from then"));
       }
     }

@@ -272,18 +272,7 @@ struct ReportBuilder::State {
         waiting_limit(static_cast<size_t>(
             Limit(limit, kWaitingListDefault, kWaitingListMax))),
         requirements(RequirementsOf(query.rule_sets)),
-        monitors(requirements, query.as_of) {}
-
-  // STAR's follow-up measures a municipality as a whole: every case of a
-  // jobcentre the filter names, whatever its team, caseworker, group or
-  // window.
-  bool Monitored(const CaseTimeline& timeline) const {
-    const auto& jobcentres = query.filter.jobcentre_ids();
-    return !monitors.empty() &&
-           (jobcentres.empty() ||
-            std::find(jobcentres.begin(), jobcentres.end(),
-                      timeline.jobcentre_id) != jobcentres.end());
-  }
+        monitors(requirements, query.filter, query.as_of) {}
 
   // Rows of periods open in the window, by group and requirement; each
   // case adds one to `cases` of every (group, requirement) it has a row in.
@@ -417,7 +406,9 @@ void ReportBuilder::AddCase(absl::Span<const v1::Event> events) {
       FoldTimeline(events, s.query.as_of, s.query.known_at);
   const CaseOnDay on = DescribeOn(timeline, s.query.as_of);
   const bool matches = Matches(s.query, timeline, on);
-  const bool monitored = s.Monitored(timeline);
+  // STAR's follow-up measures a jobcentre as a whole, whatever the
+  // filter's team, caseworker, group or window.
+  const bool monitored = s.monitors.Wants(timeline.jobcentre_id);
   if (!matches && !monitored) return;
   const std::vector<RequirementResult> rows =
       Evaluate(s.query.rule_sets, timeline, s.query.as_of, s.query.named);

@@ -353,6 +353,13 @@ Finding CheckAnchorFits(absl::string_view path, int anchor,
   return std::nullopt;
 }
 
+// The groups a requirement is for: its own, else the rule set's.
+const RepeatedField<int>& GroupsOf(const v1::RuleSet& rule_set,
+                                   const v1::Requirement& requirement) {
+  return requirement.target_groups_size() > 0 ? requirement.target_groups()
+                                              : rule_set.target_groups();
+}
+
 // The rule set's validity: valid_from, and valid_to unless open-ended.
 struct Validity {
   absl::CivilDay from;
@@ -375,9 +382,7 @@ Finding CheckRequirementGroups(absl::string_view path,
                                   "target_groups"));
     }
   }
-  const RepeatedField<int>& groups = requirement.target_groups_size() > 0
-                                         ? requirement.target_groups()
-                                         : rule_set.target_groups();
+  const RepeatedField<int>& groups = GroupsOf(rule_set, requirement);
   return CheckAnchorFits(Join(path, "anchor"), requirement.anchor(), groups);
 }
 
@@ -449,9 +454,7 @@ Finding CheckDirectReferral(absl::string_view path, const v1::RuleSet& rule_set,
     return Problem(path, absl::StrCat(requirement.direct_referral(),
                                       " is not a known DirectReferral"));
   }
-  const RepeatedField<int>& groups = requirement.target_groups_size() > 0
-                                         ? requirement.target_groups()
-                                         : rule_set.target_groups();
+  const RepeatedField<int>& groups = GroupsOf(rule_set, requirement);
   for (int group : groups) {
     if (group != v1::TARGET_GROUP_A_DAGPENGE) {
       return Problem(path, absl::StrCat("is only for TARGET_GROUP_A_DAGPENGE, "

@@ -100,7 +100,7 @@ struct TrendBuilder::State {
       : query(std::move(q)),
         days(std::move(d)),
         points(days.size()),
-        monitors(RequirementsOf(query.rule_sets),
+        monitors(RequirementsOf(query.rule_sets), query.filter,
                  days.empty() ? query.as_of : days.back()) {
     assert(std::is_sorted(days.begin(), days.end()));
     for (auto& [key, info] : RequirementsOf(query.rule_sets)) {
@@ -114,12 +114,7 @@ struct TrendBuilder::State {
     if (monitors.empty() || days.empty()) return;
     const absl::CivilDay last = days.back();
     const CaseTimeline timeline = FoldTimeline(events, last, query.known_at);
-    const auto& jobcentres = query.filter.jobcentre_ids();
-    if (!jobcentres.empty() &&
-        std::find(jobcentres.begin(), jobcentres.end(),
-                  timeline.jobcentre_id) == jobcentres.end()) {
-      return;
-    }
+    if (!monitors.Wants(timeline.jobcentre_id)) return;
     monitors.Add(timeline.jobcentre_id,
                  Evaluate(query.rule_sets, timeline, last, query.named));
   }
@@ -162,9 +157,8 @@ struct TrendBuilder::State {
       if (!OpenOn(period, day)) continue;
       // A population target is not a deadline for the person: its share is
       // in `measures`, not in the statutory rows.
-      if (row.population_target) {
-        // Counted below, with the measures.
-      } else if (row.rule_set_kind == v1::RULE_SET_KIND_STATUTORY) {
+      if (row.rule_set_kind == v1::RULE_SET_KIND_STATUTORY &&
+          !row.population_target) {
         point.statutory.Add(row.verdict);
       } else if (row.rule_set_kind == v1::RULE_SET_KIND_LOCAL_TARGET) {
         point.local.Add(row.verdict);

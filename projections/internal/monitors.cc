@@ -28,12 +28,24 @@ absl::CivilMonth FirstMeasured(const v1::Monitor& monitor,
 
 MonitorTally::MonitorTally(
     const std::map<RequirementKey, RequirementInfo>& requirements,
-    absl::CivilDay as_of)
-    : last_(LastCompleteMonth(as_of)) {
+    const v1::CaseFilter& filter, absl::CivilDay as_of)
+    : jobcentre_ids_(filter.jobcentre_ids().begin(),
+                     filter.jobcentre_ids().end()),
+      last_(LastCompleteMonth(as_of)) {
   first_ = last_ - (kMonitorMonthsShown - 1);
   for (const auto& [key, info] : requirements) {
-    if (info.monitor) monitors_.emplace(key, info);
+    if (info.monitor) {
+      monitors_.emplace(key,
+                        Monitored{info, FirstMeasured(*info.monitor, first_)});
+    }
   }
+}
+
+bool MonitorTally::Wants(const std::string& jobcentre_id) const {
+  return !monitors_.empty() &&
+         (jobcentre_ids_.empty() ||
+          std::find(jobcentre_ids_.begin(), jobcentre_ids_.end(),
+                    jobcentre_id) != jobcentre_ids_.end());
 }
 
 void MonitorTally::Add(const std::string& jobcentre_id,
@@ -44,10 +56,7 @@ void MonitorTally::Add(const std::string& jobcentre_id,
     auto monitor = monitors_.find(key);
     if (monitor == monitors_.end()) continue;
     const absl::CivilMonth month(*row.deadline_on);
-    if (month < FirstMeasured(*monitor->second.monitor, first_) ||
-        month > last_) {
-      continue;
-    }
+    if (month < monitor->second.first || month > last_) continue;
     Month& totals = months_[{jobcentre_id, key}][month];
     ++totals.population;
     if (row.verdict == Verdict::kMet) ++totals.met;
@@ -57,7 +66,8 @@ void MonitorTally::Add(const std::string& jobcentre_id,
 void MonitorTally::Fill(
     google::protobuf::RepeatedPtrField<v1::MonitorStatus>* out) const {
   for (const auto& [where, months] : months_) {
-    const RequirementInfo& info = monitors_.at(where.second);
+    const Monitored& monitored = monitors_.at(where.second);
+    const RequirementInfo& info = monitored.info;
     const v1::Monitor& monitor = *info.monitor;
     v1::MonitorStatus* status = out->Add();
     status->set_jobcentre_id(where.first);
@@ -69,18 +79,14 @@ void MonitorTally::Fill(
     status->set_months_required(monitor.months());
     status->set_min_population(monitor.min_population());
     int run = 0;
-    for (absl::CivilMonth month = FirstMeasured(monitor, first_);
-         month <= last_; ++month) {
+    for (absl::CivilMonth month = monitored.first; month <= last_; ++month) {
       auto found = months.find(month);
       const Month totals = found == months.end() ? Month() : found->second;
       v1::MonitorMonth* out_month = status->add_months();
       out_month->set_month(absl::FormatCivilTime(month));
       out_month->set_population(totals.population);
       out_month->set_met(totals.met);
-      const double share = totals.population == 0
-                               ? 0.0
-                               : static_cast<double>(totals.met) /
-                                     static_cast<double>(totals.population);
+      const double share = Share(totals.met, totals.population);
       out_month->set_share(share);
       // A month too small to measure breaks the run, as one above it does.
       const bool under = totals.population >= monitor.min_population() &&

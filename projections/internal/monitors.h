@@ -25,11 +25,18 @@ inline constexpr int kMonitorMonthsShown = 12;
 
 class MonitorTally {
  public:
+  // The follow-up of `requirements` on `as_of`, for the jobcentres of
+  // `filter` (every jobcentre when it names none); its other fields do not
+  // apply, as STAR measures a municipality as a whole.
   MonitorTally(const std::map<RequirementKey, RequirementInfo>& requirements,
-               absl::CivilDay as_of);
+               const v1::CaseFilter& filter, absl::CivilDay as_of);
 
   // No monitored requirement: nothing to add or fill.
   bool empty() const { return monitors_.empty(); }
+
+  // Whether a case of `jobcentre_id` is measured: a monitored requirement
+  // exists and the filter takes the jobcentre.
+  bool Wants(const std::string& jobcentre_id) const;
 
   // One case of `jobcentre_id`, its rows judged on as_of: every applicable
   // row of a monitored requirement whose deadline fell in a month shown
@@ -48,8 +55,17 @@ class MonitorTally {
   };
   using Months = std::map<absl::CivilMonth, Month>;
 
-  // The monitored requirements, and the months shown: [first_, last_].
-  std::map<RequirementKey, RequirementInfo> monitors_;
+  struct Monitored {
+    RequirementInfo info;
+    // The first month measured: the first shown, or the monitor's
+    // first_month if later.
+    absl::CivilMonth first;
+  };
+
+  // The monitored requirements, the jobcentres asked for, and the months
+  // shown: [first_, last_].
+  std::map<RequirementKey, Monitored> monitors_;
+  std::vector<std::string> jobcentre_ids_;
   absl::CivilMonth first_;
   absl::CivilMonth last_;
   // (jobcentre, requirement) -> months with a case.

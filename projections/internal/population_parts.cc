@@ -103,11 +103,6 @@ bool Measured(const RequirementResult& row, const Period& period,
 
 namespace {
 
-// a / b, or 0 when b is 0.
-double Share(int64_t a, int64_t b) {
-  return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
-}
-
 void FillTarget(const v1::PopulationTarget& target, const Tally& tally,
                 v1::TargetMeasure* out) {
   out->set_min_share(target.min_share());
@@ -148,14 +143,15 @@ void FillTally(const RequirementKey& key, const RequirementInfo& info,
   v1::PopulationMeasure* measure = out->mutable_measure();
   measure->set_cases(tally.measured_cases);
   measure->set_failing(tally.failing_cases);
-  const double share = tally.measured_cases == 0
-                           ? 0.0
-                           : static_cast<double>(tally.failing_cases) /
-                                 static_cast<double>(tally.measured_cases);
+  const double share = Share(tally.failing_cases, tally.measured_cases);
   measure->set_share_failing(share);
   measure->set_flag_over_share(*info.flag_over_share);
   // "More than 20%": a share of exactly the threshold is not flagged.
   measure->set_flagged(share > *info.flag_over_share);
+}
+
+double Share(int64_t a, int64_t b) {
+  return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
 }
 
 int Limit(int requested, int fallback, int max) {

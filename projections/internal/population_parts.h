@@ -189,6 +189,9 @@ struct Tally {
 void FillTally(const RequirementKey& key, const RequirementInfo& info,
                const Tally& tally, v1::RequirementTally* out);
 
+// a / b, or 0 when b is 0: the shares every measure states.
+double Share(int64_t a, int64_t b);
+
 // A requested limit: below 1 the fallback, above `max` the max.
 int Limit(int requested, int fallback, int max);
 
