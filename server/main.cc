@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,12 +21,14 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/api/access.h"
 #include "server/api/admin_service.h"
 #include "server/api/call_metrics.h"
 #include "server/api/event_store_service.h"
 #include "server/api/population_answers.h"
 #include "server/api/projections_service.h"
 #include "server/api/rule_book.h"
+#include "server/auth/authenticator.h"
 #include "server/http/http_server.h"
 #include "server/metrics.h"
 #include "server/rule_files.h"
@@ -55,7 +59,103 @@ struct Flags {
   std::string log_level = "info";
   std::string rules = "rules";
   bool check = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  std::string auth_keys;
+  std::string auth_issuer;
+  std::string auth_audience;
+  bool insecure = false;
 };
+
+// "127.0.0.1:50051", "localhost:0", "[::1]:8080": only this machine can
+// connect.
+bool IsLoopback(const std::string& address) {
+  const std::string host = address.substr(0, address.rfind(':'));
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path,
+                                        const std::string& flag) {
+  // Certificates and keys are a few KiB; a chain of a few certificates fits.
+  constexpr std::streamsize kPemBytesMax = 1024 * 1024;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::NotFoundError(absl::StrCat(flag, ": cannot read ", path));
+  }
+  std::string text(kPemBytesMax + 1, '\0');
+  file.read(text.data(), kPemBytesMax + 1);
+  text.resize(static_cast<size_t>(file.gcount()));
+  if (text.size() > static_cast<size_t>(kPemBytesMax) ||
+      text.find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " is not a PEM file"));
+  }
+  return text;
+}
+
+// The gRPC port's credentials: TLS when --tls-cert is given (client
+// certificates required and verified with --tls-client-ca), else plain.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const Flags& flags) {
+  if (flags.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert = ReadPemFile(flags.tls_cert, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPemFile(flags.tls_key, "--tls-key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!flags.tls_client_ca.empty()) {
+    absl::StatusOr<std::string> ca =
+        ReadPemFile(flags.tls_client_ca, "--tls-client-ca");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+// Refuses a start that would expose citizens' data: off loopback, TLS and
+// tokens are required unless --insecure says otherwise.
+absl::Status CheckExposure(const Flags& flags) {
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (!flags.tls_client_ca.empty() && flags.tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if ((!flags.auth_issuer.empty() || !flags.auth_audience.empty()) &&
+      flags.auth_keys.empty()) {
+    return absl::InvalidArgumentError(
+        "--auth-issuer and --auth-audience need --auth-keys");
+  }
+  const bool exposed = !IsLoopback(flags.listen) || !IsLoopback(flags.http);
+  if (exposed && !flags.insecure &&
+      (flags.tls_cert.empty() || flags.auth_keys.empty())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "listening beyond this machine (--listen ", flags.listen, ", --http ",
+        flags.http,
+        ") needs TLS and tokens: give --tls-cert, --tls-key and --auth-keys, "
+        "or --insecure to serve citizens' data unprotected"));
+  }
+  return absl::OkStatus();
+}
+
+// What the listening line says of the server's protection.
+std::string SecurityWords(const Flags& flags) {
+  std::string words = flags.auth_keys.empty()
+                          ? "access=open (no --auth-keys, so every caller may "
+                            "do everything)"
+                          : "access=tokens";
+  absl::StrAppend(&words, flags.tls_cert.empty() ? " tls=off" : " tls=on");
+  if (!flags.tls_client_ca.empty()) absl::StrAppend(&words, "+client-certs");
+  if (flags.insecure) absl::StrAppend(&words, " INSECURE (--insecure)");
+  return words;
+}
 
 // "host:port" with the port replaced by `port` (the bound one, when 0 was
 // asked for).
@@ -92,22 +192,31 @@ void Drain(caseline::api::EventStoreService& service,
 }
 
 int Serve(const Flags& flags, caseline::store::EventStore& store,
-          caseline::api::RuleBook& rules) {
+          caseline::api::RuleBook& rules,
+          caseline::auth::Authenticator* authenticator) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentials(flags);
+  if (!credentials.ok()) {
+    spdlog::error("cannot set up TLS: {}", credentials.status().ToString());
+    return 1;
+  }
   caseline::Metrics metrics;
-  caseline::api::EventStoreService service(store, metrics);
+  caseline::api::Access access(authenticator, metrics);
+  caseline::api::EventStoreService service(store, access, metrics);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
-                           &grpc_port);
+  builder.AddListeningPort(flags.listen, *credentials, &grpc_port);
   builder.RegisterService(&service);
   caseline::api::Admission population(caseline::api::kPopulationQueriesMax,
                                       "population answers");
-  caseline::api::AdminService admin(service, store, rules, population, metrics);
+  caseline::api::AdminService admin(service, store, rules, population, access,
+                                    metrics);
   builder.RegisterService(&admin);
-  caseline::api::ProjectionsService projections(store, rules, population);
+  caseline::api::ProjectionsService projections(store, rules, population,
+                                                access);
   builder.RegisterService(&projections);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -142,8 +251,34 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   std::cout << "caseline-server listening grpc="
             << WithPort(flags.listen, grpc_port)
             << " http=" << WithPort(flags.http, (*http)->port())
-            << " data=" << flags.data << std::endl;
+            << " data=" << flags.data << " " << SecurityWords(flags)
+            << std::endl;
   spdlog::info("serving {} events from {}", store.last_position(), flags.data);
+  if (flags.insecure) {
+    spdlog::warn(
+        "--insecure: serving without the protection a network address needs "
+        "(TLS and tokens); anyone who reaches the port may read and write");
+  }
+
+  // SIGHUP reloads the token keys (an identity provider's key rotation).
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) return;
+      if (authenticator == nullptr) {
+        spdlog::info("SIGHUP: no --auth-keys to reload");
+      } else if (absl::StatusOr<size_t> keys = authenticator->Reload();
+                 keys.ok()) {
+        spdlog::info("SIGHUP: reloaded {} token keys from {}", *keys,
+                     flags.auth_keys);
+      } else {
+        spdlog::error("SIGHUP: kept the old token keys: {}",
+                      keys.status().ToString());
+      }
+      await_hangup();
+    });
+  };
+  await_hangup();
 
   // On a signal, drain on a thread of its own while the io_context goes on
   // serving /healthz (503 from now on) and /metrics; stop HTTP last.
@@ -190,6 +325,23 @@ void AddFlags(CLI::App& app, Flags& flags) {
       ->capture_default_str();
   app.add_flag("--check", flags.check,
                "verify the data directory (log and indexes agree) and exit");
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "TLS certificate chain (PEM) for the gRPC port");
+  app.add_option("--tls-key", flags.tls_key,
+                 "the TLS certificate's private key (PEM)");
+  app.add_option("--tls-client-ca", flags.tls_client_ca,
+                 "CA certificates (PEM): clients must present a certificate "
+                 "they signed");
+  app.add_option("--auth-keys", flags.auth_keys,
+                 "public keys that sign bearer tokens: a JWKS document or PEM "
+                 "public keys; reloaded on SIGHUP. Without it the server is "
+                 "open (loopback only)");
+  app.add_option("--auth-issuer", flags.auth_issuer,
+                 "the iss every token must have");
+  app.add_option("--auth-audience", flags.auth_audience,
+                 "an aud every token must have");
+  app.add_flag("--insecure", flags.insecure,
+               "allow a non-loopback address without TLS and tokens");
 }
 
 }  // namespace
@@ -205,6 +357,11 @@ int main(int argc, char** argv) {
   // Logs go to stderr; stdout carries the one "listening" line.
   spdlog::set_default_logger(spdlog::stderr_color_mt("caseline"));
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
+
+  if (absl::Status exposure = CheckExposure(flags); !exposure.ok()) {
+    spdlog::error("refusing to start: {}", std::string(exposure.message()));
+    return 2;
+  }
 
   // A bad rule file stops the start, naming the file, the line and the
   // problem: judging cases by rules that did not load would mislead.
@@ -248,5 +405,18 @@ int main(int argc, char** argv) {
     spdlog::error("cannot store the rule sets: {}", rules.status().ToString());
     return 1;
   }
-  return Serve(flags, **store, **rules);
+  std::unique_ptr<caseline::auth::Authenticator> authenticator;
+  if (!flags.auth_keys.empty()) {
+    caseline::auth::AuthOptions auth;
+    auth.keys_path = flags.auth_keys;
+    auth.rules = {flags.auth_issuer, flags.auth_audience};
+    absl::StatusOr<std::unique_ptr<caseline::auth::Authenticator>> opened =
+        caseline::auth::Authenticator::Open(std::move(auth));
+    if (!opened.ok()) {
+      spdlog::error("cannot load --auth-keys: {}", opened.status().ToString());
+      return 1;
+    }
+    authenticator = *std::move(opened);
+  }
+  return Serve(flags, **store, **rules, authenticator.get());
 }

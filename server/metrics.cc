@@ -230,6 +230,17 @@ std::string Metrics::RenderPrometheus(const Gauges& gauges) const {
   absl::StrAppend(&out, "caseline_append_latency_seconds_count ", cumulative,
                   "\n");
 
+  AppendHeader(out, "caseline_auth_failures_total", "counter",
+               "Calls refused for a missing or bad bearer token, or from a "
+               "peer locked out after failures.");
+  absl::StrAppend(&out, "caseline_auth_failures_total ",
+                  auth_failures_.load(std::memory_order_relaxed), "\n");
+  AppendHeader(out, "caseline_access_denied_total", "counter",
+               "Calls refused because the caller's roles or jobcentres do "
+               "not allow them.");
+  absl::StrAppend(&out, "caseline_access_denied_total ",
+                  access_denied_.load(std::memory_order_relaxed), "\n");
+
   AppendHeader(out, "caseline_last_position", "gauge",
                "Position of the last event in the log.");
   absl::StrAppend(&out, "caseline_last_position ", last_position, "\n");

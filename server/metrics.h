@@ -65,6 +65,15 @@ class Metrics {
                              uint64_t events_total);
   void RecordRebuildEnded();
 
+  // A call was refused: no or bad token (or a locked-out peer); or roles
+  // or jobcentres that do not allow it.
+  void RecordAuthFailure() {
+    auth_failures_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void RecordAccessDenied() {
+    access_denied_.fetch_add(1, std::memory_order_relaxed);
+  }
+
   // What the server reads off other parts when /metrics is asked.
   struct Gauges {
     uint64_t last_position = 0;
@@ -75,7 +84,8 @@ class Metrics {
   // caseline_appends_total{code="<gRPC code name>"} (one line per code seen),
   // caseline_append_latency_seconds (histogram), caseline_rpcs_total{method,
   // code} and caseline_rpc_latency_seconds{method} (histogram) per method
-  // seen, caseline_last_position, caseline_population_answers_running and
+  // seen, caseline_auth_failures_total, caseline_access_denied_total,
+  // caseline_last_position, caseline_population_answers_running and
   // caseline_rebuild_{running,version,events_done,events_total} (gauges),
   // each with # HELP and # TYPE lines.
   std::string RenderPrometheus(const Gauges& gauges) const;
@@ -106,6 +116,8 @@ class Metrics {
   std::atomic<uint64_t> rebuild_events_total_{0};
 
   std::atomic<uint64_t> events_appended_{0};
+  std::atomic<uint64_t> auth_failures_{0};
+  std::atomic<uint64_t> access_denied_{0};
   std::array<std::atomic<uint64_t>, kStatusCodeCount> appends_by_code_{};
   // Per-bucket (not cumulative) counts; the last element is the +Inf bucket.
   // Rendering accumulates them, so _count always equals the +Inf bucket.

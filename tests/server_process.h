@@ -23,11 +23,13 @@ namespace caseline::testing {
 class ServerProcess {
  public:
   // Starts the server on `data_dir`, with gRPC on `listen` (port 0: a free
-  // one), HTTP on a free port and the rule set files of `rules_dir`. Throws
-  // if it does not come up in 60 s.
+  // one), HTTP on a free port, the rule set files of `rules_dir`, and
+  // `extra_args` (e.g. --auth-keys FILE). Throws if it does not come up in
+  // 60 s.
   explicit ServerProcess(const std::string& data_dir,
                          const std::string& listen = "127.0.0.1:0",
-                         const std::string& rules_dir = CASELINE_RULES_DIR) {
+                         const std::string& rules_dir = CASELINE_RULES_DIR,
+                         const std::vector<std::string>& extra_args = {}) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> args = {CASELINE_SERVER_PATH,
@@ -41,6 +43,7 @@ class ServerProcess {
                                      "warn",
                                      "--rules",
                                      rules_dir};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -71,6 +74,7 @@ class ServerProcess {
                                 http_at - grpc_at - grpc_key.size());
     const std::string http = line.substr(http_at + http_key.size());
     http_port_ = std::stoi(http.substr(http.rfind(':') + 1));
+    listening_line_ = line;
   }
 
   ~ServerProcess() {
@@ -85,6 +89,8 @@ class ServerProcess {
     return std::stoi(grpc_address_.substr(grpc_address_.rfind(':') + 1));
   }
   int http_port() const { return http_port_; }
+  // The whole line the server printed when it began to listen.
+  const std::string& listening_line() const { return listening_line_; }
   pid_t pid() const { return pid_; }
 
   // Sends `signal` and waits for the exit; returns the exit code, or 128 +
@@ -127,6 +133,7 @@ class ServerProcess {
   int stdout_fd_ = -1;
   std::string grpc_address_;
   int http_port_ = 0;
+  std::string listening_line_;
 };
 
 }  // namespace caseline::testing

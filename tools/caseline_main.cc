@@ -18,23 +18,13 @@
 #include "projections/population.h"
 #include "tools/client.h"
 #include "tools/command_line.h"
+#include "tools/dev_keys_command.h"
 #include "tools/exit_codes.h"
 #include "tools/format.h"
 #include "tools/generate_command.h"
 #include "tools/time_args.h"
 
 namespace caseline::cli {
-
-namespace {
-
-std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
-  grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(kReceiveMessageBytesMax);
-  return grpc::CreateCustomChannel(
-      options.server, grpc::InsecureChannelCredentials(), arguments);
-}
-
-}  // namespace
 
 std::unique_ptr<v1::EventStore::Stub> MakeStub(const ClientOptions& options) {
   return v1::EventStore::NewStub(MakeChannel(options));
@@ -426,6 +416,24 @@ void AddGlobalOptions(CLI::App* app, ClientOptions* options) {
                   "Deadline of each unary call, in seconds")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app->add_option("--token", options->token,
+                  "Bearer token sent with every call; or set CASELINE_TOKEN")
+      ->envname("CASELINE_TOKEN");
+  app->add_option("--purpose", options->purpose,
+                  "Why you look, recorded in the server's access log")
+      ->envname("CASELINE_PURPOSE");
+  app->add_flag("--tls", options->tls,
+                "Connect with TLS, trusting the system's root certificates");
+  app->add_option("--tls-ca", options->tls_ca,
+                  "Connect with TLS, trusting the CA certificates in this PEM "
+                  "file")
+      ->check(CLI::ExistingFile);
+  app->add_option("--tls-cert", options->tls_cert,
+                  "Client certificate (PEM) for a server that requires one")
+      ->check(CLI::ExistingFile);
+  app->add_option("--tls-key", options->tls_key,
+                  "The client certificate's private key (PEM)")
+      ->check(CLI::ExistingFile);
 }
 
 // The commands that send events and the options they fill.
@@ -553,6 +561,8 @@ struct CommandLine {
   PopulationCommands population;
   GenerateArguments generate;
   CLI::App* generate_command = nullptr;
+  DevKeysArguments dev_keys;
+  CLI::App* dev_keys_command = nullptr;
 };
 
 // "Global options ...:" and one line per option of `app` but --help, for
@@ -611,6 +621,7 @@ int RunCommand(CommandLine& line) {
   if (line.generate_command->parsed()) {
     return RunGenerate(std::move(line.generate));
   }
+  if (line.dev_keys_command->parsed()) return RunDevKeys(line.dev_keys);
   const PopulationCommands& population = line.population;
   if (population.report_command->parsed()) {
     return RunReport(options, population.report);
@@ -646,6 +657,7 @@ int Main(int argc, char** argv) {
   AddProjectionCommands(&app, &line.projections);
   AddPopulationCommands(&app, &line.population);
   line.generate_command = AddGenerateCommand(&app, &line.generate);
+  line.dev_keys_command = AddDevKeysCommand(&app, &line.dev_keys);
   AddHelpFooters(&app);
 
   if (std::optional<std::string> unknown = UnknownCommand(app, argc, argv)) {

@@ -32,7 +32,20 @@ struct ClientOptions {
   // Deadline of each unary call. Long enough for a page of kPageEventsMax
   // events from a busy server; short enough that a hung server is noticed.
   double timeout_seconds = 30;
+  // Sent as "authorization: Bearer <token>"; never printed.
+  std::string token;
+  // Sent as x-caseline-purpose: why the caller looks.
+  std::string purpose;
+  // TLS: with the system's roots (tls), or the CA certificates of tls_ca;
+  // tls_cert and tls_key for a server that requires client certificates.
+  bool tls = false;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 };
+
+// The channel every command talks through.
+std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options);
 
 std::unique_ptr<v1::EventStore::Stub> MakeStub(const ClientOptions& options);
 std::unique_ptr<v1::Projections::Stub> MakeProjectionsStub(

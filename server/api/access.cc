@@ -1,11 +1,246 @@
 #include "server/api/access.h"
 
-namespace caseline::api {
+#include <algorithm>
+#include <array>
 
-absl::StatusOr<Caller> Admit(const grpc::ServerContext* /*context*/,
-                             Rpc /*rpc*/) {
-  // Until authentication exists, who recorded an event is not known.
-  return Caller{"anonymous"};
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "spdlog/spdlog.h"
+
+namespace caseline::api {
+namespace {
+
+constexpr std::array<std::pair<Role, const char*>, 4> kRoleNames = {{
+    {Role::kRecorder, "recorder"},
+    {Role::kCaseworker, "caseworker"},
+    {Role::kAnalyst, "analyst"},
+    {Role::kAdmin, "admin"},
+}};
+
+// "ipv4:10.0.0.7:51234" -> "10.0.0.7"; "ipv6:[::1]:51234" -> "[::1]".
+std::string PeerAddress(const std::string& peer) {
+  const size_t scheme = peer.find(':');
+  if (scheme == std::string::npos) return peer;
+  const std::string address = peer.substr(scheme + 1);
+  if (peer.compare(0, scheme, "ipv6") == 0) {
+    const size_t close = address.find(']');
+    return close == std::string::npos ? address : address.substr(0, close + 1);
+  }
+  if (peer.compare(0, scheme, "ipv4") == 0) {
+    const size_t port = address.rfind(':');
+    return port == std::string::npos ? address : address.substr(0, port);
+  }
+  return address;
+}
+
+std::string Metadata(const grpc::ServerContext& context,
+                     const std::string& key) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(key);
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+bool HasRole(const Caller& caller, Role role) {
+  for (const auto& [known, name] : kRoleNames) {
+    if (known != role) continue;
+    return std::find(caller.roles.begin(), caller.roles.end(), name) !=
+           caller.roles.end();
+  }
+  return false;
+}
+
+bool AnyRoleMay(const Caller& caller, Rpc rpc) {
+  for (const auto& [role, name] : kRoleNames) {
+    if (HasRole(caller, role) && RoleMay(role, rpc)) return true;
+  }
+  return false;
+}
+
+Caller FromPrincipal(auth::Principal principal) {
+  Caller caller;
+  caller.subject = std::move(principal.subject);
+  caller.roles = std::move(principal.roles);
+  caller.all_jobcentres = principal.all_jobcentres;
+  caller.jobcentres.insert(principal.jobcentres.begin(),
+                           principal.jobcentres.end());
+  // An admin manages the whole server, whatever jobcentres the token names.
+  if (HasRole(caller, Role::kAdmin)) caller.all_jobcentres = true;
+  return caller;
+}
+
+}  // namespace
+
+const char* RpcName(Rpc rpc) {
+  switch (rpc) {
+    case Rpc::kAppend:
+      return "Append";
+    case Rpc::kBatchAppend:
+      return "BatchAppend";
+    case Rpc::kReadCase:
+      return "ReadCase";
+    case Rpc::kReadAll:
+      return "ReadAll";
+    case Rpc::kSubscribe:
+      return "Subscribe";
+    case Rpc::kImportHistory:
+      return "ImportHistory";
+    case Rpc::kPutRuleSet:
+      return "PutRuleSet";
+    case Rpc::kRebuild:
+      return "Rebuild";
+    case Rpc::kGetProjectionStatus:
+      return "GetProjectionStatus";
+    case Rpc::kWhatIf:
+      return "WhatIf";
+    case Rpc::kGetCompliance:
+      return "GetCompliance";
+    case Rpc::kGetSwitches:
+      return "GetSwitches";
+    case Rpc::kGetWaitingTimes:
+      return "GetWaitingTimes";
+    case Rpc::kGetTimeline:
+      return "GetTimeline";
+    case Rpc::kListRuleSets:
+      return "ListRuleSets";
+    case Rpc::kReport:
+      return "Report";
+    case Rpc::kTrend:
+      return "Trend";
+    case Rpc::kWorklist:
+      return "Worklist";
+  }
+  return "?";
+}
+
+bool RoleMay(Role role, Rpc rpc) {
+  const bool recorder = role == Role::kRecorder;
+  const bool caseworker = role == Role::kCaseworker;
+  const bool analyst = role == Role::kAnalyst;
+  const bool admin = role == Role::kAdmin;
+  switch (rpc) {
+    // Case systems record; an admin may too (corrections, CSV loads).
+    case Rpc::kAppend:
+    case Rpc::kBatchAppend:
+      return recorder || admin;
+    // One case and what is due: the people who work the cases.
+    case Rpc::kReadCase:
+    case Rpc::kGetCompliance:
+    case Rpc::kGetSwitches:
+    case Rpc::kGetWaitingTimes:
+    case Rpc::kGetTimeline:
+    case Rpc::kWorklist:
+      return caseworker || analyst || admin;
+    // Populations: analysts.
+    case Rpc::kReport:
+    case Rpc::kTrend:
+    case Rpc::kWhatIf:
+      return analyst || admin;
+    // The rules judged by hold no personal data: anyone signed in.
+    case Rpc::kListRuleSets:
+      return recorder || caseworker || analyst || admin;
+    // The whole log, history loads and the server's own state: admin only.
+    // (ReadAll and Subscribe are not scoped: they are the export.)
+    case Rpc::kReadAll:
+    case Rpc::kSubscribe:
+    case Rpc::kImportHistory:
+    case Rpc::kPutRuleSet:
+    case Rpc::kRebuild:
+    case Rpc::kGetProjectionStatus:
+      return admin;
+  }
+  return false;
+}
+
+absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
+                                     Rpc rpc) {
+  const std::string peer = PeerAddress(context.peer());
+  std::string purpose = Metadata(context, kPurposeMetadata);
+  if (purpose.size() > kPurposeBytesMax) purpose.resize(kPurposeBytesMax);
+  if (authenticator_ == nullptr) {
+    Caller open;
+    open.subject = "anonymous";
+    for (const auto& [role, name] : kRoleNames) open.roles.push_back(name);
+    open.all_jobcentres = true;
+    open.peer = peer;
+    open.purpose = std::move(purpose);
+    return open;
+  }
+  absl::StatusOr<auth::Principal> principal =
+      authenticator_->Authenticate(Metadata(context, "authorization"), peer);
+  if (!principal.ok()) {
+    metrics_.RecordAuthFailure();
+    spdlog::warn("authentication failed: {} from {}: {}", RpcName(rpc), peer,
+                 std::string(principal.status().message()));
+    return principal.status();
+  }
+  Caller caller = FromPrincipal(*std::move(principal));
+  caller.peer = peer;
+  caller.purpose = std::move(purpose);
+  if (!AnyRoleMay(caller, rpc)) {
+    metrics_.RecordAccessDenied();
+    spdlog::warn("denied: {} by {} from {}: roles [{}]", RpcName(rpc),
+                 caller.subject, peer, absl::StrJoin(caller.roles, ", "));
+    return absl::PermissionDeniedError(
+        absl::StrCat(RpcName(rpc), " is not for roles [",
+                     absl::StrJoin(caller.roles, ", "), "]"));
+  }
+  if (!caller.all_jobcentres && caller.jobcentres.empty()) {
+    metrics_.RecordAccessDenied();
+    return absl::PermissionDeniedError(
+        "the token's jobcentres claim names no jobcentre");
+  }
+  return caller;
+}
+
+absl::Status CaseNotFound(absl::string_view case_id) {
+  return absl::NotFoundError(absl::StrCat("case ", case_id, " not found"));
+}
+
+absl::Status CheckCase(const Caller& caller, absl::string_view case_id,
+                       absl::string_view jobcentre_id) {
+  if (caller.Covers(jobcentre_id)) return absl::OkStatus();
+  return CaseNotFound(case_id);
+}
+
+absl::Status ScopeFilter(const Caller& caller, absl::string_view field,
+                         v1::CaseFilter& filter) {
+  if (caller.all_jobcentres) return absl::OkStatus();
+  for (int i = 0; i < filter.jobcentre_ids_size(); ++i) {
+    if (!caller.Covers(filter.jobcentre_ids(i))) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          field, ".jobcentre_ids[", i, "]: ", filter.jobcentre_ids(i),
+          " is not one of your jobcentres"));
+    }
+  }
+  if (filter.jobcentre_ids().empty()) {
+    std::vector<std::string> mine(caller.jobcentres.begin(),
+                                  caller.jobcentres.end());
+    std::sort(mine.begin(), mine.end());
+    for (std::string& jobcentre : mine) {
+      filter.add_jobcentre_ids(std::move(jobcentre));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScopeJobcentre(const Caller& caller, absl::string_view field,
+                            std::string& jobcentre_id) {
+  if (caller.all_jobcentres) return absl::OkStatus();
+  if (jobcentre_id.empty()) {
+    if (caller.jobcentres.size() != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": required: the token covers ",
+                       caller.jobcentres.size(), " jobcentres; name one"));
+    }
+    jobcentre_id = *caller.jobcentres.begin();
+    return absl::OkStatus();
+  }
+  if (!caller.Covers(jobcentre_id)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        field, ": ", jobcentre_id, " is not one of your jobcentres"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace caseline::api

@@ -1,14 +1,20 @@
 // Who is calling, and whether they may make this call: the one check every
-// handler makes before it reads its request, so that authentication, roles,
-// jobcentre scope and the access log have one place to live. Today every
-// caller is anonymous and may make every call.
+// handler makes before it reads its request. Authentication (a bearer token
+// against --auth-keys), the table of what each role may do, and each
+// principal's jobcentres live here; handlers ask, they do not re-decide.
 #ifndef CASELINE_SERVER_API_ACCESS_H_
 #define CASELINE_SERVER_API_ACCESS_H_
 
 #include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "caseline/v1/projections.pb.h"
 #include "grpcpp/server_context.h"
+#include "server/auth/authenticator.h"
+#include "server/metrics.h"
 
 namespace caseline::api {
 
@@ -34,14 +40,77 @@ enum class Rpc {
   kWorklist,
 };
 
+// The method's name as the proto gives it ("Append").
+const char* RpcName(Rpc rpc);
+
+// The roles a token's roles claim may name; other names are ignored.
+enum class Role { kRecorder, kCaseworker, kAnalyst, kAdmin };
+
+// The policy, read top to bottom: true when `role` may make `rpc` at all
+// (in its jobcentres, unless the role is admin).
+bool RoleMay(Role role, Rpc rpc);
+
+// Metadata a caller may send to say why it looks (recorded with the call).
+inline constexpr char kPurposeMetadata[] = "x-caseline-purpose";
+// A longer purpose is cut to this: it is a short reason, not a document.
+inline constexpr size_t kPurposeBytesMax = 200;
+
 struct Caller {
   // Recorded as recorded_by on the events the caller appends.
   std::string subject;
+  std::vector<std::string> roles;
+  // Every jobcentre's cases (admin, a token's ["*"], or an open server).
+  bool all_jobcentres = false;
+  absl::flat_hash_set<std::string> jobcentres;
+  // The client's IP address as gRPC saw it.
+  std::string peer;
+  std::string purpose;
+
+  bool Covers(absl::string_view jobcentre_id) const {
+    return all_jobcentres || jobcentres.contains(jobcentre_id);
+  }
 };
 
-// The caller of `rpc`, or the status that refuses the call. `context` may
-// be null (in-process calls in tests).
-absl::StatusOr<Caller> Admit(const grpc::ServerContext* context, Rpc rpc);
+// Thread-safe.
+class Access {
+ public:
+  // Without an authenticator the server is open (development on loopback):
+  // every caller is "anonymous" with every role and every jobcentre.
+  Access(auth::Authenticator* authenticator, Metrics& metrics)
+      : authenticator_(authenticator), metrics_(metrics) {}
+
+  // The caller of `rpc`, or the status that refuses the call:
+  // UNAUTHENTICATED (no or bad token), RESOURCE_EXHAUSTED (a peer locked
+  // out after failures), PERMISSION_DENIED (no role of the caller's may
+  // make the call, or a scoped caller names no jobcentre).
+  absl::StatusOr<Caller> Admit(const grpc::ServerContext& context, Rpc rpc);
+
+  bool open() const { return authenticator_ == nullptr; }
+
+ private:
+  auth::Authenticator* authenticator_;
+  Metrics& metrics_;
+};
+
+// A case outside the caller's jobcentres answers exactly as an unknown case
+// does: the caller learns nothing of it, not even that it exists.
+absl::Status CaseNotFound(absl::string_view case_id);
+
+// OK when the case opened in `jobcentre_id` is the caller's; else
+// CaseNotFound.
+absl::Status CheckCase(const Caller& caller, absl::string_view case_id,
+                       absl::string_view jobcentre_id);
+
+// Limits a population filter to the caller's jobcentres: an empty
+// jobcentre list becomes the caller's; one naming another jobcentre is
+// PERMISSION_DENIED. `field` names the filter in messages.
+absl::Status ScopeFilter(const Caller& caller, absl::string_view field,
+                         v1::CaseFilter& filter);
+
+// The same for a worklist's one jobcentre: empty becomes the caller's one
+// jobcentre (INVALID_ARGUMENT when the caller has several: name one).
+absl::Status ScopeJobcentre(const Caller& caller, absl::string_view field,
+                            std::string& jobcentre_id);
 
 }  // namespace caseline::api
 

@@ -33,16 +33,16 @@ v1::RebuildProgress ToRebuildProgress(const store::RebuildProgress& progress) {
 grpc::Status AdminService::ImportHistory(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kImportHistory);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kImportHistory);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return events_.ServeAppendStream(context, stream, caller->subject,
+  return events_.ServeAppendStream(context, stream, *caller,
                                    /*import=*/true);
 }
 
 grpc::Status AdminService::PutRuleSet(grpc::ServerContext* context,
                                       const v1::PutRuleSetRequest* request,
                                       v1::PutRuleSetResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kPutRuleSet);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kPutRuleSet);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (!request->has_rule_set()) {
     return ToGrpcStatus(absl::InvalidArgumentError("rule_set: is required"));
@@ -68,7 +68,7 @@ grpc::Status AdminService::PutRuleSet(grpc::ServerContext* context,
 grpc::Status AdminService::Rebuild(
     grpc::ServerContext* context, const v1::RebuildRequest* /*request*/,
     grpc::ServerWriter<v1::RebuildProgress>* writer) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kRebuild);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kRebuild);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const absl::Time started = absl::Now();
   absl::StatusOr<uint32_t> rebuilt =
@@ -101,7 +101,8 @@ grpc::Status AdminService::GetProjectionStatus(
     grpc::ServerContext* context,
     const v1::GetProjectionStatusRequest* /*request*/,
     v1::GetProjectionStatusResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kGetProjectionStatus);
+  absl::StatusOr<Caller> caller =
+      access_.Admit(*context, Rpc::kGetProjectionStatus);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const store::ProjectionStatus status = store_.projection_status();
   response->set_active_version(status.active_version);
@@ -114,11 +115,17 @@ grpc::Status AdminService::GetProjectionStatus(
 grpc::Status AdminService::WhatIf(grpc::ServerContext* context,
                                   const v1::WhatIfRequest* request,
                                   v1::WhatIfResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kWhatIf);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kWhatIf);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  v1::WhatIfRequest scoped = *request;
+  if (absl::Status scope =
+          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
+      !scope.ok()) {
+    return ToGrpcStatus(scope);
+  }
   const absl::Time now = clock_();
   absl::StatusOr<WhatIfQuery> query =
-      ParseWhatIf(*request, *rules_.snapshot(), now);
+      ParseWhatIf(scoped, *rules_.snapshot(), now);
   if (!query.ok()) return ToGrpcStatus(query.status());
   WhatIfBuilder builder(query->population, std::move(query->after),
                         query->limit);

@@ -20,12 +20,13 @@ class AdminService final : public v1::Admin::Service {
  public:
   AdminService(
       EventStoreService& events, store::EventStore& store, RuleBook& rules,
-      Admission& population, Metrics& metrics,
+      Admission& population, Access& access, Metrics& metrics,
       std::function<absl::Time()> clock = [] { return absl::Now(); })
       : events_(events),
         store_(store),
         rules_(rules),
         population_(population),
+        access_(access),
         metrics_(metrics),
         clock_(std::move(clock)) {}
 
@@ -52,6 +53,7 @@ class AdminService final : public v1::Admin::Service {
   store::EventStore& store_;
   RuleBook& rules_;
   Admission& population_;
+  Access& access_;
   Metrics& metrics_;
   const std::function<absl::Time()> clock_;
 };

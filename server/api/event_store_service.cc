@@ -40,8 +40,11 @@ uint64_t EventsAppended(const absl::StatusOr<store::AppendResult>& result) {
 grpc::Status EventStoreService::Append(grpc::ServerContext* context,
                                        const v1::AppendRequest* request,
                                        v1::AppendResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kAppend);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kAppend);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status scope = CheckAppendScope(*caller, *request); !scope.ok()) {
+    return ToGrpcStatus(scope);
+  }
   const absl::Time started = absl::Now();
   v1::AppendRequest owned = *request;
   ++appends_in_flight_;
@@ -59,16 +62,15 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* context,
 grpc::Status EventStoreService::BatchAppend(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kBatchAppend);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kBatchAppend);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ServeAppendStream(context, stream, caller->subject,
-                           /*import=*/false);
+  return ServeAppendStream(context, stream, *caller, /*import=*/false);
 }
 
 grpc::Status EventStoreService::ServeAppendStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
-    const std::string& recorded_by, bool import) {
+    const Caller& caller, bool import) {
   // The reading thread hands appends to the store without waiting; a second
   // thread answers them in order as they complete. Answering from its own
   // thread means a client that waits for each answer before sending the next
@@ -128,12 +130,18 @@ grpc::Status EventStoreService::ServeAppendStream(
           absl::StrCat("correlation_id: is ", request.correlation_id().size(),
                        " bytes; the limit is ", kCorrelationIdBytesMax)));
       entry.result = refused.get_future();
+    } else if (absl::Status scope = CheckAppendScope(caller, request);
+               !scope.ok()) {
+      entry.correlation_id = request.correlation_id();
+      std::promise<absl::StatusOr<store::AppendResult>> refused;
+      refused.set_value(scope);
+      entry.result = refused.get_future();
     } else {
       entry.correlation_id = request.correlation_id();
       // Waits for room rather than failing on a full queue: a later request
       // of the stream must never be applied when an earlier one was not.
       entry.result =
-          store_.AppendAsync(ToAppendCommand(request, recorded_by, import),
+          store_.AppendAsync(ToAppendCommand(request, caller.subject, import),
                              store::EventStore::Admission::kWaitForRoom);
     }
     {
@@ -154,6 +162,39 @@ grpc::Status EventStoreService::ServeAppendStream(
   return grpc::Status::OK;
 }
 
+absl::Status EventStoreService::CheckAppendScope(
+    const Caller& caller, const v1::AppendRequest& request) const {
+  // An empty case id is the store's to refuse, naming the field.
+  if (caller.all_jobcentres || request.case_id().empty()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<store::CasePage> opened =
+      store_.ReadCase(request.case_id(), 1, 1);
+  if (opened.ok() && !opened->events.empty()) {
+    if (caller.Covers(opened->events.front().case_opened().jobcentre_id())) {
+      return absl::OkStatus();
+    }
+    // Case ids are the case systems' own: refusing one another jobcentre
+    // holds tells the caller no more than the id it already has.
+    return absl::PermissionDeniedError(absl::StrCat(
+        "case_id: case ", request.case_id(), " is not in your jobcentres"));
+  }
+  if (!opened.ok() && !absl::IsNotFound(opened.status())) {
+    return opened.status();
+  }
+  for (int i = 0; i < request.events_size(); ++i) {
+    const v1::Event& event = request.events(i);
+    if (event.has_case_opened() &&
+        !caller.Covers(event.case_opened().jobcentre_id())) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "events[", i,
+          "].case_opened.jobcentre_id: ", event.case_opened().jobcentre_id(),
+          " is not one of your jobcentres"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 bool EventStoreService::WaitForAppends(absl::Duration timeout) const {
   constexpr absl::Duration kPollInterval = absl::Milliseconds(10);
   const absl::Time deadline = absl::Now() + timeout;
@@ -167,13 +208,23 @@ bool EventStoreService::WaitForAppends(absl::Duration timeout) const {
 grpc::Status EventStoreService::ReadCase(grpc::ServerContext* context,
                                          const v1::ReadCaseRequest* request,
                                          v1::ReadCaseResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kReadCase);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kReadCase);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (absl::Status id = IdField("case_id", request->case_id()); !id.ok()) {
     return ToGrpcStatus(id);
   }
   if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
     return ToGrpcStatus(page);
+  }
+  if (!caller->all_jobcentres) {
+    // The case's jobcentre is its first event's, its case_opened.
+    absl::StatusOr<store::CasePage> opened =
+        store_.ReadCase(request->case_id(), 1, 1);
+    if (!opened.ok()) return ToGrpcStatus(opened.status());
+    if (opened->events.empty() ||
+        !caller->Covers(opened->events.front().case_opened().jobcentre_id())) {
+      return ToGrpcStatus(CaseNotFound(request->case_id()));
+    }
   }
   absl::StatusOr<store::CasePage> page = store_.ReadCase(
       request->case_id(), request->from_version(), request->max_count());
@@ -189,7 +240,7 @@ grpc::Status EventStoreService::ReadCase(grpc::ServerContext* context,
 grpc::Status EventStoreService::ReadAll(grpc::ServerContext* context,
                                         const v1::ReadAllRequest* request,
                                         v1::ReadAllResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kReadAll);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kReadAll);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
     return ToGrpcStatus(page);
@@ -211,7 +262,7 @@ grpc::Status EventStoreService::ReadAll(grpc::ServerContext* context,
 grpc::Status EventStoreService::Subscribe(
     grpc::ServerContext* context, const v1::SubscribeRequest* request,
     grpc::ServerWriter<v1::Event>* writer) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kSubscribe);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kSubscribe);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<store::KindFilter> kinds =
       ToKindFilter(request->kinds(), "kinds");

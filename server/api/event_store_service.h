@@ -7,6 +7,7 @@
 #include <string>
 
 #include "caseline/v1/caseline.grpc.pb.h"
+#include "server/api/access.h"
 #include "server/api/admission.h"
 #include "server/metrics.h"
 #include "server/store/event_store.h"
@@ -25,11 +26,11 @@ inline constexpr size_t kBatchInFlightMax = 256;
 // requests apart.
 inline constexpr size_t kCorrelationIdBytesMax = 128;
 
-// Thread-safe; `store` and `metrics` must outlive the service.
+// Thread-safe; `store`, `access` and `metrics` must outlive the service.
 class EventStoreService final : public v1::EventStore::Service {
  public:
-  EventStoreService(store::EventStore& store, Metrics& metrics)
-      : store_(store), metrics_(metrics) {}
+  EventStoreService(store::EventStore& store, Access& access, Metrics& metrics)
+      : store_(store), access_(access), metrics_(metrics) {}
 
   // Ends every Subscribe stream with UNAVAILABLE (and refuses new ones), so
   // that a graceful shutdown need not wait for them.
@@ -58,14 +59,20 @@ class EventStoreService final : public v1::EventStore::Service {
 
   // Serves a stream of appends (BatchAppend), or of imports
   // (Admin.ImportHistory): each request its own atomic append, answered in
-  // order, recorded by `recorded_by`.
+  // order, recorded by `caller` and only for the caller's jobcentres.
   grpc::Status ServeAppendStream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
-      const std::string& recorded_by, bool import);
+      const Caller& caller, bool import);
 
  private:
+  // OK when `caller` may append `request`: to a case of its jobcentres, or
+  // to a new case opened in one of them. PERMISSION_DENIED otherwise.
+  absl::Status CheckAppendScope(const Caller& caller,
+                                const v1::AppendRequest& request) const;
+
   store::EventStore& store_;
+  Access& access_;
   Metrics& metrics_;
   std::atomic<bool> shutting_down_{false};
   Admission subscribers_{kSubscribersMax, "Subscribe streams"};

@@ -36,6 +36,7 @@ absl::Time RecordedAt(const v1::Event& event) {
 // projections.proto). NOT_FOUND for a case the log does not hold, or held
 // no event of by known_at.
 absl::StatusOr<CaseAsKnown> ReadCase(const store::EventStore& store,
+                                     const Caller& caller,
                                      const CaseQuery& query, absl::Time now) {
   absl::Time known_at = query.known_at;
   if (known_at == absl::InfiniteFuture()) {
@@ -46,7 +47,14 @@ absl::StatusOr<CaseAsKnown> ReadCase(const store::EventStore& store,
   absl::StatusOr<std::vector<v1::Event>> events =
       store.ReadWholeCase(query.case_id, kCaseEventsMax);
   if (!events.ok()) return events.status();
-  if (!events->empty() && RecordedAt(events->front()) > known_at) {
+  // Before anything else is said of the case: out of scope, it is unknown.
+  if (events->empty()) return CaseNotFound(query.case_id);
+  if (absl::Status scope = CheckCase(
+          caller, query.case_id, events->front().case_opened().jobcentre_id());
+      !scope.ok()) {
+    return scope;
+  }
+  if (RecordedAt(events->front()) > known_at) {
     return absl::NotFoundError(absl::StrCat(
         "case ", query.case_id, " was not yet recorded at ",
         FormatInstant(known_at), " (its first event was recorded at ",
@@ -78,23 +86,25 @@ CaseTimeline Fold(const CaseAsKnown& known, absl::CivilDay as_of,
 
 ProjectionsService::ProjectionsService(const store::EventStore& store,
                                        const RuleBook& rules,
-                                       Admission& population,
+                                       Admission& population, Access& access,
                                        std::function<absl::Time()> clock)
     : store_(store),
       rules_(rules),
       clock_(std::move(clock)),
-      population_(population) {}
+      population_(population),
+      access_(access) {}
 
 grpc::Status ProjectionsService::GetCompliance(
     grpc::ServerContext* context, const v1::GetComplianceRequest* request,
     v1::GetComplianceResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kGetCompliance);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetCompliance);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const absl::Time now = clock_();
   absl::StatusOr<ComplianceQuery> query =
       ParseCompliance(*request, *rules_.snapshot(), now);
   if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, query->target, now);
+  absl::StatusOr<CaseAsKnown> known =
+      ReadCase(store_, *caller, query->target, now);
   if (!known.ok()) return ToGrpcStatus(known.status());
   const CaseTimeline timeline =
       Fold(*known, query->target.as_of, response->mutable_basis());
@@ -111,12 +121,13 @@ grpc::Status ProjectionsService::GetCompliance(
 grpc::Status ProjectionsService::GetSwitches(
     grpc::ServerContext* context, const v1::GetSwitchesRequest* request,
     v1::GetSwitchesResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kGetSwitches);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetSwitches);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const absl::Time now = clock_();
   absl::StatusOr<SwitchesQuery> query = ParseSwitches(*request, now);
   if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, query->target, now);
+  absl::StatusOr<CaseAsKnown> known =
+      ReadCase(store_, *caller, query->target, now);
   if (!known.ok()) return ToGrpcStatus(known.status());
   const CaseTimeline timeline =
       Fold(*known, query->target.as_of, response->mutable_basis());
@@ -128,12 +139,13 @@ grpc::Status ProjectionsService::GetSwitches(
 grpc::Status ProjectionsService::GetWaitingTimes(
     grpc::ServerContext* context, const v1::GetWaitingTimesRequest* request,
     v1::GetWaitingTimesResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kGetWaitingTimes);
+  absl::StatusOr<Caller> caller =
+      access_.Admit(*context, Rpc::kGetWaitingTimes);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const absl::Time now = clock_();
   absl::StatusOr<CaseQuery> query = ParseWaitingTimes(*request, now);
   if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, *query, now);
+  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, *caller, *query, now);
   if (!known.ok()) return ToGrpcStatus(known.status());
   const CaseTimeline timeline =
       Fold(*known, query->as_of, response->mutable_basis());
@@ -144,12 +156,12 @@ grpc::Status ProjectionsService::GetWaitingTimes(
 grpc::Status ProjectionsService::GetTimeline(
     grpc::ServerContext* context, const v1::GetTimelineRequest* request,
     v1::GetTimelineResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kGetTimeline);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetTimeline);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   const absl::Time now = clock_();
   absl::StatusOr<CaseQuery> query = ParseTimeline(*request, now);
   if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, *query, now);
+  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, *caller, *query, now);
   if (!known.ok()) return ToGrpcStatus(known.status());
   ToTimeline(Fold(*known, query->as_of, response->mutable_basis()), response);
   return grpc::Status::OK;
@@ -158,7 +170,7 @@ grpc::Status ProjectionsService::GetTimeline(
 grpc::Status ProjectionsService::ListRuleSets(
     grpc::ServerContext* context, const v1::ListRuleSetsRequest* /*request*/,
     v1::ListRuleSetsResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kListRuleSets);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kListRuleSets);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   for (const v1::StoredRuleSet& stored : rules_.snapshot()->stored) {
     *response->add_rule_sets() = stored.rule_set();
@@ -170,11 +182,17 @@ grpc::Status ProjectionsService::ListRuleSets(
 grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
                                         const v1::ReportRequest* request,
                                         v1::ReportResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kReport);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kReport);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  v1::ReportRequest scoped = *request;
+  if (absl::Status scope =
+          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
+      !scope.ok()) {
+    return ToGrpcStatus(scope);
+  }
   const absl::Time now = clock_();
   absl::StatusOr<ReportQuery> query =
-      ParseReport(*request, *rules_.snapshot(), now);
+      ParseReport(scoped, *rules_.snapshot(), now);
   if (!query.ok()) return ToGrpcStatus(query.status());
   ReportBuilder builder(query->population, std::move(query->group_by),
                         query->waiting_limit);
@@ -186,11 +204,17 @@ grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
 grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
                                        const v1::TrendRequest* request,
                                        v1::TrendResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kTrend);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kTrend);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  v1::TrendRequest scoped = *request;
+  if (absl::Status scope =
+          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
+      !scope.ok()) {
+    return ToGrpcStatus(scope);
+  }
   const absl::Time now = clock_();
   absl::StatusOr<TrendQuery> query =
-      ParseTrend(*request, *rules_.snapshot(), now);
+      ParseTrend(scoped, *rules_.snapshot(), now);
   if (!query.ok()) return ToGrpcStatus(query.status());
   TrendBuilder builder(query->population, std::move(query->days));
   return ToGrpcStatus(RunPopulation(population_, store_, query->population,
@@ -201,11 +225,17 @@ grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
 grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
                                           const v1::WorklistRequest* request,
                                           v1::WorklistResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(context, Rpc::kWorklist);
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kWorklist);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  v1::WorklistRequest scoped = *request;
+  if (absl::Status scope = ScopeJobcentre(*caller, "jobcentre_id",
+                                          *scoped.mutable_jobcentre_id());
+      !scope.ok()) {
+    return ToGrpcStatus(scope);
+  }
   const absl::Time now = clock_();
   absl::StatusOr<WorklistQuery> query =
-      ParseWorklist(*request, *rules_.snapshot(), now);
+      ParseWorklist(scoped, *rules_.snapshot(), now);
   if (!query.ok()) return ToGrpcStatus(query.status());
   WorklistBuilder builder(query->population, query->horizon_days, query->limit);
   return ToGrpcStatus(RunPopulation(population_, store_, query->population,

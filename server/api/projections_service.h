@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "caseline/v1/projections.grpc.pb.h"
+#include "server/api/access.h"
 #include "server/api/admission.h"
 #include "server/api/rule_book.h"
 #include "server/store/event_store.h"
@@ -27,7 +28,7 @@ class ProjectionsService final : public v1::Projections::Service {
  public:
   ProjectionsService(
       const store::EventStore& store, const RuleBook& rules,
-      Admission& population,
+      Admission& population, Access& access,
       std::function<absl::Time()> clock = [] { return absl::Now(); });
 
   grpc::Status GetCompliance(grpc::ServerContext* context,
@@ -60,6 +61,7 @@ class ProjectionsService final : public v1::Projections::Service {
   const RuleBook& rules_;
   const std::function<absl::Time()> clock_;
   Admission& population_;
+  Access& access_;
 };
 
 }  // namespace caseline::api
