@@ -21,6 +21,9 @@ absl::Status CaseState::Append(const v1::Event& event) {
 
   entry_by_event_id_[event.event_id()] = entries_.size();
   entries_.push_back(MakeEntry(event));
+  if (event.has_case_opened() && jobcentre_id_.empty()) {
+    jobcentre_id_ = event.case_opened().jobcentre_id();
+  }
   if (event.has_event_retracted()) {
     const size_t target =
         entry_by_event_id_.at(event.event_retracted().retracted_event_id());
@@ -35,6 +38,9 @@ absl::Status CaseState::Append(const v1::Event& event) {
 void CaseState::Restore(const v1::Event& event) {
   entry_by_event_id_[event.event_id()] = entries_.size();
   entries_.push_back(MakeEntry(event));
+  if (event.has_case_opened() && jobcentre_id_.empty()) {
+    jobcentre_id_ = event.case_opened().jobcentre_id();
+  }
   if (!event.has_event_retracted()) {
     Apply(entries_.back());
     return;
@@ -58,6 +64,16 @@ absl::Status CaseState::CheckOrder(const v1::Event& event) const {
 
 absl::Status CaseState::CheckLifecycle(const v1::Event& event) const {
   if (!opened_) {
+    // A case whose case_opened was retracted may be opened again, but only
+    // in its jobcentre: who may see a case is decided by it.
+    if (event.has_case_opened() && !jobcentre_id_.empty() &&
+        event.case_opened().jobcentre_id() != jobcentre_id_) {
+      return Precondition(
+          "case_opened.jobcentre_id",
+          absl::StrCat("the case belongs to ", jobcentre_id_,
+                       ", where it was first opened; a case cannot move to "
+                       "another jobcentre (open a new case there)"));
+    }
     if (event.has_case_opened()) return absl::OkStatus();
     return Precondition("body",
                         absl::StrCat(EventKindName(event.body_case()),

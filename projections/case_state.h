@@ -87,6 +87,9 @@ class CaseState {
   // Derived from entries_ that are not retracted, in version order.
   bool opened_ = false;
   std::string opened_by_;
+  // The jobcentre of the case's first case_opened, retracted or not: the
+  // case stays there.
+  std::string jobcentre_id_;
   absl::CivilDay anchor_on_;
   v1::TargetGroup target_group_ = v1::TARGET_GROUP_UNSPECIFIED;
   bool closed_ = false;

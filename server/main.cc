@@ -1,6 +1,8 @@
 // caseline-server: flags, start-up, signal handling and graceful shutdown.
+#include <arpa/inet.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +48,14 @@ constexpr int kGrpcReceiveBytesMax = 8 * 1024 * 1024;
 // Largest message it sends: a read page (store::kReadPageBytesMax) plus one
 // event past the byte limit and the envelope.
 constexpr int kGrpcSendBytesMax = 8 * 1024 * 1024;
+// How long access log entries are kept by default: six months, long enough
+// to answer a citizen's request about the last look-ups, short enough that
+// the log of who looked is not itself kept for ever.
+constexpr int kAccessLogRetentionDaysDefault = 180;
+// And at most: ten years, the longest any municipality keeps case files.
+constexpr int kAccessLogRetentionDaysMax = 3650;
+// How often the retention sweep runs.
+constexpr absl::Duration kAccessLogSweepInterval = absl::Hours(1);
 // On SIGINT/SIGTERM, in-flight calls get this long to finish before they are
 // cancelled.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
@@ -66,13 +77,60 @@ struct Flags {
   std::string auth_issuer;
   std::string auth_audience;
   bool insecure = false;
+  int access_log_retention_days = kAccessLogRetentionDaysDefault;
+};
+
+// Deletes access log entries older than the retention at start and then
+// every kAccessLogSweepInterval, on a thread of its own (a sweep compacts).
+class AccessLogSweeper {
+ public:
+  AccessLogSweeper(caseline::store::EventStore& store, absl::Duration retention)
+      : store_(store), retention_(retention), thread_([this] { Run(); }) {}
+  ~AccessLogSweeper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      absl::StatusOr<uint64_t> swept =
+          store_.SweepAccessLog(absl::Now() - retention_);
+      if (!swept.ok()) {
+        spdlog::error("access log retention sweep failed: {}",
+                      swept.status().ToString());
+      } else if (*swept > 0) {
+        spdlog::info("access log: deleted {} entries older than {} days",
+                     *swept, absl::ToInt64Hours(retention_) / 24);
+      }
+      lock.lock();
+      wake_.wait_for(lock, absl::ToChronoSeconds(kAccessLogSweepInterval),
+                     [this] { return stopping_; });
+    }
+  }
+
+  caseline::store::EventStore& store_;
+  const absl::Duration retention_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // Guarded by mu_.
+  std::thread thread_;
 };
 
 // "127.0.0.1:50051", "localhost:0", "[::1]:8080": only this machine can
 // connect.
 bool IsLoopback(const std::string& address) {
   const std::string host = address.substr(0, address.rfind(':'));
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr ipv4{};
+  return inet_pton(AF_INET, host.c_str(), &ipv4) == 1 &&
+         (ntohl(ipv4.s_addr) >> 24) == 127;
 }
 
 absl::StatusOr<std::string> ReadPemFile(const std::string& path,
@@ -142,6 +200,15 @@ absl::Status CheckExposure(const Flags& flags) {
         ") needs TLS and tokens: give --tls-cert, --tls-key and --auth-keys, "
         "or --insecure to serve citizens' data unprotected"));
   }
+  // An identity provider signs tokens for every application it serves;
+  // only the issuer and audience say a token is meant for caseline.
+  if (exposed && !flags.insecure &&
+      (flags.auth_issuer.empty() || flags.auth_audience.empty())) {
+    return absl::FailedPreconditionError(
+        "listening beyond this machine needs --auth-issuer and "
+        "--auth-audience, so that only tokens issued for caseline are "
+        "accepted (or --insecure)");
+  }
   return absl::OkStatus();
 }
 
@@ -201,7 +268,9 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
     return 1;
   }
   caseline::Metrics metrics;
-  caseline::api::Access access(authenticator, metrics);
+  caseline::api::Access access(authenticator, store, metrics);
+  AccessLogSweeper sweeper(store,
+                           absl::Hours(24) * flags.access_log_retention_days);
   caseline::api::EventStoreService service(store, access, metrics);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -342,6 +411,11 @@ void AddFlags(CLI::App& app, Flags& flags) {
                  "an aud every token must have");
   app.add_flag("--insecure", flags.insecure,
                "allow a non-loopback address without TLS and tokens");
+  app.add_option("--access-log-retention", flags.access_log_retention_days,
+                 "days the access log keeps an entry; older ones are deleted "
+                 "from disk")
+      ->capture_default_str()
+      ->check(CLI::Range(1, kAccessLogRetentionDaysMax));
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "caseline/v1/caseline.grpc.pb.h"
 #include "caseline/v1/projections.grpc.pb.h"
@@ -51,13 +53,7 @@ class AccessTest : public ::testing::Test {
     ASSERT_TRUE(jwks.ok());
     jwks_path_ = dir_.path() + "/jwks.json";
     WriteFile(jwks_path_, *jwks);
-    server_ = std::make_unique<ServerProcess>(
-        dir_.path() + "/data", "127.0.0.1:0", CASELINE_RULES_DIR,
-        std::vector<std::string>{"--auth-keys", jwks_path_, "--auth-issuer",
-                                 kIssuer, "--auth-audience", kAudience});
-    events_ = v1::EventStore::NewStub(server_->Channel());
-    projections_ = v1::Projections::NewStub(server_->Channel());
-    admin_ = v1::Admin::NewStub(server_->Channel());
+    StartServer();
     for (const char* role : {"recorder", "caseworker", "analyst"}) {
       tokens_[role] = Token(absl::StrCat("user-", role), {role}, {kMine});
     }
@@ -91,6 +87,27 @@ class AccessTest : public ::testing::Test {
     absl::StatusOr<std::string> token = auth::SignToken(key_, claims);
     EXPECT_TRUE(token.ok());
     return *token;
+  }
+
+  void StartServer() {
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path() + "/data", "127.0.0.1:0", CASELINE_RULES_DIR,
+        std::vector<std::string>{"--auth-keys", jwks_path_, "--auth-issuer",
+                                 kIssuer, "--auth-audience", kAudience});
+    events_ = v1::EventStore::NewStub(server_->Channel());
+    projections_ = v1::Projections::NewStub(server_->Channel());
+    admin_ = v1::Admin::NewStub(server_->Channel());
+  }
+
+  // The access log entries an admin reads for `request`.
+  std::vector<v1::AccessEntry> AccessLog(v1::ReadAccessLogRequest request) {
+    grpc::ClientContext context;
+    Authorize(context, "admin");
+    v1::ReadAccessLogResponse response;
+    const grpc::Status status =
+        admin_->ReadAccessLog(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.entries().begin(), response.entries().end()};
   }
 
   void Authorize(grpc::ClientContext& context, const std::string& who) {
@@ -280,6 +297,15 @@ std::vector<Row> Rows() {
        },
        false});
   rows.push_back(
+      {"ReadAccessLog",
+       [](AccessTest& t, const std::string& who, const std::string&) {
+         v1::ReadAccessLogRequest request;
+         request.set_case_id("case-in");
+         return Unary<v1::ReadAccessLogRequest, v1::ReadAccessLogResponse>(
+             t, *t.admin_, &v1::Admin::Stub::ReadAccessLog, who, request);
+       },
+       false});
+  rows.push_back(
       {"Subscribe",
        [](AccessTest& t, const std::string& who, const std::string&) {
          grpc::ClientContext context;
@@ -346,6 +372,7 @@ StatusCode Expected(const std::string& rpc, const std::string& who,
       {"PutRuleSet", {"admin"}},
       {"ImportHistory", {"admin"}},
       {"Rebuild", {"admin"}},
+      {"ReadAccessLog", {"admin"}},
   };
   if (!may.at(rpc).contains(who)) return StatusCode::PERMISSION_DENIED;
   if (case_id != "case-out" || who == "admin") return StatusCode::OK;
@@ -531,6 +558,137 @@ TEST_F(AccessTest, KeysRotateOnSighup) {
   }
   EXPECT_EQ(status_with(new_token), StatusCode::OK);
   EXPECT_EQ(status_with(old_token), StatusCode::UNAUTHENTICATED);
+}
+
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& ids) {
+  return absl::StrJoin(ids, ",");
+}
+
+TEST_F(AccessTest, EachUseOfACitizensDataIsLoggedWithWhoWhatAndWhy) {
+  {
+    grpc::ClientContext context;
+    Authorize(context, "caseworker");
+    context.AddMetadata("x-caseline-purpose", "opfoelgning");
+    v1::GetComplianceRequest request;
+    request.set_case_id("case-in");
+    request.set_as_of("2019-01-01");
+    v1::GetComplianceResponse response;
+    ASSERT_TRUE(projections_->GetCompliance(&context, request, &response).ok());
+  }
+  {
+    // A look outside the caller's jobcentres is logged too.
+    grpc::ClientContext context;
+    Authorize(context, "caseworker");
+    v1::ReadCaseRequest request;
+    request.set_case_id("case-out");
+    v1::ReadCaseResponse response;
+    EXPECT_EQ(events_->ReadCase(&context, request, &response).error_code(),
+              StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    Authorize(context, "analyst");
+    v1::ReportRequest request;
+    request.set_as_of("2019-01-01");
+    v1::ReportResponse response;
+    ASSERT_TRUE(projections_->Report(&context, request, &response).ok());
+  }
+  {
+    grpc::ClientContext context;  // No token.
+    v1::ReadCaseResponse response;
+    events_->ReadCase(&context, {}, &response).IgnoreError();
+  }
+
+  v1::ReadAccessLogRequest by_citizen;
+  by_citizen.set_citizen_id("citizen-case-in");
+  const std::vector<v1::AccessEntry> mine = AccessLog(by_citizen);
+  // The admin's append when the test began, then the caseworker's look.
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].rpc(), "Append");
+  EXPECT_EQ(mine[0].subject(), "user-admin");
+  EXPECT_EQ(mine[1].rpc(), "GetCompliance");
+  EXPECT_EQ(mine[1].subject(), "user-caseworker");
+  EXPECT_EQ(Join(mine[1].roles()), "caseworker");
+  EXPECT_EQ(Join(mine[1].case_ids()), "case-in");
+  EXPECT_EQ(mine[1].purpose(), "opfoelgning");
+  EXPECT_EQ(mine[1].peer(), "127.0.0.1");
+  EXPECT_EQ(mine[1].outcome(), "OK");
+
+  v1::ReadAccessLogRequest by_case;
+  by_case.set_case_id("case-out");
+  const std::vector<v1::AccessEntry> attempts = AccessLog(by_case);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[1].rpc(), "ReadCase");
+  EXPECT_EQ(attempts[1].subject(), "user-caseworker");
+  EXPECT_EQ(attempts[1].outcome(), "NOT_FOUND");
+  EXPECT_EQ(Join(attempts[1].citizen_ids()), "citizen-case-out");
+
+  v1::ReadAccessLogRequest by_user;
+  by_user.set_subject("user-analyst");
+  const std::vector<v1::AccessEntry> reports = AccessLog(by_user);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].rpc(), "Report");
+  EXPECT_EQ(reports[0].criterion(),
+            R"({"filter":{"jobcentreIds":["jc-aarhus"]},"asOf":"2019-01-01"})");
+
+  // The refused call, and the log reads so far, themselves logged.
+  const std::vector<v1::AccessEntry> all = AccessLog({});
+  int refused = 0, log_reads = 0;
+  for (const v1::AccessEntry& entry : all) {
+    if (entry.outcome() == "UNAUTHENTICATED") ++refused;
+    if (entry.rpc() == "ReadAccessLog") ++log_reads;
+  }
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(log_reads, 3);
+}
+
+TEST_F(AccessTest, NoAnsweredReadIsMissingFromTheAccessLogAfterAKill) {
+  constexpr int kReads = 20;
+  for (int i = 0; i < kReads; ++i) {
+    grpc::ClientContext context;
+    Authorize(context, "caseworker");
+    v1::GetTimelineRequest request;
+    request.set_case_id("case-in");
+    request.set_as_of("2019-01-01");
+    v1::GetTimelineResponse response;
+    ASSERT_TRUE(projections_->GetTimeline(&context, request, &response).ok());
+  }
+  server_->Kill();
+  StartServer();
+  v1::ReadAccessLogRequest by_user;
+  by_user.set_subject("user-caseworker");
+  EXPECT_EQ(AccessLog(by_user).size(), static_cast<size_t>(kReads));
+}
+
+TEST_F(AccessTest, TheAccessLogCommandShowsACitizensEntries) {
+  const ClientRun run = RunClient(
+      {"--server", server_->grpc_address(), "--token", tokens_.at("admin"),
+       "access-log", "--citizen", "citizen-case-in", "--csv"},
+      "/dev/null", dir_.path() + "/out", dir_.path() + "/err");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 2u) << run.out;
+  EXPECT_EQ(lines[0],
+            "AT,USER,ROLES,PEER,RPC,OUTCOME,CASES,CITIZENS,CRITERION,PURPOSE");
+  EXPECT_TRUE(absl::StrContains(
+      lines[1],
+      ",user-admin,admin,127.0.0.1,Append,OK,case-in,citizen-case-in,,"))
+      << lines[1];
+}
+
+TEST_F(AccessTest, ARecorderCannotAppendToACaseNoOneHasOpened) {
+  grpc::ClientContext context;
+  Authorize(context, "recorder");
+  v1::AppendRequest request;
+  request.set_case_id("case-unopened");
+  *request.add_events() =
+      InterviewHeld("case-unopened-e1", "case-unopened", "2018-09-03");
+  v1::AppendResponse response;
+  const grpc::Status status = events_->Append(&context, request, &response);
+  EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "case_id: there is no case case-unopened in your jobcentres; a new "
+            "case begins with case_opened");
 }
 
 }  // namespace

@@ -270,9 +270,23 @@ TEST(KeySetTest, ABadKeyFileNamesTheKeyAndTheProblem) {
             "keys[0].n: missing");
   EXPECT_EQ(
       KeySet::ParsePem("-----BEGIN PUBLIC KEY-----\nnope\n").status().message(),
-      "no PEM public key (-----BEGIN PUBLIC KEY-----) could be read");
+      "PEM key 1 cannot be read as a public key");
+  EXPECT_EQ(KeySet::ParsePem("no key here\n").status().message(),
+            "no PEM public key (-----BEGIN PUBLIC KEY-----) could be read");
   EXPECT_EQ(KeySet::Load("/nonexistent/jwks.json").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST(KeySetTest, AKeyFileCutShortDoesNotLoadAsFewerKeys) {
+  absl::StatusOr<std::string> first = PublicKeyPem(Key(Algorithm::kEs256, ""));
+  absl::StatusOr<std::string> second = PublicKeyPem(Key(Algorithm::kEs256, ""));
+  ASSERT_TRUE(first.ok() && second.ok());
+  absl::StatusOr<KeySet> both = KeySet::ParsePem(*first + *second);
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->size(), 2u);
+  const std::string cut = *first + second->substr(0, second->size() / 2);
+  EXPECT_EQ(KeySet::ParsePem(cut).status().message(),
+            "PEM key 2 cannot be read as a public key");
 }
 
 TEST(KeySetTest, AShortRsaKeyIsRefused) {

@@ -31,6 +31,30 @@ TEST(CaseStateTest, CaseBeginsWithCaseOpenedOnce) {
                      "case_opened: the case was opened already by event e-1");
 }
 
+TEST(CaseStateTest, ARetractedCaseOpenedMayBeReopenedOnlyInItsJobcentre) {
+  CaseState state;
+  ASSERT_TRUE(state.Append(CaseOpened("e-1", "c-1")).ok());
+  ASSERT_TRUE(state.Append(Retraction("e-2", "c-1", "2018-08-07", "e-1")).ok());
+  EXPECT_FALSE(state.opened());
+  v1::Event elsewhere = CaseOpened("e-3", "c-1");
+  elsewhere.mutable_case_opened()->set_jobcentre_id("jc-odense");
+  ExpectPrecondition(state, elsewhere,
+                     "case_opened.jobcentre_id: the case belongs to "
+                     "jc-middelfart, where it was first opened; a case cannot "
+                     "move to another jobcentre (open a new case there)");
+  v1::Event corrected = CaseOpened("e-3", "c-1", "2018-08-13");
+  ASSERT_TRUE(state.Append(corrected).ok());
+  EXPECT_TRUE(state.opened());
+  // Read back from the log, the first jobcentre still holds.
+  CaseState restored;
+  restored.Restore(CaseOpened("e-1", "c-1"));
+  restored.Restore(Retraction("e-2", "c-1", "2018-08-07", "e-1"));
+  ExpectPrecondition(restored, elsewhere,
+                     "case_opened.jobcentre_id: the case belongs to "
+                     "jc-middelfart, where it was first opened; a case cannot "
+                     "move to another jobcentre (open a new case there)");
+}
+
 TEST(CaseStateTest, NothingButRetractionsFollowClosure) {
   CaseState state;
   ASSERT_TRUE(state.Append(CaseOpened("e-1", "c-1")).ok());

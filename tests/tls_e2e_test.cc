@@ -146,6 +146,42 @@ TEST(StartupTest, OffLoopbackTheServerRefusesToStartWithoutTlsAndTokens) {
       << missing_err;
 }
 
+TEST(StartupTest, OffLoopbackTokensMustNameCaselinesIssuerAndAudience) {
+  TempDir dir;
+  MakeCertificates(dir.path());
+  WriteFile(dir.path() + "/jwks.json", R"({"keys":[]})");
+  auto [code, err] = RunServerToExit(
+      dir.path(),
+      {"--listen", "0.0.0.0:0", "--http", "127.0.0.1:0", "--tls-cert",
+       dir.path() + "/server.pem", "--tls-key", dir.path() + "/server.key",
+       "--auth-keys", dir.path() + "/jwks.json"});
+  EXPECT_EQ(code, 2);
+  EXPECT_TRUE(absl::StrContains(
+      err,
+      "refusing to start: listening beyond this machine needs --auth-issuer "
+      "and --auth-audience, so that only tokens issued for caseline are "
+      "accepted (or --insecure)"))
+      << err;
+}
+
+TEST(ClientTest, ATokenIsNotSentUnencryptedToAnotherMachine) {
+  TempDir dir;
+  ClientRun run =
+      RunClient({"--server", "10.20.30.40:50051", "--token", "a.b.c", "status"},
+                "/dev/null", dir.path() + "/out", dir.path() + "/err");
+  EXPECT_EQ(run.exit_code, 64);
+  EXPECT_EQ(run.err,
+            "error: refusing to send the token unencrypted to "
+            "10.20.30.40:50051: connect with --tls-ca FILE or --tls (or give "
+            "--insecure)\n");
+  run = RunClient({"--purpose", "opfølgning", "status"}, "/dev/null",
+                  dir.path() + "/out", dir.path() + "/err");
+  EXPECT_EQ(run.exit_code, 64);
+  EXPECT_EQ(run.err,
+            "error: --purpose: printable ASCII only (it travels as gRPC "
+            "metadata)\n");
+}
+
 TEST(StartupTest, InsecureStartsOffLoopbackAndSaysSo) {
   TempDir dir;
   ServerProcess server(dir.path() + "/data", "0.0.0.0:0", CASELINE_RULES_DIR,

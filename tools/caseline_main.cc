@@ -434,6 +434,8 @@ void AddGlobalOptions(CLI::App* app, ClientOptions* options) {
   app->add_option("--tls-key", options->tls_key,
                   "The client certificate's private key (PEM)")
       ->check(CLI::ExistingFile);
+  app->add_flag("--insecure", options->insecure,
+                "Send the token without TLS to a server on another machine");
 }
 
 // The commands that send events and the options they fill.
@@ -563,7 +565,34 @@ struct CommandLine {
   CLI::App* generate_command = nullptr;
   DevKeysArguments dev_keys;
   CLI::App* dev_keys_command = nullptr;
+  AccessLogOptions access_log;
+  CLI::App* access_log_command = nullptr;
 };
+
+CLI::App* AddAccessLogCommand(CLI::App* app, AccessLogOptions* options) {
+  CLI::App* command = app->add_subcommand(
+      "access-log",
+      "Who used a case's, a citizen's or a user's data, when and why: the "
+      "server's access log (admins only)");
+  CLI::Option* by_case =
+      command->add_option("--case", options->case_id, "Entries of this case");
+  CLI::Option* by_citizen = command->add_option(
+      "--citizen", options->citizen_id, "Entries of this citizen's cases");
+  CLI::Option* by_user = command->add_option("--user", options->user,
+                                             "Entries of this user (sub)");
+  by_case->excludes(by_citizen)->excludes(by_user);
+  by_citizen->excludes(by_user);
+  command->add_option("--from", options->from,
+                      "Entries at or after this instant (or day)");
+  command->add_option("--to", options->to,
+                      "Entries at or before this instant (or day's start)");
+  command
+      ->add_option("--limit", options->limit,
+                   "Entries at most (default 1000, at most 10000)")
+      ->check(CLI::Range(0, 10'000));
+  command->add_flag("--csv", options->csv, "CSV instead of a table");
+  return command;
+}
 
 // "Global options ...:" and one line per option of `app` but --help, for
 // the commands' help, where CLI11 shows only the command's own options.
@@ -622,6 +651,9 @@ int RunCommand(CommandLine& line) {
     return RunGenerate(std::move(line.generate));
   }
   if (line.dev_keys_command->parsed()) return RunDevKeys(line.dev_keys);
+  if (line.access_log_command->parsed()) {
+    return RunAccessLog(options, line.access_log);
+  }
   const PopulationCommands& population = line.population;
   if (population.report_command->parsed()) {
     return RunReport(options, population.report);
@@ -658,6 +690,7 @@ int Main(int argc, char** argv) {
   AddPopulationCommands(&app, &line.population);
   line.generate_command = AddGenerateCommand(&app, &line.generate);
   line.dev_keys_command = AddDevKeysCommand(&app, &line.dev_keys);
+  line.access_log_command = AddAccessLogCommand(&app, &line.access_log);
   AddHelpFooters(&app);
 
   if (std::optional<std::string> unknown = UnknownCommand(app, argc, argv)) {
@@ -671,6 +704,13 @@ int Main(int argc, char** argv) {
     // error, reported with CLI11's message and the documented status.
     const int printed = app.exit(error);
     return printed == 0 ? kExitOk : kExitUsage;
+  }
+  if (!line.generate_command->parsed() && !line.dev_keys_command->parsed()) {
+    if (const std::string problem = CheckConnection(line.options);
+        !problem.empty()) {
+      std::cerr << "error: " << problem << "\n";
+      return kExitUsage;
+    }
   }
   return RunCommand(line);
 }

@@ -1,5 +1,7 @@
 // The client's connection: plain or TLS, and the metadata every call
 // carries (the bearer token, the purpose).
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -8,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/client_interceptor.h"
 #include "tools/client.h"
@@ -53,15 +56,22 @@ class MetadataInterceptorFactory
   const std::vector<std::pair<std::string, std::string>> metadata_;
 };
 
-// The file's contents; empty for no file. The command line checked that
-// the file exists; one that cannot be read still fails the channel clearly.
+// The file's contents; empty for no file. CheckConnection made sure each
+// can be read.
 std::string ReadPem(const std::string& path) {
   if (path.empty()) return "";
   std::ifstream file(path, std::ios::binary);
   std::stringstream text;
   text << file.rdbuf();
-  if (!file) std::cerr << "error: cannot read " << path << "\n";
   return text.str();
+}
+
+bool IsLoopback(const std::string& server) {
+  const std::string host = server.substr(0, server.rfind(':'));
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr ipv4{};
+  return inet_pton(AF_INET, host.c_str(), &ipv4) == 1 &&
+         (ntohl(ipv4.s_addr) >> 24) == 127;
 }
 
 std::shared_ptr<grpc::ChannelCredentials> Credentials(
@@ -78,6 +88,37 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(
 }
 
 }  // namespace
+
+std::string CheckConnection(const ClientOptions& options) {
+  for (const auto& [flag, path] : {std::pair{"--tls-ca", &options.tls_ca},
+                                   std::pair{"--tls-cert", &options.tls_cert},
+                                   std::pair{"--tls-key", &options.tls_key}}) {
+    if (path->empty()) continue;
+    std::ifstream file(*path, std::ios::binary);
+    if (!file || file.peek() == std::ifstream::traits_type::eof()) {
+      return absl::StrCat(flag, ": cannot read ", *path);
+    }
+  }
+  for (const char c : options.purpose) {
+    if (c < 0x20 || c > 0x7e) {
+      return "--purpose: printable ASCII only (it travels as gRPC metadata)";
+    }
+  }
+  const bool tls = options.tls || !options.tls_ca.empty();
+  if (!tls && (!options.tls_cert.empty() || !options.tls_key.empty())) {
+    return "--tls-cert and --tls-key need TLS: add --tls-ca FILE or --tls";
+  }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return "--tls-cert and --tls-key go together";
+  }
+  if (!tls && !options.token.empty() && !IsLoopback(options.server) &&
+      !options.insecure) {
+    return absl::StrCat(
+        "refusing to send the token unencrypted to ", options.server,
+        ": connect with --tls-ca FILE or --tls (or give --insecure)");
+  }
+  return "";
+}
 
 std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
   grpc::ChannelArguments arguments;

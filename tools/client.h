@@ -42,7 +42,14 @@ struct ClientOptions {
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;
+  // Send the token without TLS to a server beyond this machine.
+  bool insecure = false;
 };
+
+// Empty when the options make a sound connection; else what is wrong (a
+// TLS file that cannot be read, a token that would go unencrypted to
+// another machine).
+std::string CheckConnection(const ClientOptions& options);
 
 // The channel every command talks through.
 std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options);
@@ -56,6 +63,19 @@ void SetUnaryDeadline(const ClientOptions& options,
                       grpc::ClientContext* context);
 
 std::unique_ptr<v1::Admin::Stub> MakeAdminStub(const ClientOptions& options);
+
+// `access-log`: at most one of case_id, citizen_id and user.
+struct AccessLogOptions {
+  std::string case_id;
+  std::string citizen_id;
+  std::string user;
+  std::string from;
+  std::string to;
+  int limit = 0;
+  bool csv = false;
+};
+int RunAccessLog(const ClientOptions& options,
+                 const AccessLogOptions& access_log);
 
 struct AppendOptions {
   // "-" means stdin.

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/api/convert.h"
 #include "spdlog/spdlog.h"
 
 namespace caseline::api {
@@ -109,6 +111,8 @@ const char* RpcName(Rpc rpc) {
       return "Trend";
     case Rpc::kWorklist:
       return "Worklist";
+    case Rpc::kReadAccessLog:
+      return "ReadAccessLog";
   }
   return "?";
 }
@@ -147,6 +151,7 @@ bool RoleMay(Role role, Rpc rpc) {
     case Rpc::kPutRuleSet:
     case Rpc::kRebuild:
     case Rpc::kGetProjectionStatus:
+    case Rpc::kReadAccessLog:
       return admin;
   }
   return false;
@@ -172,25 +177,82 @@ absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
     metrics_.RecordAuthFailure();
     spdlog::warn("authentication failed: {} from {}: {}", RpcName(rpc), peer,
                  std::string(principal.status().message()));
+    RecordRefusal("", {}, peer, purpose, rpc, principal.status());
     return principal.status();
   }
   Caller caller = FromPrincipal(*std::move(principal));
   caller.peer = peer;
   caller.purpose = std::move(purpose);
+  absl::Status refusal;
   if (!AnyRoleMay(caller, rpc)) {
-    metrics_.RecordAccessDenied();
-    spdlog::warn("denied: {} by {} from {}: roles [{}]", RpcName(rpc),
-                 caller.subject, peer, absl::StrJoin(caller.roles, ", "));
-    return absl::PermissionDeniedError(
+    refusal = absl::PermissionDeniedError(
         absl::StrCat(RpcName(rpc), " is not for roles [",
                      absl::StrJoin(caller.roles, ", "), "]"));
-  }
-  if (!caller.all_jobcentres && caller.jobcentres.empty()) {
-    metrics_.RecordAccessDenied();
-    return absl::PermissionDeniedError(
+  } else if (!caller.all_jobcentres && caller.jobcentres.empty()) {
+    refusal = absl::PermissionDeniedError(
         "the token's jobcentres claim names no jobcentre");
   }
+  if (!refusal.ok()) {
+    metrics_.RecordAccessDenied();
+    spdlog::warn("denied: {} by {} from {}: {}", RpcName(rpc), caller.subject,
+                 peer, std::string(refusal.message()));
+    RecordRefusal(caller.subject, caller.roles, peer, caller.purpose, rpc,
+                  refusal);
+    return refusal;
+  }
   return caller;
+}
+
+void Access::RecordRefusal(const std::string& subject,
+                           const std::vector<std::string>& roles,
+                           const std::string& peer, const std::string& purpose,
+                           Rpc rpc, const absl::Status& refusal) {
+  v1::AccessEntry entry;
+  entry.set_subject(subject);
+  for (const std::string& role : roles) entry.add_roles(role);
+  entry.set_peer(peer);
+  entry.set_rpc(RpcName(rpc));
+  entry.set_purpose(purpose);
+  entry.set_outcome(absl::StatusCodeToString(refusal.code()));
+  // Not synced: a refusal reveals nothing, and a flood of bad calls must
+  // not cost a disk sync each. The next synced write makes it durable.
+  if (absl::Status recorded = store_.RecordAccess(std::move(entry), false);
+      !recorded.ok()) {
+    spdlog::error("cannot record a refused call in the access log: {}",
+                  std::string(recorded.message()));
+  }
+}
+
+grpc::Status Access::Answer(const Caller& caller, Rpc rpc, const Use& use,
+                            const absl::Status& outcome, bool durable) {
+  v1::AccessEntry entry;
+  entry.set_subject(caller.subject);
+  for (const std::string& role : caller.roles) entry.add_roles(role);
+  entry.set_peer(caller.peer);
+  entry.set_rpc(RpcName(rpc));
+  for (const std::string& id : use.case_ids) entry.add_case_ids(id);
+  for (const std::string& id : use.citizen_ids) {
+    if (!id.empty()) entry.add_citizen_ids(id);
+  }
+  entry.set_criterion(use.criterion);
+  entry.set_purpose(caller.purpose);
+  entry.set_outcome(absl::StatusCodeToString(outcome.code()));
+  if (absl::Status recorded = store_.RecordAccess(std::move(entry), durable);
+      !recorded.ok()) {
+    spdlog::error("cannot write the access log; withholding a {} answer: {}",
+                  RpcName(rpc), std::string(recorded.message()));
+    return ToGrpcStatus(absl::UnavailableError(
+        "the access log cannot be written, so the answer is withheld; retry "
+        "later"));
+  }
+  return ToGrpcStatus(outcome);
+}
+
+std::string Criterion(const google::protobuf::Message& request) {
+  std::string json;
+  // A message always converts; an empty criterion would only lose detail.
+  (void)google::protobuf::util::MessageToJsonString(request, &json);
+  return json;
 }
 
 absl::Status CaseNotFound(absl::string_view case_id) {

@@ -13,8 +13,10 @@
 #include "absl/strings/string_view.h"
 #include "caseline/v1/projections.pb.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/status.h"
 #include "server/auth/authenticator.h"
 #include "server/metrics.h"
+#include "server/store/event_store.h"
 
 namespace caseline::api {
 
@@ -38,6 +40,7 @@ enum class Rpc {
   kReport,
   kTrend,
   kWorklist,
+  kReadAccessLog,
 };
 
 // The method's name as the proto gives it ("Append").
@@ -71,26 +74,60 @@ struct Caller {
   }
 };
 
+// What a call used of citizens' data, for its access log entry.
+struct Use {
+  std::vector<std::string> case_ids;
+  std::vector<std::string> citizen_ids;
+  // What a population answer, a worklist or a log read asked (JSON).
+  std::string criterion;
+};
+
 // Thread-safe.
 class Access {
  public:
   // Without an authenticator the server is open (development on loopback):
-  // every caller is "anonymous" with every role and every jobcentre.
-  Access(auth::Authenticator* authenticator, Metrics& metrics)
-      : authenticator_(authenticator), metrics_(metrics) {}
+  // every caller is "anonymous" with every role and every jobcentre. Every
+  // use and every refusal is recorded in `store`'s access log.
+  Access(auth::Authenticator* authenticator, store::EventStore& store,
+         Metrics& metrics)
+      : authenticator_(authenticator), store_(store), metrics_(metrics) {}
 
-  // The caller of `rpc`, or the status that refuses the call:
-  // UNAUTHENTICATED (no or bad token), RESOURCE_EXHAUSTED (a peer locked
-  // out after failures), PERMISSION_DENIED (no role of the caller's may
-  // make the call, or a scoped caller names no jobcentre).
+  // The caller of `rpc`, or the status that refuses the call (recorded in
+  // the access log): UNAUTHENTICATED (no or bad token), RESOURCE_EXHAUSTED
+  // (a peer locked out after failures), PERMISSION_DENIED (no role of the
+  // caller's may make the call, or a scoped caller names no jobcentre).
   absl::StatusOr<Caller> Admit(const grpc::ServerContext& context, Rpc rpc);
+
+  // Records the call and how it ended, then gives the status to answer
+  // with. A read's entry is on disk before this returns, so no answer
+  // leaves before its entry is durable; an append's (`durable` false) is
+  // made durable by the next synced write. Fail closed: when the entry
+  // cannot be written, the answer is withheld (UNAVAILABLE).
+  grpc::Status Answer(const Caller& caller, Rpc rpc, const Use& use,
+                      const absl::Status& outcome, bool durable = true);
 
   bool open() const { return authenticator_ == nullptr; }
 
  private:
+  void RecordRefusal(const std::string& subject,
+                     const std::vector<std::string>& roles,
+                     const std::string& peer, const std::string& purpose,
+                     Rpc rpc, const absl::Status& refusal);
+
   auth::Authenticator* authenticator_;
+  store::EventStore& store_;
   Metrics& metrics_;
 };
+
+// What a request asked, for the access log: the message as JSON.
+std::string Criterion(const google::protobuf::Message& request);
+
+// Hides from a caller limited to some jobcentres how many cases the whole
+// server holds (a population answer's basis counts every case read).
+template <typename Response>
+void HideOthers(const Caller& caller, Response& response) {
+  if (!caller.all_jobcentres) response.mutable_basis()->set_cases_examined(0);
+}
 
 // A case outside the caller's jobcentres answers exactly as an unknown case
 // does: the caller learns nothing of it, not even that it exists.

@@ -44,11 +44,19 @@ grpc::Status AdminService::PutRuleSet(grpc::ServerContext* context,
                                       v1::PutRuleSetResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kPutRuleSet);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  const Use use{
+      {},
+      {},
+      absl::StrCat("{\"id\":\"", request->rule_set().id(),
+                   "\",\"version\":", request->rule_set().version(), "}")};
   if (!request->has_rule_set()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("rule_set: is required"));
+    return access_.Answer(*caller, Rpc::kPutRuleSet, use,
+                          absl::InvalidArgumentError("rule_set: is required"));
   }
   absl::StatusOr<bool> stored = rules_.Put(request->rule_set());
-  if (!stored.ok()) return ToGrpcStatus(stored.status());
+  if (!stored.ok()) {
+    return access_.Answer(*caller, Rpc::kPutRuleSet, use, stored.status());
+  }
   response->set_id(request->rule_set().id());
   response->set_version(request->rule_set().version());
   response->set_already_stored(*stored);
@@ -62,7 +70,7 @@ grpc::Status AdminService::PutRuleSet(grpc::ServerContext* context,
     spdlog::info("rule set {} version {} stored and active",
                  request->rule_set().id(), request->rule_set().version());
   }
-  return grpc::Status::OK;
+  return access_.Answer(*caller, Rpc::kPutRuleSet, use, absl::OkStatus());
 }
 
 grpc::Status AdminService::Rebuild(
@@ -90,11 +98,11 @@ grpc::Status AdminService::Rebuild(
   if (!rebuilt.ok()) {
     spdlog::warn("rebuild ended without a switch: {}",
                  rebuilt.status().ToString());
-    return ToGrpcStatus(rebuilt.status());
+  } else {
+    spdlog::info("rebuild switched to projection version {} in {}", *rebuilt,
+                 absl::FormatDuration(absl::Now() - started));
   }
-  spdlog::info("rebuild switched to projection version {} in {}", *rebuilt,
-               absl::FormatDuration(absl::Now() - started));
-  return grpc::Status::OK;
+  return access_.Answer(*caller, Rpc::kRebuild, Use{}, rebuilt.status());
 }
 
 grpc::Status AdminService::GetProjectionStatus(
@@ -118,24 +126,60 @@ grpc::Status AdminService::WhatIf(grpc::ServerContext* context,
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kWhatIf);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   v1::WhatIfRequest scoped = *request;
-  if (absl::Status scope =
-          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
-      !scope.ok()) {
-    return ToGrpcStatus(scope);
+  // The criterion is the population asked about, not the candidate's rules.
+  v1::WhatIfRequest asked = scoped;
+  asked.clear_candidate();
+  Use use{{}, {}, Criterion(asked)};
+  const absl::Status answered = [&]() -> absl::Status {
+    if (absl::Status scope =
+            ScopeFilter(*caller, "filter", *scoped.mutable_filter());
+        !scope.ok()) {
+      return scope;
+    }
+    asked = scoped;
+    asked.clear_candidate();
+    use.criterion = Criterion(asked);
+    const absl::Time now = clock_();
+    absl::StatusOr<WhatIfQuery> query =
+        ParseWhatIf(scoped, *rules_.snapshot(), now);
+    if (!query.ok()) return query.status();
+    WhatIfBuilder builder(query->population, std::move(query->after),
+                          query->limit);
+    absl::Status ran = RunPopulation(population_, store_, query->population,
+                                     v1::REPORT_SOURCE_MATERIALIZED, now,
+                                     context, builder, response);
+    if (!ran.ok()) return ran;
+    HideOthers(*caller, *response);
+    response->mutable_candidate()->set_id(query->candidate.id());
+    response->mutable_candidate()->set_version(query->candidate.version());
+    return absl::OkStatus();
+  }();
+  return access_.Answer(*caller, Rpc::kWhatIf, use, answered);
+}
+
+grpc::Status AdminService::ReadAccessLog(
+    grpc::ServerContext* context, const v1::ReadAccessLogRequest* request,
+    v1::ReadAccessLogResponse* response) {
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kReadAccessLog);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // A look at a citizen's or a case's log is itself a use of their data.
+  Use use{{}, {}, Criterion(*request)};
+  if (!request->case_id().empty()) use.case_ids.push_back(request->case_id());
+  if (!request->citizen_id().empty()) {
+    use.citizen_ids.push_back(request->citizen_id());
   }
-  const absl::Time now = clock_();
-  absl::StatusOr<WhatIfQuery> query =
-      ParseWhatIf(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
-  WhatIfBuilder builder(query->population, std::move(query->after),
-                        query->limit);
-  absl::Status answered = RunPopulation(population_, store_, query->population,
-                                        v1::REPORT_SOURCE_MATERIALIZED, now,
-                                        context, builder, response);
-  if (!answered.ok()) return ToGrpcStatus(answered);
-  response->mutable_candidate()->set_id(query->candidate.id());
-  response->mutable_candidate()->set_version(query->candidate.version());
-  return grpc::Status::OK;
+  absl::StatusOr<store::AccessQuery> query = ParseAccessLogRequest(*request);
+  if (!query.ok()) {
+    return access_.Answer(*caller, Rpc::kReadAccessLog, use, query.status());
+  }
+  absl::StatusOr<store::AccessPage> page = store_.ReadAccessLog(*query);
+  if (page.ok()) {
+    for (v1::AccessEntry& entry : page->entries) {
+      *response->add_entries() = std::move(entry);
+    }
+    response->set_truncated(page->truncated);
+  }
+  return access_.Answer(*caller, Rpc::kReadAccessLog, use, page.status());
 }
 
 }  // namespace caseline::api

@@ -47,6 +47,9 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status WhatIf(grpc::ServerContext* context,
                       const v1::WhatIfRequest* request,
                       v1::WhatIfResponse* response) override;
+  grpc::Status ReadAccessLog(grpc::ServerContext* context,
+                             const v1::ReadAccessLogRequest* request,
+                             v1::ReadAccessLogResponse* response) override;
 
  private:
   EventStoreService& events_;

@@ -42,8 +42,10 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* context,
                                        v1::AppendResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kAppend);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status scope = CheckAppendScope(*caller, *request); !scope.ok()) {
-    return ToGrpcStatus(scope);
+  Use use;
+  if (absl::Status scope = CheckAppendScope(*caller, *request, use);
+      !scope.ok()) {
+    return access_.Answer(*caller, Rpc::kAppend, use, scope, false);
   }
   const absl::Time started = absl::Now();
   v1::AppendRequest owned = *request;
@@ -53,10 +55,13 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* context,
   --appends_in_flight_;
   metrics_.RecordAppend(static_cast<int>(result.status().code()),
                         EventsAppended(result), absl::Now() - started);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  ToAppendResponse(*result, response);
-  response->set_correlation_id(request->correlation_id());
-  return grpc::Status::OK;
+  if (result.ok()) {
+    ToAppendResponse(*result, response);
+    response->set_correlation_id(request->correlation_id());
+  }
+  // The append's own synced write has gone before; this entry is made
+  // durable by the next one.
+  return access_.Answer(*caller, Rpc::kAppend, use, result.status(), false);
 }
 
 grpc::Status EventStoreService::BatchAppend(
@@ -79,7 +84,12 @@ grpc::Status EventStoreService::ServeAppendStream(
     std::string correlation_id;
     std::future<absl::StatusOr<store::AppendResult>> result;
     absl::Time started;
+    Use use;
   };
+  // An import is logged as one entry at its end: a history load moves whole
+  // case systems, and logging each of its requests would double its writes.
+  // Counted by the answering thread, read after it is joined.
+  uint64_t imported = 0, import_refused = 0;
   std::mutex mu;
   std::condition_variable changed;
   std::deque<InFlight> in_flight;  // Guarded by mu.
@@ -100,6 +110,15 @@ grpc::Status EventStoreService::ServeAppendStream(
       absl::StatusOr<store::AppendResult> result = next.result.get();
       metrics_.RecordAppend(static_cast<int>(result.status().code()),
                             EventsAppended(result), absl::Now() - next.started);
+      if (import) {
+        ++(result.ok() ? imported : import_refused);
+      } else {
+        // The answer stands whether or not its entry could be written: the
+        // append is stored. A failure is logged by Answer.
+        access_
+            .Answer(caller, Rpc::kBatchAppend, next.use, result.status(), false)
+            .IgnoreError();
+      }
       if (!client_gone) {
         v1::AppendResponse response;
         if (result.ok()) ToAppendResponse(*result, &response);
@@ -130,7 +149,9 @@ grpc::Status EventStoreService::ServeAppendStream(
           absl::StrCat("correlation_id: is ", request.correlation_id().size(),
                        " bytes; the limit is ", kCorrelationIdBytesMax)));
       entry.result = refused.get_future();
-    } else if (absl::Status scope = CheckAppendScope(caller, request);
+    } else if (absl::Status scope =
+                   import ? absl::OkStatus()
+                          : CheckAppendScope(caller, request, entry.use);
                !scope.ok()) {
       entry.correlation_id = request.correlation_id();
       std::promise<absl::StatusOr<store::AppendResult>> refused;
@@ -156,6 +177,17 @@ grpc::Status EventStoreService::ServeAppendStream(
   }
   changed.notify_all();
   answerer.join();
+  if (import) {
+    access_
+        .Answer(
+            caller, Rpc::kImportHistory,
+            Use{{},
+                {},
+                absl::StrCat("{\"requests_stored\":", imported,
+                             ",\"requests_refused\":", import_refused, "}")},
+            absl::OkStatus(), false)
+        .IgnoreError();
+  }
   if (context->IsCancelled()) {
     return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
   }
@@ -163,17 +195,16 @@ grpc::Status EventStoreService::ServeAppendStream(
 }
 
 absl::Status EventStoreService::CheckAppendScope(
-    const Caller& caller, const v1::AppendRequest& request) const {
+    const Caller& caller, const v1::AppendRequest& request, Use& use) const {
   // An empty case id is the store's to refuse, naming the field.
-  if (caller.all_jobcentres || request.case_id().empty()) {
-    return absl::OkStatus();
-  }
+  if (request.case_id().empty()) return absl::OkStatus();
+  use.case_ids.push_back(request.case_id());
   absl::StatusOr<store::CasePage> opened =
       store_.ReadCase(request.case_id(), 1, 1);
   if (opened.ok() && !opened->events.empty()) {
-    if (caller.Covers(opened->events.front().case_opened().jobcentre_id())) {
-      return absl::OkStatus();
-    }
+    const v1::CaseOpened& body = opened->events.front().case_opened();
+    use.citizen_ids.push_back(body.citizen_id());
+    if (caller.Covers(body.jobcentre_id())) return absl::OkStatus();
     // Case ids are the case systems' own: refusing one another jobcentre
     // holds tells the caller no more than the id it already has.
     return absl::PermissionDeniedError(absl::StrCat(
@@ -182,10 +213,22 @@ absl::Status EventStoreService::CheckAppendScope(
   if (!opened.ok() && !absl::IsNotFound(opened.status())) {
     return opened.status();
   }
+  // A new case: it must be opened by this request, in the caller's
+  // jobcentres. (Were events for an id no case has yet let through, another
+  // jobcentre opening that id meanwhile would receive them.)
+  const bool opens = std::any_of(
+      request.events().begin(), request.events().end(),
+      [](const v1::Event& event) { return event.has_case_opened(); });
+  if (!caller.all_jobcentres && !opens && request.events_size() > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "case_id: there is no case ", request.case_id(),
+        " in your jobcentres; a new case begins with case_opened"));
+  }
   for (int i = 0; i < request.events_size(); ++i) {
     const v1::Event& event = request.events(i);
-    if (event.has_case_opened() &&
-        !caller.Covers(event.case_opened().jobcentre_id())) {
+    if (!event.has_case_opened()) continue;
+    use.citizen_ids.push_back(event.case_opened().citizen_id());
+    if (!caller.Covers(event.case_opened().jobcentre_id())) {
       return absl::PermissionDeniedError(absl::StrCat(
           "events[", i,
           "].case_opened.jobcentre_id: ", event.case_opened().jobcentre_id(),
@@ -210,31 +253,36 @@ grpc::Status EventStoreService::ReadCase(grpc::ServerContext* context,
                                          v1::ReadCaseResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kReadCase);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status id = IdField("case_id", request->case_id()); !id.ok()) {
-    return ToGrpcStatus(id);
-  }
-  if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
-    return ToGrpcStatus(page);
-  }
-  if (!caller->all_jobcentres) {
-    // The case's jobcentre is its first event's, its case_opened.
+  Use use{{request->case_id()}, {}, ""};
+  const absl::Status answered = [&]() -> absl::Status {
+    if (absl::Status id = IdField("case_id", request->case_id()); !id.ok()) {
+      return id;
+    }
+    if (absl::Status page = CheckPage(request->max_count()); !page.ok()) {
+      return page;
+    }
+    // The case's jobcentre and citizen are its first event's, its
+    // case_opened's.
     absl::StatusOr<store::CasePage> opened =
         store_.ReadCase(request->case_id(), 1, 1);
-    if (!opened.ok()) return ToGrpcStatus(opened.status());
-    if (opened->events.empty() ||
-        !caller->Covers(opened->events.front().case_opened().jobcentre_id())) {
-      return ToGrpcStatus(CaseNotFound(request->case_id()));
+    if (!opened.ok()) return opened.status();
+    if (opened->events.empty()) return CaseNotFound(request->case_id());
+    const v1::CaseOpened& body = opened->events.front().case_opened();
+    use.citizen_ids.push_back(body.citizen_id());
+    if (!caller->Covers(body.jobcentre_id())) {
+      return CaseNotFound(request->case_id());
     }
-  }
-  absl::StatusOr<store::CasePage> page = store_.ReadCase(
-      request->case_id(), request->from_version(), request->max_count());
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  for (v1::Event& event : page->events) {
-    *response->add_events() = std::move(event);
-  }
-  response->set_case_version(page->case_version);
-  response->set_next_version(page->next_version);
-  return grpc::Status::OK;
+    absl::StatusOr<store::CasePage> page = store_.ReadCase(
+        request->case_id(), request->from_version(), request->max_count());
+    if (!page.ok()) return page.status();
+    for (v1::Event& event : page->events) {
+      *response->add_events() = std::move(event);
+    }
+    response->set_case_version(page->case_version);
+    response->set_next_version(page->next_version);
+    return absl::OkStatus();
+  }();
+  return access_.Answer(*caller, Rpc::kReadCase, use, answered);
 }
 
 grpc::Status EventStoreService::ReadAll(grpc::ServerContext* context,
@@ -256,7 +304,8 @@ grpc::Status EventStoreService::ReadAll(grpc::ServerContext* context,
   }
   response->set_next_position(page->next_position);
   response->set_last_position(page->last_position);
-  return grpc::Status::OK;
+  return access_.Answer(*caller, Rpc::kReadAll,
+                        Use{{}, {}, Criterion(*request)}, absl::OkStatus());
 }
 
 grpc::Status EventStoreService::Subscribe(
@@ -269,6 +318,13 @@ grpc::Status EventStoreService::Subscribe(
   if (!kinds.ok()) return ToGrpcStatus(kinds.status());
   absl::StatusOr<Admission::Place> place = subscribers_.Enter();
   if (!place.ok()) return ToGrpcStatus(place.status());
+  // Logged as it begins: the stream goes on until the subscriber leaves.
+  if (grpc::Status recorded =
+          access_.Answer(*caller, Rpc::kSubscribe,
+                         Use{{}, {}, Criterion(*request)}, absl::OkStatus());
+      !recorded.ok()) {
+    return recorded;
+  }
 
   // The subscriber reads the log at its own pace, one page at a time: live
   // events are read back from the log like old ones, so the switch from

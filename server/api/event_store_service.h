@@ -68,8 +68,10 @@ class EventStoreService final : public v1::EventStore::Service {
  private:
   // OK when `caller` may append `request`: to a case of its jobcentres, or
   // to a new case opened in one of them. PERMISSION_DENIED otherwise.
+  // Adds the case and its citizen to `use`.
   absl::Status CheckAppendScope(const Caller& caller,
-                                const v1::AppendRequest& request) const;
+                                const v1::AppendRequest& request,
+                                Use& use) const;
 
   store::EventStore& store_;
   Access& access_;

@@ -33,26 +33,40 @@ absl::Time RecordedAt(const v1::Event& event) {
 
 // Reads the whole case and states the basis of the answer: as known at the
 // request's known_at or, when unset, at the log's last event (see Basis in
-// projections.proto). NOT_FOUND for a case the log does not hold, or held
-// no event of by known_at.
+// projections.proto). NOT_FOUND for a case the log does not hold, held no
+// event of by known_at, or that is not in the caller's jobcentres. Adds the
+// case's citizen to `use`.
 absl::StatusOr<CaseAsKnown> ReadCase(const store::EventStore& store,
                                      const Caller& caller,
-                                     const CaseQuery& query, absl::Time now) {
+                                     const CaseQuery& query, absl::Time now,
+                                     Use& use) {
   absl::Time known_at = query.known_at;
   if (known_at == absl::InfiniteFuture()) {
     // Read before the case: whatever is appended meanwhile comes after it.
     const store::LogHead head = store.head();
     known_at = head.last_position > 0 ? head.last_recorded_at : now;
   }
+  // Before anything else is said of the case (even that it is too long to
+  // answer): out of scope, it is unknown.
+  if (!caller.all_jobcentres) {
+    absl::StatusOr<store::CasePage> opened =
+        store.ReadCase(query.case_id, 1, 1);
+    if (!opened.ok()) return opened.status();
+    if (opened->events.empty()) return CaseNotFound(query.case_id);
+    const v1::CaseOpened& body = opened->events.front().case_opened();
+    use.citizen_ids.push_back(body.citizen_id());
+    if (absl::Status scope =
+            CheckCase(caller, query.case_id, body.jobcentre_id());
+        !scope.ok()) {
+      return scope;
+    }
+  }
   absl::StatusOr<std::vector<v1::Event>> events =
       store.ReadWholeCase(query.case_id, kCaseEventsMax);
   if (!events.ok()) return events.status();
-  // Before anything else is said of the case: out of scope, it is unknown.
   if (events->empty()) return CaseNotFound(query.case_id);
-  if (absl::Status scope = CheckCase(
-          caller, query.case_id, events->front().case_opened().jobcentre_id());
-      !scope.ok()) {
-    return scope;
+  if (caller.all_jobcentres) {
+    use.citizen_ids.push_back(events->front().case_opened().citizen_id());
   }
   if (RecordedAt(events->front()) > known_at) {
     return absl::NotFoundError(absl::StrCat(
@@ -99,23 +113,27 @@ grpc::Status ProjectionsService::GetCompliance(
     v1::GetComplianceResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetCompliance);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const absl::Time now = clock_();
-  absl::StatusOr<ComplianceQuery> query =
-      ParseCompliance(*request, *rules_.snapshot(), now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known =
-      ReadCase(store_, *caller, query->target, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  const CaseTimeline timeline =
-      Fold(*known, query->target.as_of, response->mutable_basis());
-  ToResults(
-      Evaluate(query->rule_sets, timeline, query->target.as_of, query->named),
-      response);
-  if (response->results().empty()) {
-    response->set_note(WhyNoRequirements(query->rule_sets, timeline,
-                                         query->target.as_of, query->named));
-  }
-  return grpc::Status::OK;
+  Use use{{request->case_id()}, {}, ""};
+  const absl::Status answered = [&]() -> absl::Status {
+    const absl::Time now = clock_();
+    absl::StatusOr<ComplianceQuery> query =
+        ParseCompliance(*request, *rules_.snapshot(), now);
+    if (!query.ok()) return query.status();
+    absl::StatusOr<CaseAsKnown> known =
+        ReadCase(store_, *caller, query->target, now, use);
+    if (!known.ok()) return known.status();
+    const CaseTimeline timeline =
+        Fold(*known, query->target.as_of, response->mutable_basis());
+    ToResults(
+        Evaluate(query->rule_sets, timeline, query->target.as_of, query->named),
+        response);
+    if (response->results().empty()) {
+      response->set_note(WhyNoRequirements(query->rule_sets, timeline,
+                                           query->target.as_of, query->named));
+    }
+    return absl::OkStatus();
+  }();
+  return access_.Answer(*caller, Rpc::kGetCompliance, use, answered);
 }
 
 grpc::Status ProjectionsService::GetSwitches(
@@ -123,17 +141,21 @@ grpc::Status ProjectionsService::GetSwitches(
     v1::GetSwitchesResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetSwitches);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const absl::Time now = clock_();
-  absl::StatusOr<SwitchesQuery> query = ParseSwitches(*request, now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known =
-      ReadCase(store_, *caller, query->target, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  const CaseTimeline timeline =
-      Fold(*known, query->target.as_of, response->mutable_basis());
-  ToSwitches(CountSwitches(timeline, query->from, query->target.as_of),
-             response);
-  return grpc::Status::OK;
+  Use use{{request->case_id()}, {}, ""};
+  const absl::Status answered = [&]() -> absl::Status {
+    const absl::Time now = clock_();
+    absl::StatusOr<SwitchesQuery> query = ParseSwitches(*request, now);
+    if (!query.ok()) return query.status();
+    absl::StatusOr<CaseAsKnown> known =
+        ReadCase(store_, *caller, query->target, now, use);
+    if (!known.ok()) return known.status();
+    const CaseTimeline timeline =
+        Fold(*known, query->target.as_of, response->mutable_basis());
+    ToSwitches(CountSwitches(timeline, query->from, query->target.as_of),
+               response);
+    return absl::OkStatus();
+  }();
+  return access_.Answer(*caller, Rpc::kGetSwitches, use, answered);
 }
 
 grpc::Status ProjectionsService::GetWaitingTimes(
@@ -142,15 +164,20 @@ grpc::Status ProjectionsService::GetWaitingTimes(
   absl::StatusOr<Caller> caller =
       access_.Admit(*context, Rpc::kGetWaitingTimes);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const absl::Time now = clock_();
-  absl::StatusOr<CaseQuery> query = ParseWaitingTimes(*request, now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, *caller, *query, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  const CaseTimeline timeline =
-      Fold(*known, query->as_of, response->mutable_basis());
-  ToWaitingTimes(ComputeWaitingTimes(timeline, query->as_of), response);
-  return grpc::Status::OK;
+  Use use{{request->case_id()}, {}, ""};
+  const absl::Status answered = [&]() -> absl::Status {
+    const absl::Time now = clock_();
+    absl::StatusOr<CaseQuery> query = ParseWaitingTimes(*request, now);
+    if (!query.ok()) return query.status();
+    absl::StatusOr<CaseAsKnown> known =
+        ReadCase(store_, *caller, *query, now, use);
+    if (!known.ok()) return known.status();
+    const CaseTimeline timeline =
+        Fold(*known, query->as_of, response->mutable_basis());
+    ToWaitingTimes(ComputeWaitingTimes(timeline, query->as_of), response);
+    return absl::OkStatus();
+  }();
+  return access_.Answer(*caller, Rpc::kGetWaitingTimes, use, answered);
 }
 
 grpc::Status ProjectionsService::GetTimeline(
@@ -158,13 +185,18 @@ grpc::Status ProjectionsService::GetTimeline(
     v1::GetTimelineResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetTimeline);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const absl::Time now = clock_();
-  absl::StatusOr<CaseQuery> query = ParseTimeline(*request, now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
-  absl::StatusOr<CaseAsKnown> known = ReadCase(store_, *caller, *query, now);
-  if (!known.ok()) return ToGrpcStatus(known.status());
-  ToTimeline(Fold(*known, query->as_of, response->mutable_basis()), response);
-  return grpc::Status::OK;
+  Use use{{request->case_id()}, {}, ""};
+  const absl::Status answered = [&]() -> absl::Status {
+    const absl::Time now = clock_();
+    absl::StatusOr<CaseQuery> query = ParseTimeline(*request, now);
+    if (!query.ok()) return query.status();
+    absl::StatusOr<CaseAsKnown> known =
+        ReadCase(store_, *caller, *query, now, use);
+    if (!known.ok()) return known.status();
+    ToTimeline(Fold(*known, query->as_of, response->mutable_basis()), response);
+    return absl::OkStatus();
+  }();
+  return access_.Answer(*caller, Rpc::kGetTimeline, use, answered);
 }
 
 grpc::Status ProjectionsService::ListRuleSets(
@@ -188,17 +220,24 @@ grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
   if (absl::Status scope =
           ScopeFilter(*caller, "filter", *scoped.mutable_filter());
       !scope.ok()) {
-    return ToGrpcStatus(scope);
+    return access_.Answer(*caller, Rpc::kReport,
+                          Use{{}, {}, Criterion(*request)}, scope);
   }
   const absl::Time now = clock_();
   absl::StatusOr<ReportQuery> query =
       ParseReport(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
+  if (!query.ok()) {
+    return access_.Answer(*caller, Rpc::kReport, Use{{}, {}, Criterion(scoped)},
+                          query.status());
+  }
   ReportBuilder builder(query->population, std::move(query->group_by),
                         query->waiting_limit);
-  return ToGrpcStatus(RunPopulation(population_, store_, query->population,
-                                    query->source, now, context, builder,
-                                    response));
+  const absl::Status answered =
+      RunPopulation(population_, store_, query->population, query->source, now,
+                    context, builder, response);
+  HideOthers(*caller, *response);
+  return access_.Answer(*caller, Rpc::kReport, Use{{}, {}, Criterion(scoped)},
+                        answered);
 }
 
 grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
@@ -210,16 +249,23 @@ grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
   if (absl::Status scope =
           ScopeFilter(*caller, "filter", *scoped.mutable_filter());
       !scope.ok()) {
-    return ToGrpcStatus(scope);
+    return access_.Answer(*caller, Rpc::kTrend,
+                          Use{{}, {}, Criterion(*request)}, scope);
   }
   const absl::Time now = clock_();
   absl::StatusOr<TrendQuery> query =
       ParseTrend(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
+  if (!query.ok()) {
+    return access_.Answer(*caller, Rpc::kTrend, Use{{}, {}, Criterion(scoped)},
+                          query.status());
+  }
   TrendBuilder builder(query->population, std::move(query->days));
-  return ToGrpcStatus(RunPopulation(population_, store_, query->population,
-                                    query->source, now, context, builder,
-                                    response));
+  const absl::Status answered =
+      RunPopulation(population_, store_, query->population, query->source, now,
+                    context, builder, response);
+  HideOthers(*caller, *response);
+  return access_.Answer(*caller, Rpc::kTrend, Use{{}, {}, Criterion(scoped)},
+                        answered);
 }
 
 grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
@@ -231,16 +277,23 @@ grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
   if (absl::Status scope = ScopeJobcentre(*caller, "jobcentre_id",
                                           *scoped.mutable_jobcentre_id());
       !scope.ok()) {
-    return ToGrpcStatus(scope);
+    return access_.Answer(*caller, Rpc::kWorklist,
+                          Use{{}, {}, Criterion(*request)}, scope);
   }
   const absl::Time now = clock_();
   absl::StatusOr<WorklistQuery> query =
       ParseWorklist(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) return ToGrpcStatus(query.status());
+  if (!query.ok()) {
+    return access_.Answer(*caller, Rpc::kWorklist,
+                          Use{{}, {}, Criterion(scoped)}, query.status());
+  }
   WorklistBuilder builder(query->population, query->horizon_days, query->limit);
-  return ToGrpcStatus(RunPopulation(population_, store_, query->population,
-                                    v1::REPORT_SOURCE_MATERIALIZED, now,
-                                    context, builder, response));
+  const absl::Status answered = RunPopulation(
+      population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
+      now, context, builder, response);
+  HideOthers(*caller, *response);
+  return access_.Answer(*caller, Rpc::kWorklist, Use{{}, {}, Criterion(scoped)},
+                        answered);
 }
 
 }  // namespace caseline::api

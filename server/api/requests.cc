@@ -1,9 +1,12 @@
 #include "server/api/requests.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "projections/event_validation.h"
+#include "projections/instants.h"
 #include "projections/rule_sets.h"
 #include "server/api/request_fields.h"
 
@@ -243,6 +246,46 @@ absl::StatusOr<WhatIfQuery> ParseWhatIf(const v1::WhatIfRequest& request,
   return WhatIfQuery{*std::move(population),
                      WithCandidate(rules.active, request.candidate()),
                      request.candidate(), *limit};
+}
+
+absl::StatusOr<store::AccessQuery> ParseAccessLogRequest(
+    const v1::ReadAccessLogRequest& request) {
+  store::AccessQuery query;
+  int named = 0;
+  for (const auto& [field, value, target] :
+       {std::tuple{"case_id", &request.case_id(), &query.case_id},
+        std::tuple{"citizen_id", &request.citizen_id(), &query.citizen_id},
+        std::tuple{"subject", &request.subject(), &query.subject}}) {
+    if (value->empty()) continue;
+    ++named;
+    if (value->size() > kIdBytesMax) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": is ", value->size(), " bytes; the limit is ", kIdBytesMax));
+    }
+    *target = *value;
+  }
+  if (named > 1) {
+    return absl::InvalidArgumentError(
+        "case_id, citizen_id, subject: give at most one");
+  }
+  if (request.has_from()) {
+    absl::StatusOr<absl::Time> from = TimeField("from", request.from());
+    if (!from.ok()) return from.status();
+    query.from = *from;
+  }
+  if (request.has_to()) {
+    absl::StatusOr<absl::Time> to = TimeField("to", request.to());
+    if (!to.ok()) return to.status();
+    query.to = *to;
+  }
+  if (query.to < query.from) {
+    return absl::InvalidArgumentError("to: is before from");
+  }
+  absl::StatusOr<int> limit = CountField(
+      "limit", request.limit(), kAccessLogPageDefault, kAccessLogPageMax);
+  if (!limit.ok()) return limit.status();
+  query.limit = static_cast<size_t>(*limit);
+  return query;
 }
 
 }  // namespace caseline::api

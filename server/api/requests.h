@@ -17,6 +17,7 @@
 #include "caseline/v1/projections.pb.h"
 #include "projections/population.h"
 #include "server/api/rule_book.h"
+#include "server/store/event_store.h"
 
 namespace caseline::api {
 
@@ -91,6 +92,15 @@ absl::StatusOr<WorklistQuery> ParseWorklist(const v1::WorklistRequest& request,
 absl::StatusOr<WhatIfQuery> ParseWhatIf(const v1::WhatIfRequest& request,
                                         const RuleBook::Snapshot& rules,
                                         absl::Time now);
+
+// Entries one ReadAccessLog answer returns by default, and at most: a
+// month of a busy user's look-ups, small enough for one message.
+inline constexpr int kAccessLogPageDefault = 1000;
+inline constexpr int kAccessLogPageMax = 10'000;
+
+// At most one of case_id, citizen_id and subject; from not after to.
+absl::StatusOr<store::AccessQuery> ParseAccessLogRequest(
+    const v1::ReadAccessLogRequest& request);
 
 }  // namespace caseline::api
 

@@ -50,12 +50,20 @@ absl::Status Authenticator::Locked(const std::string& peer, absl::Time now) {
 
 void Authenticator::CountFailure(const std::string& peer, absl::Time now) {
   if (failures_.size() >= kPeersTrackedMax && !failures_.contains(peer)) {
+    // Forget the peers not locked out (first those whose window is over);
+    // a lockout is never forgotten early, so failing from many addresses
+    // cannot lift one.
     absl::erase_if(failures_, [now](const auto& entry) {
       return entry.second.locked_until <= now &&
              now - entry.second.window_start > kFailureWindow;
     });
-    // Still full of live windows: forget them all rather than grow.
-    if (failures_.size() >= kPeersTrackedMax) failures_.clear();
+    if (failures_.size() >= kPeersTrackedMax) {
+      absl::erase_if(failures_, [now](const auto& entry) {
+        return entry.second.locked_until <= now;
+      });
+    }
+    // Every tracked peer locked out: this one's failure is not tracked.
+    if (failures_.size() >= kPeersTrackedMax) return;
   }
   Failures& failures = failures_[peer];
   if (now - failures.window_start > kFailureWindow) {

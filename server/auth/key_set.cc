@@ -296,8 +296,22 @@ absl::StatusOr<KeySet> KeySet::ParsePem(absl::string_view text) {
   if (bio == nullptr) return absl::ResourceExhaustedError("out of memory");
   KeySet set;
   for (;;) {
+    // Another block left, or the end. A block that is not a public key
+    // fails the file: one half-written during a rotation must not load as
+    // fewer keys.
+    char* rest = nullptr;
+    const long left = BIO_get_mem_data(bio.get(), &rest);
+    if (left <= 0 ||
+        absl::string_view(rest, static_cast<size_t>(left)).find("-----BEGIN") ==
+            absl::string_view::npos) {
+      break;
+    }
     EVP_PKEY* read = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
-    if (read == nullptr) break;
+    if (read == nullptr) {
+      ClearErrors();
+      return absl::InvalidArgumentError(absl::StrCat(
+          "PEM key ", set.keys_.size() + 1, " cannot be read as a public key"));
+    }
     KeyHandle key = internal::OwnKey(read);
     const std::string where = absl::StrCat("PEM key ", set.keys_.size() + 1);
     if (set.keys_.size() == kKeysMax) {

@@ -59,8 +59,11 @@ absl::StatusOr<std::optional<absl::Time>> DateClaim(const Struct& claims,
                                                     const std::string& name) {
   const Value* value = Field(claims, name);
   if (value == nullptr) return std::nullopt;
-  if (!value->has_number_value() || !std::isfinite(value->number_value())) {
-    return Refuse(absl::StrCat("claim ", name, " is not a number"));
+  // Seconds since 1970 up to the year 9999; beyond, not a date.
+  constexpr double kSecondsMax = 253402300799.0;
+  if (!value->has_number_value() || !std::isfinite(value->number_value()) ||
+      value->number_value() < 0 || value->number_value() > kSecondsMax) {
+    return Refuse(absl::StrCat("claim ", name, " is not a date"));
   }
   return absl::FromUnixSeconds(static_cast<int64_t>(value->number_value()));
 }

@@ -86,6 +86,11 @@ absl::Status EventStore::Impl::Open() {
   if (!status.ok()) return status;
   rule_sets_ = std::make_unique<RuleSetStore>(db_.get(), family(Family::kMeta),
                                               options_.clock);
+  absl::StatusOr<std::unique_ptr<AccessLogStore>> access_log =
+      AccessLogStore::Open(db_.get(), family(Family::kAccessLog), families_,
+                           options_.clock);
+  if (!access_log.ok()) return access_log.status();
+  access_log_ = *std::move(access_log);
   projections_ = std::make_unique<ProjectionStore>(db_.get(), families_);
   status = projections_->Open(head_.last_position,
                               /*follow=*/!options_.verify_only);
@@ -256,6 +261,19 @@ absl::StatusOr<bool> EventStore::PutRuleSet(const v1::RuleSet& rule_set,
 absl::StatusOr<std::vector<v1::StoredRuleSet>> EventStore::ReadRuleSets()
     const {
   return impl_->rule_sets().ReadAll();
+}
+
+absl::Status EventStore::RecordAccess(v1::AccessEntry entry, bool sync) {
+  return impl_->access_log().Record(std::move(entry), sync);
+}
+
+absl::StatusOr<AccessPage> EventStore::ReadAccessLog(
+    const AccessQuery& query) const {
+  return impl_->access_log().Read(query);
+}
+
+absl::StatusOr<uint64_t> EventStore::SweepAccessLog(absl::Time cutoff) {
+  return impl_->access_log().Sweep(cutoff);
 }
 
 }  // namespace caseline::store

@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "caseline/v1/caseline.pb.h"
 #include "caseline/v1/events.pb.h"
 #include "caseline/v1/projections.pb.h"
 #include "caseline/v1/rules.pb.h"
@@ -193,6 +194,21 @@ struct VerifyReport {
   uint64_t cases = 0;
 };
 
+// Which access log entries a read wants; empty strings match every entry.
+struct AccessQuery {
+  std::string case_id;
+  std::string citizen_id;
+  std::string subject;
+  absl::Time from = absl::InfinitePast();
+  absl::Time to = absl::InfiniteFuture();
+  size_t limit = 1000;
+};
+
+struct AccessPage {
+  std::vector<v1::AccessEntry> entries;
+  bool truncated = false;
+};
+
 class EventStore {
  public:
   // Opens (creating if needed) the database in options.path and starts the
@@ -321,6 +337,18 @@ class EventStore {
   // Every stored version, by id then version, `active` set on the newest of
   // each id.
   absl::StatusOr<std::vector<v1::StoredRuleSet>> ReadRuleSets() const;
+
+  // --- The access log (see access_log_store.h) ---
+
+  // Stores one entry stamped with the store's clock; with `sync` durable
+  // when it returns (an answer that reveals a case waits for it), without
+  // durable with the next synced write (an append's own). UNAVAILABLE on
+  // I/O errors.
+  absl::Status RecordAccess(v1::AccessEntry entry, bool sync);
+  absl::StatusOr<AccessPage> ReadAccessLog(const AccessQuery& query) const;
+  // Deletes the entries stamped before `cutoff`, compacting them off the
+  // disk; returns how many.
+  absl::StatusOr<uint64_t> SweepAccessLog(absl::Time cutoff);
 
   class Impl;
 

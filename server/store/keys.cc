@@ -63,6 +63,21 @@ absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes) {
   return ReadU64(bytes);
 }
 
+std::string AccessLogKey(uint64_t at_micros, uint64_t sequence) {
+  std::string out;
+  out.reserve(2 * kU64Bytes);
+  AppendU64(&out, at_micros);
+  AppendU64(&out, sequence);
+  return out;
+}
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> DecodeAccessLogKey(
+    absl::string_view key) {
+  if (key.size() != 2 * kU64Bytes) return Corrupt("access log key", key.size());
+  return std::make_pair(ReadU64(key.substr(0, kU64Bytes)),
+                        ReadU64(key.substr(kU64Bytes)));
+}
+
 std::string EncodeU32(uint32_t value) {
   std::string out;
   out.reserve(kU32Bytes);

@@ -25,6 +25,8 @@
 //   projections  version (u32 BE) 'e' case_id 0x00    serialized v1::Event,
 //                case_version (u64 BE)                the log's bytes as
 //                                                     they are
+//   access_log   at, Unix micros (u64 BE)             serialized
+//                sequence (u64 BE)                    v1::AccessEntry
 //
 // Big-endian integers sort numerically under RocksDB's bytewise comparator,
 // so iteration is in position (and, per case, version) order. Ids are
@@ -57,10 +59,11 @@ enum class Family : int {
   kEventIds,
   kMeta,
   kProjections,
+  kAccessLog,
 };
-inline constexpr int kFamilyCount = 5;
+inline constexpr int kFamilyCount = 6;
 inline constexpr std::array<absl::string_view, kFamilyCount> kFamilyNames = {
-    "events", "cases", "event_ids", "meta", "projections"};
+    "events", "cases", "event_ids", "meta", "projections", "access_log"};
 
 // The on-disk format this build reads and writes.
 inline constexpr int kFormatVersion = 1;
@@ -70,6 +73,13 @@ inline constexpr char kMetaHead[] = "head";
 std::string EncodeU64(uint64_t value);
 // INTERNAL (data corruption) unless `bytes` is exactly 8 bytes.
 absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes);
+
+// An access log entry's key: when it was stamped, then a sequence number
+// that keeps entries of the same microsecond apart. Time order is key order,
+// so a retention sweep deletes one range.
+std::string AccessLogKey(uint64_t at_micros, uint64_t sequence);
+absl::StatusOr<std::pair<uint64_t, uint64_t>> DecodeAccessLogKey(
+    absl::string_view key);
 
 std::string PositionKey(uint64_t position);
 

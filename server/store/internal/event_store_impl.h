@@ -30,6 +30,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
+#include "server/store/access_log_store.h"
 #include "server/store/event_store.h"
 #include "server/store/internal/case_cache.h"
 #include "server/store/keys.h"
@@ -86,6 +87,7 @@ class EventStore::Impl {
 
   ProjectionStore& projections() const { return *projections_; }
   RuleSetStore& rule_sets() const { return *rule_sets_; }
+  AccessLogStore& access_log() const { return *access_log_; }
 
  private:
   // One append waiting for the writer.
@@ -159,6 +161,7 @@ class EventStore::Impl {
   // closes.
   std::unique_ptr<ProjectionStore> projections_;
   std::unique_ptr<RuleSetStore> rule_sets_;
+  std::unique_ptr<AccessLogStore> access_log_;
 
   // Owned by the writer thread once it runs.
   Head head_;
