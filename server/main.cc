@@ -11,8 +11,10 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -152,23 +154,35 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path,
   return text;
 }
 
-// The gRPC port's credentials: TLS when --tls-cert is given (client
-// certificates required and verified with --tls-client-ca), else plain.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+// The TLS files of --tls-cert, --tls-key and --tls-client-ca; nullopt
+// without --tls-cert.
+absl::StatusOr<std::optional<caseline::HttpServer::Tls>> ReadTls(
     const Flags& flags) {
-  if (flags.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  absl::StatusOr<std::string> cert = ReadPemFile(flags.tls_cert, "--tls-cert");
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPemFile(flags.tls_key, "--tls-key");
-  if (!key.ok()) return key.status();
+  if (flags.tls_cert.empty()) return std::nullopt;
+  caseline::HttpServer::Tls tls;
+  for (const auto& [path, flag, into] :
+       {std::tuple{&flags.tls_cert, "--tls-cert", &tls.certificate_chain},
+        std::tuple{&flags.tls_key, "--tls-key", &tls.private_key},
+        std::tuple{&flags.tls_client_ca, "--tls-client-ca", &tls.client_ca}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> pem = ReadPemFile(*path, flag);
+    if (!pem.ok()) return pem.status();
+    *into = *std::move(pem);
+  }
+  return tls;
+}
+
+// The gRPC port's credentials: TLS with `tls` (client certificates required
+// and verified when it has a client CA), else plain.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(
+    const std::optional<caseline::HttpServer::Tls>& tls) {
+  if (!tls.has_value()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options(
       GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!flags.tls_client_ca.empty()) {
-    absl::StatusOr<std::string> ca =
-        ReadPemFile(flags.tls_client_ca, "--tls-client-ca");
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
+  options.pem_key_cert_pairs.push_back(
+      {tls->private_key, tls->certificate_chain});
+  if (!tls->client_ca.empty()) {
+    options.pem_root_certs = tls->client_ca;
     options.client_certificate_request =
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
@@ -261,10 +275,9 @@ void Drain(caseline::api::EventStoreService& service,
 int Serve(const Flags& flags, caseline::store::EventStore& store,
           caseline::api::RuleBook& rules,
           caseline::auth::Authenticator* authenticator) {
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      ServerCredentials(flags);
-  if (!credentials.ok()) {
-    spdlog::error("cannot set up TLS: {}", credentials.status().ToString());
+  absl::StatusOr<std::optional<caseline::HttpServer::Tls>> tls = ReadTls(flags);
+  if (!tls.ok()) {
+    spdlog::error("cannot set up TLS: {}", tls.status().ToString());
     return 1;
   }
   caseline::Metrics metrics;
@@ -277,7 +290,7 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(flags.listen, *credentials, &grpc_port);
+  builder.AddListeningPort(flags.listen, ServerCredentials(*tls), &grpc_port);
   builder.RegisterService(&service);
   caseline::api::Admission population(caseline::api::kPopulationQueriesMax,
                                       "population answers");
@@ -309,7 +322,7 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
         caseline::Metrics::Gauges{store.last_position(), population.running()});
   };
   absl::StatusOr<std::unique_ptr<caseline::HttpServer>> http =
-      caseline::HttpServer::Start(io, flags.http, handlers);
+      caseline::HttpServer::Start(io, flags.http, handlers, *tls);
   if (!http.ok()) {
     spdlog::error("cannot serve HTTP: {}", http.status().ToString());
     server->Shutdown();

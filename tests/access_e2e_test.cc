@@ -394,6 +394,17 @@ TEST_F(AccessTest, EachRoleGetsExactlyWhatThePolicyGivesInAndOutOfScope) {
       }
     }
   }
+  // Every answered call that uses citizens' data is in the access log.
+  std::set<std::string> answered;
+  for (const v1::AccessEntry& entry : AccessLog({})) {
+    if (entry.outcome() == "OK") answered.insert(entry.rpc());
+  }
+  for (const Row& row : Rows()) {
+    if (row.rpc == "ListRuleSets" || row.rpc == "GetProjectionStatus") {
+      continue;  // No personal data: not logged.
+    }
+    EXPECT_TRUE(answered.contains(row.rpc)) << row.rpc;
+  }
 }
 
 TEST_F(AccessTest, ACaseOutsideTheCallersJobcentresIsAnsweredAsAnUnknownOne) {

@@ -142,5 +142,29 @@ TEST_F(AccessLogTest, ASweepDeletesOlderEntriesFromDiskAndKeepsYoungerOnes) {
   EXPECT_EQ(Subjects({}), (Strings{"cw-new"}));
 }
 
+TEST_F(AccessLogTest, AnEntryStampedAtTheCutoffIsKeptAndOneJustOlderIsNot) {
+  Record("cw-1", "case-1", "p-1");
+  absl::StatusOr<uint64_t> swept = store_->SweepAccessLog(kStart);
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(*swept, 0u);
+  EXPECT_EQ(Subjects({}), (Strings{"cw-1"}));
+  swept = store_->SweepAccessLog(kStart + absl::Microseconds(1));
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(*swept, 1u);
+  EXPECT_EQ(Subjects({}), (Strings{}));
+}
+
+TEST_F(AccessLogTest, SequencesStayUniqueWhenTheClockGoesBackAcrossARestart) {
+  Record("cw-1", "case-1", "p-1");
+  now_ -= absl::Hours(1);
+  Reopen();
+  Record("cw-2", "case-1", "p-1");
+  Reopen();
+  // The same instant as cw-2, after a restart: a sequence taken from the
+  // latest entry would repeat cw-2's and overwrite it.
+  Record("cw-3", "case-1", "p-1");
+  EXPECT_EQ(Subjects({}), (Strings{"cw-2", "cw-3", "cw-1"}));
+}
+
 }  // namespace
 }  // namespace caseline::store

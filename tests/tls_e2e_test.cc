@@ -16,6 +16,7 @@
 #include "caseline/v1/caseline.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/cli_testing.h"
+#include "tests/http_get.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 
@@ -68,6 +69,32 @@ grpc::StatusCode ReadAllCode(const std::shared_ptr<grpc::Channel>& channel) {
   return stub->ReadAll(&context, {}, &response).error_code();
 }
 
+// GET /healthz over TLS with openssl's client, trusting the test CA, with
+// the client certificate `client` if not empty. What the server sent.
+std::string HttpsHealthz(int port, const std::string& dir,
+                         const std::string& client) {
+  std::string command = absl::StrCat(
+      "printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\n"
+      "Connection: close\\r\\n\\r\\n' | timeout 20 openssl s_client "
+      "-connect 127.0.0.1:",
+      port, " -CAfile ", dir, "/ca.pem -verify_return_error -quiet");
+  if (!client.empty()) {
+    absl::StrAppend(&command, " -cert ", dir, "/", client, ".pem -key ", dir,
+                    "/", client, ".key");
+  }
+  absl::StrAppend(&command, " 2>/dev/null");
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return output;
+  char chunk[4096];
+  size_t got = 0;
+  while ((got = fread(chunk, 1, sizeof(chunk), pipe)) > 0) {
+    output.append(chunk, got);
+  }
+  pclose(pipe);
+  return output;
+}
+
 TEST(TlsTest, TlsIsServedAndPlaintextIsRefused) {
   TempDir dir;
   MakeCertificates(dir.path());
@@ -78,6 +105,13 @@ TEST(TlsTest, TlsIsServedAndPlaintextIsRefused) {
   EXPECT_EQ(ReadAllCode(TlsChannel(server, dir.path(), "")),
             grpc::StatusCode::OK);
   EXPECT_EQ(ReadAllCode(server.Channel()), grpc::StatusCode::UNAVAILABLE);
+
+  // The HTTP port too.
+  const std::string https = HttpsHealthz(server.http_port(), dir.path(), "");
+  EXPECT_TRUE(absl::StrContains(https, "HTTP/1.1 200 OK")) << https;
+  EXPECT_TRUE(absl::StrContains(https, "\r\n\r\nok\n")) << https;
+  EXPECT_FALSE(
+      absl::StrContains(HttpGet(server.http_port(), "/healthz"), "200 OK"));
 }
 
 TEST(TlsTest, WithAClientCaAClientWithoutAGoodCertificateIsRefused) {
@@ -96,6 +130,13 @@ TEST(TlsTest, WithAClientCaAClientWithoutAGoodCertificateIsRefused) {
   // A certificate the CA did not sign.
   EXPECT_EQ(ReadAllCode(TlsChannel(server, dir.path(), "other")),
             grpc::StatusCode::UNAVAILABLE);
+  // The HTTP port too.
+  EXPECT_TRUE(absl::StrContains(
+      HttpsHealthz(server.http_port(), dir.path(), "client"), "200 OK"));
+  EXPECT_FALSE(absl::StrContains(
+      HttpsHealthz(server.http_port(), dir.path(), ""), "200 OK"));
+  EXPECT_FALSE(absl::StrContains(
+      HttpsHealthz(server.http_port(), dir.path(), "other"), "200 OK"));
 }
 
 // Runs caseline-server with `args`; it must exit (not start). Returns its

@@ -70,8 +70,8 @@ int RunAccessLog(const ClientOptions& options,
     std::cout << (access_log.csv ? table.RenderCsv() : table.Render());
   }
   if (response.truncated()) {
-    std::cerr << "more entries match: ask again with --from the last AT, or a "
-                 "larger --limit\n";
+    std::cerr << "more entries match: ask again with --from the last AT (its "
+                 "instant's entries come again), or a larger --limit\n";
   }
   return kExitOk;
 }

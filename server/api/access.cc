@@ -160,8 +160,13 @@ bool RoleMay(Role role, Rpc rpc) {
 absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
                                      Rpc rpc) {
   const std::string peer = PeerAddress(context.peer());
+  // Printable ASCII only, so that whatever a client sends, the access log
+  // stays readable text.
   std::string purpose = Metadata(context, kPurposeMetadata);
   if (purpose.size() > kPurposeBytesMax) purpose.resize(kPurposeBytesMax);
+  for (char& c : purpose) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
   if (authenticator_ == nullptr) {
     Caller open;
     open.subject = "anonymous";
@@ -177,7 +182,7 @@ absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
     metrics_.RecordAuthFailure();
     spdlog::warn("authentication failed: {} from {}: {}", RpcName(rpc), peer,
                  std::string(principal.status().message()));
-    RecordRefusal("", {}, peer, purpose, rpc, principal.status());
+    RecordRefusal("", {}, peer, "", rpc, principal.status());
     return principal.status();
   }
   Caller caller = FromPrincipal(*std::move(principal));
@@ -203,10 +208,28 @@ absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
   return caller;
 }
 
+bool Access::MayLogRefusal(const std::string& peer) {
+  const absl::Time now = absl::Now();
+  std::lock_guard<std::mutex> lock(refusals_mu_);
+  if (refusals_.size() >= kRefusalPeersMax && !refusals_.contains(peer)) {
+    absl::erase_if(refusals_, [now](const auto& entry) {
+      return now - entry.second.window_start > absl::Minutes(1);
+    });
+    if (refusals_.size() >= kRefusalPeersMax) return false;
+  }
+  Refusals& refusals = refusals_[peer];
+  if (now - refusals.window_start > absl::Minutes(1)) {
+    refusals.window_start = now;
+    refusals.logged = 0;
+  }
+  return ++refusals.logged <= kRefusalEntriesPerPeerMinute;
+}
+
 void Access::RecordRefusal(const std::string& subject,
                            const std::vector<std::string>& roles,
                            const std::string& peer, const std::string& purpose,
                            Rpc rpc, const absl::Status& refusal) {
+  if (!MayLogRefusal(peer)) return;
   v1::AccessEntry entry;
   entry.set_subject(subject);
   for (const std::string& role : roles) entry.add_roles(role);
@@ -224,21 +247,36 @@ void Access::RecordRefusal(const std::string& subject,
 }
 
 grpc::Status Access::Answer(const Caller& caller, Rpc rpc, const Use& use,
-                            const absl::Status& outcome, bool durable) {
+                            const absl::Status& outcome, Logged logged) {
   v1::AccessEntry entry;
   entry.set_subject(caller.subject);
   for (const std::string& role : caller.roles) entry.add_roles(role);
   entry.set_peer(caller.peer);
   entry.set_rpc(RpcName(rpc));
-  for (const std::string& id : use.case_ids) entry.add_case_ids(id);
-  for (const std::string& id : use.citizen_ids) {
+  // Each case and citizen once (a worklist names a case per requirement).
+  auto unique = [](std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  };
+  for (const std::string& id : unique(use.case_ids)) {
+    if (!id.empty()) entry.add_case_ids(id);
+  }
+  for (const std::string& id : unique(use.citizen_ids)) {
     if (!id.empty()) entry.add_citizen_ids(id);
   }
   entry.set_criterion(use.criterion);
   entry.set_purpose(caller.purpose);
   entry.set_outcome(absl::StatusCodeToString(outcome.code()));
-  if (absl::Status recorded = store_.RecordAccess(std::move(entry), durable);
+  const bool before_answer = logged == Logged::kBeforeAnswer;
+  if (absl::Status recorded =
+          store_.RecordAccess(std::move(entry), /*sync=*/before_answer);
       !recorded.ok()) {
+    if (!before_answer) {
+      spdlog::error("cannot write the access log entry of a {}: {}",
+                    RpcName(rpc), std::string(recorded.message()));
+      return ToGrpcStatus(outcome);
+    }
     spdlog::error("cannot write the access log; withholding a {} answer: {}",
                   RpcName(rpc), std::string(recorded.message()));
     return ToGrpcStatus(absl::UnavailableError(

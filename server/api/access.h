@@ -8,9 +8,13 @@
 #include <string>
 #include <vector>
 
+#include <mutex>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "caseline/v1/projections.pb.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
@@ -98,17 +102,38 @@ class Access {
   // caller's may make the call, or a scoped caller names no jobcentre).
   absl::StatusOr<Caller> Admit(const grpc::ServerContext& context, Rpc rpc);
 
+  // When a call's entry is made durable.
+  enum class Logged {
+    // Before the answer leaves: reads, whose answers reveal data. Fail
+    // closed: an entry that cannot be written withholds the answer
+    // (UNAVAILABLE).
+    kBeforeAnswer,
+    // With the next synced write: appends, whose own synced write has gone
+    // before and whose answer reveals nothing but positions. An entry that
+    // cannot be written is reported in the server's log; the append stands.
+    kAfterWrite,
+  };
+
   // Records the call and how it ended, then gives the status to answer
-  // with. A read's entry is on disk before this returns, so no answer
-  // leaves before its entry is durable; an append's (`durable` false) is
-  // made durable by the next synced write. Fail closed: when the entry
-  // cannot be written, the answer is withheld (UNAVAILABLE).
+  // with.
   grpc::Status Answer(const Caller& caller, Rpc rpc, const Use& use,
-                      const absl::Status& outcome, bool durable = true);
+                      const absl::Status& outcome,
+                      Logged logged = Logged::kBeforeAnswer);
 
   bool open() const { return authenticator_ == nullptr; }
 
+  // Refused calls one peer may add to the access log per minute; beyond,
+  // they are only counted (caseline_auth_failures_total and
+  // caseline_access_denied_total), so that calls without a token cannot
+  // fill the disk.
+  static constexpr int kRefusalEntriesPerPeerMinute = 60;
+  // Peers whose refusals are counted towards that limit.
+  static constexpr size_t kRefusalPeersMax = 10'000;
+
  private:
+  // Whether another refusal from `peer` may be logged now.
+  bool MayLogRefusal(const std::string& peer);
+
   void RecordRefusal(const std::string& subject,
                      const std::vector<std::string>& roles,
                      const std::string& peer, const std::string& purpose,
@@ -117,6 +142,12 @@ class Access {
   auth::Authenticator* authenticator_;
   store::EventStore& store_;
   Metrics& metrics_;
+  std::mutex refusals_mu_;
+  struct Refusals {
+    absl::Time window_start;
+    int logged = 0;
+  };
+  absl::flat_hash_map<std::string, Refusals> refusals_;  // Guarded.
 };
 
 // What a request asked, for the access log: the message as JSON.

@@ -35,6 +35,14 @@ grpc::Status AdminService::ImportHistory(
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kImportHistory);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // A history load is logged as it begins (synced: the events it brings
+  // are stored before it ends) and as it ends, with what it stored.
+  if (grpc::Status logged =
+          access_.Answer(*caller, Rpc::kImportHistory,
+                         Use{{}, {}, R"({"began":true})"}, absl::OkStatus());
+      !logged.ok()) {
+    return logged;
+  }
   return events_.ServeAppendStream(context, stream, *caller,
                                    /*import=*/true);
 }
@@ -44,11 +52,10 @@ grpc::Status AdminService::PutRuleSet(grpc::ServerContext* context,
                                       v1::PutRuleSetResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kPutRuleSet);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  const Use use{
-      {},
-      {},
-      absl::StrCat("{\"id\":\"", request->rule_set().id(),
-                   "\",\"version\":", request->rule_set().version(), "}")};
+  v1::RuleSetRef put;
+  put.set_id(request->rule_set().id());
+  put.set_version(request->rule_set().version());
+  const Use use{{}, {}, Criterion(put)};
   if (!request->has_rule_set()) {
     return access_.Answer(*caller, Rpc::kPutRuleSet, use,
                           absl::InvalidArgumentError("rule_set: is required"));
@@ -150,6 +157,9 @@ grpc::Status AdminService::WhatIf(grpc::ServerContext* context,
                                      context, builder, response);
     if (!ran.ok()) return ran;
     HideOthers(*caller, *response);
+    for (const v1::CaseChange& changed : response->cases()) {
+      use.case_ids.push_back(changed.case_id());
+    }
     response->mutable_candidate()->set_id(query->candidate.id());
     response->mutable_candidate()->set_version(query->candidate.version());
     return absl::OkStatus();

@@ -45,7 +45,8 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* context,
   Use use;
   if (absl::Status scope = CheckAppendScope(*caller, *request, use);
       !scope.ok()) {
-    return access_.Answer(*caller, Rpc::kAppend, use, scope, false);
+    return access_.Answer(*caller, Rpc::kAppend, use, scope,
+                          Access::Logged::kAfterWrite);
   }
   const absl::Time started = absl::Now();
   v1::AppendRequest owned = *request;
@@ -61,7 +62,8 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* context,
   }
   // The append's own synced write has gone before; this entry is made
   // durable by the next one.
-  return access_.Answer(*caller, Rpc::kAppend, use, result.status(), false);
+  return access_.Answer(*caller, Rpc::kAppend, use, result.status(),
+                        Access::Logged::kAfterWrite);
 }
 
 grpc::Status EventStoreService::BatchAppend(
@@ -116,7 +118,8 @@ grpc::Status EventStoreService::ServeAppendStream(
         // The answer stands whether or not its entry could be written: the
         // append is stored. A failure is logged by Answer.
         access_
-            .Answer(caller, Rpc::kBatchAppend, next.use, result.status(), false)
+            .Answer(caller, Rpc::kBatchAppend, next.use, result.status(),
+                    Access::Logged::kAfterWrite)
             .IgnoreError();
       }
       if (!client_gone) {
@@ -177,21 +180,20 @@ grpc::Status EventStoreService::ServeAppendStream(
   }
   changed.notify_all();
   answerer.join();
+  const absl::Status ended = context->IsCancelled()
+                                 ? absl::CancelledError("the client went away")
+                                 : absl::OkStatus();
   if (import) {
-    access_
-        .Answer(
-            caller, Rpc::kImportHistory,
-            Use{{},
-                {},
-                absl::StrCat("{\"requests_stored\":", imported,
-                             ",\"requests_refused\":", import_refused, "}")},
-            absl::OkStatus(), false)
-        .IgnoreError();
+    // Its beginning was logged, synced, before the first request was read.
+    return access_.Answer(
+        caller, Rpc::kImportHistory,
+        Use{{},
+            {},
+            absl::StrCat("{\"ended\":true,\"requests_stored\":", imported,
+                         ",\"requests_refused\":", import_refused, "}")},
+        ended, Access::Logged::kAfterWrite);
   }
-  if (context->IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
-  }
-  return grpc::Status::OK;
+  return ToGrpcStatus(ended);
 }
 
 absl::Status EventStoreService::CheckAppendScope(
@@ -304,8 +306,15 @@ grpc::Status EventStoreService::ReadAll(grpc::ServerContext* context,
   }
   response->set_next_position(page->next_position);
   response->set_last_position(page->last_position);
-  return access_.Answer(*caller, Rpc::kReadAll,
-                        Use{{}, {}, Criterion(*request)}, absl::OkStatus());
+  // The cases on the page, and the citizens of those opened on it.
+  Use use{{}, {}, Criterion(*request)};
+  for (const v1::Event& event : response->events()) {
+    use.case_ids.push_back(event.case_id());
+    if (event.has_case_opened()) {
+      use.citizen_ids.push_back(event.case_opened().citizen_id());
+    }
+  }
+  return access_.Answer(*caller, Rpc::kReadAll, use, absl::OkStatus());
 }
 
 grpc::Status EventStoreService::Subscribe(

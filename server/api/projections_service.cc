@@ -236,8 +236,12 @@ grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
       RunPopulation(population_, store_, query->population, query->source, now,
                     context, builder, response);
   HideOthers(*caller, *response);
-  return access_.Answer(*caller, Rpc::kReport, Use{{}, {}, Criterion(scoped)},
-                        answered);
+  // The cases the answer names (its waiting referrals) are logged with it.
+  Use use{{}, {}, Criterion(scoped)};
+  for (const v1::WaitingReferral& waiting : response->waiting()) {
+    use.case_ids.push_back(waiting.case_id());
+  }
+  return access_.Answer(*caller, Rpc::kReport, use, answered);
 }
 
 grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
@@ -292,8 +296,13 @@ grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
       population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
       now, context, builder, response);
   HideOthers(*caller, *response);
-  return access_.Answer(*caller, Rpc::kWorklist, Use{{}, {}, Criterion(scoped)},
-                        answered);
+  // The cases and citizens the worklist names are logged with it.
+  Use use{{}, {}, Criterion(scoped)};
+  for (const v1::WorklistItem& item : response->items()) {
+    use.case_ids.push_back(item.case_id());
+    use.citizen_ids.push_back(item.citizen_id());
+  }
+  return access_.Answer(*caller, Rpc::kWorklist, use, answered);
 }
 
 }  // namespace caseline::api

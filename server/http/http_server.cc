@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <optional>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -11,9 +12,11 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "absl/status/status.h"
 
@@ -118,7 +121,12 @@ std::optional<http::status> StatusForReadError(beast::error_code error) {
   return std::nullopt;
 }
 
-class Session;
+// An open connection, as the server closes it on Stop.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void Close() = 0;
+};
 
 }  // namespace
 
@@ -127,12 +135,14 @@ class Session;
 // Touched only on the io_context's thread, except for the immutable `io`.
 struct HttpServer::State : std::enable_shared_from_this<State> {
   State(asio::io_context& io_context, tcp::acceptor bound_acceptor,
-        std::string address, Handlers h)
+        std::string address, Handlers h,
+        std::unique_ptr<asio::ssl::context> tls_context)
       : io(io_context),
         acceptor(std::move(bound_acceptor)),
         accept_retry_timer(io_context),
         bound_address(std::move(address)),
-        handlers(std::move(h)) {}
+        handlers(std::move(h)),
+        tls(std::move(tls_context)) {}
 
   void Accept();
   void OnAccept(beast::error_code error, tcp::socket socket);
@@ -143,45 +153,79 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
   asio::steady_timer accept_retry_timer;
   const std::string bound_address;  // For logs: "host:port", the real port.
   const Handlers handlers;
+  // Null for plain HTTP.
+  const std::unique_ptr<asio::ssl::context> tls;
   // Open connections; a Session adds itself on construction and removes itself
   // on destruction. At most kConnectionsMax.
-  std::unordered_set<Session*> sessions;
+  std::unordered_set<Connection*> sessions;
   bool stopped = false;
 };
 
 namespace {
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 // One HTTP connection: read a request, write its response, repeat while the
 // client keeps the connection alive. Pending operations hold a shared_ptr.
-class Session : public std::enable_shared_from_this<Session> {
+// `Stream` is beast::tcp_stream, or TlsStream whose handshake comes first.
+template <typename Stream>
+class Session : public Connection,
+                public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+      : stream_(MakeStream(std::move(socket), *server)),
+        server_(std::move(server)) {
     server_->sessions.insert(this);
   }
-  ~Session() { server_->sessions.erase(this); }
+  ~Session() override { server_->sessions.erase(this); }
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::get_lowest_layer(stream_).expires_after(
+          HttpServer::kConnectionIdleTimeout);
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code error) {
+            // A client that does not speak TLS, or has no certificate the
+            // server trusts, is dropped.
+            if (!error) self->ReadRequest();
+          });
+    } else {
+      ReadRequest();
+    }
+  }
 
   void ReadRequest() {
     parser_.emplace();
     parser_->header_limit(HttpServer::kRequestHeaderBytesMax);
     parser_->body_limit(HttpServer::kRequestBodyBytesMax);
-    stream_.expires_after(HttpServer::kConnectionIdleTimeout);
+    beast::get_lowest_layer(stream_).expires_after(
+        HttpServer::kConnectionIdleTimeout);
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code error, size_t) {
+        [self = this->shared_from_this()](beast::error_code error, size_t) {
           self->OnRead(error);
         });
   }
 
   // Pending operations complete with operation_aborted and release the
   // session.
-  void Close() {
+  void Close() override {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    beast::tcp_stream& tcp_stream = beast::get_lowest_layer(stream_);
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_stream.close();
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, HttpServer::State& server) {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      return Stream(beast::tcp_stream(std::move(socket)), *server.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
   void OnRead(beast::error_code error) {
     if (error) {
       const std::optional<http::status> status = StatusForReadError(error);
@@ -204,10 +248,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void WriteResponse(Response response) {
     response_ = std::move(response);
-    stream_.expires_after(HttpServer::kConnectionIdleTimeout);
+    beast::get_lowest_layer(stream_).expires_after(
+        HttpServer::kConnectionIdleTimeout);
     http::async_write(
         stream_, response_,
-        [self = shared_from_this()](beast::error_code error, size_t) {
+        [self = this->shared_from_this()](beast::error_code error, size_t) {
           self->OnWrite(error);
         });
   }
@@ -218,7 +263,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadRequest();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   // Holds one request, plus any pipelined bytes up to the same bound.
   beast::flat_buffer buffer_{HttpServer::kRequestHeaderBytesMax +
                              HttpServer::kRequestBodyBytesMax};
@@ -253,9 +298,13 @@ void HttpServer::State::OnAccept(beast::error_code error, tcp::socket socket) {
     spdlog::warn("http: refusing a connection on {}: {} already open",
                  bound_address, HttpServer::kConnectionsMax);
     // Destroying `socket` closes it.
+  } else if (tls != nullptr) {
+    std::make_shared<Session<TlsStream>>(std::move(socket), shared_from_this())
+        ->Start();
   } else {
-    std::make_shared<Session>(std::move(socket), shared_from_this())
-        ->ReadRequest();
+    std::make_shared<Session<beast::tcp_stream>>(std::move(socket),
+                                                 shared_from_this())
+        ->Start();
   }
   Accept();
 }
@@ -268,18 +317,62 @@ void HttpServer::State::Stop() {
   accept_retry_timer.cancel();
   // Close() does not destroy a session (its pending operation holds it), but
   // copy anyway so the loop never depends on that.
-  for (Session* session :
-       std::vector<Session*>(sessions.begin(), sessions.end())) {
+  for (Connection* session :
+       std::vector<Connection*>(sessions.begin(), sessions.end())) {
     session->Close();
   }
 }
 
+namespace {
+
+// TLS 1.2 and later only, with the server's certificate; client
+// certificates required and verified when a client CA is given.
+absl::StatusOr<std::unique_ptr<asio::ssl::context>> TlsContext(
+    const HttpServer::Tls& tls) {
+  auto context =
+      std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  beast::error_code error;
+  context->set_options(
+      asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+          asio::ssl::context::no_tlsv1_1,
+      error);
+  if (!error) {
+    context->use_certificate_chain(asio::buffer(tls.certificate_chain), error);
+  }
+  if (!error) {
+    context->use_private_key(asio::buffer(tls.private_key),
+                             asio::ssl::context::pem, error);
+  }
+  if (!error && !tls.client_ca.empty()) {
+    context->add_certificate_authority(asio::buffer(tls.client_ca), error);
+    if (!error) {
+      context->set_verify_mode(
+          asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert,
+          error);
+    }
+  }
+  if (error) {
+    return absl::InvalidArgumentError("TLS for HTTP: " + error.message());
+  }
+  return context;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
-    asio::io_context& io, std::string_view listen_address, Handlers handlers) {
+    asio::io_context& io, std::string_view listen_address, Handlers handlers,
+    std::optional<Tls> tls) {
   assert(handlers.healthy && handlers.metrics);
   const absl::StatusOr<tcp::endpoint> endpoint =
       ParseListenAddress(listen_address);
   if (!endpoint.ok()) return endpoint.status();
+  std::unique_ptr<asio::ssl::context> tls_context;
+  if (tls.has_value()) {
+    absl::StatusOr<std::unique_ptr<asio::ssl::context>> made = TlsContext(*tls);
+    if (!made.ok()) return made.status();
+    tls_context = *std::move(made);
+  }
 
   tcp::acceptor acceptor(io);
   beast::error_code error;
@@ -297,7 +390,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       listen_address.substr(0, listen_address.rfind(':'));
   auto state = std::make_shared<State>(
       io, std::move(acceptor), std::string(host) + ":" + std::to_string(port),
-      std::move(handlers));
+      std::move(handlers), std::move(tls_context));
   state->Accept();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), port));
 }

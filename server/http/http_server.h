@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,14 +53,23 @@ class HttpServer {
     std::function<std::string()> metrics;
   };
 
+  // TLS for the port: a certificate chain and its private key (PEM text),
+  // and, when set, the CAs whose client certificates are required.
+  struct Tls {
+    std::string certificate_chain;
+    std::string private_key;
+    std::string client_ca;
+  };
+
   // Binds `listen_address` ("host:port", host an IP address, IPv6 in brackets
-  // as in "[::1]:8080"; port 0 picks a free port) and starts accepting.
-  // Returns INVALID_ARGUMENT for a malformed address and UNAVAILABLE if it
+  // as in "[::1]:8080"; port 0 picks a free port) and starts accepting,
+  // over TLS when `tls` is given. Returns INVALID_ARGUMENT for a malformed
+  // address or TLS material that does not load, and UNAVAILABLE if it
   // cannot bind (the message names the address and the OS error). Both
   // handlers must be set.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       boost::asio::io_context& io, std::string_view listen_address,
-      Handlers handlers);
+      Handlers handlers, std::optional<Tls> tls = std::nullopt);
 
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

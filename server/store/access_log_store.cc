@@ -38,21 +38,25 @@ absl::StatusOr<std::unique_ptr<AccessLogStore>> AccessLogStore::Open(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
     std::vector<rocksdb::ColumnFamilyHandle*> all_families,
     std::function<absl::Time()> clock) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->NewIterator(rocksdb::ReadOptions(), family));
-  it->SeekToLast();
+  // Sequences are unique across restarts whatever the clock does: each run
+  // takes them from a block reserved (durably) when it opens.
+  std::string value;
   uint64_t next_sequence = 1;
-  if (it->Valid()) {
-    absl::StatusOr<std::pair<uint64_t, uint64_t>> key =
-        DecodeAccessLogKey(View(it->key()));
-    if (!key.ok()) return absl::DataLossError(key.status().message());
-    next_sequence = key->second + 1;
+  const rocksdb::Status got =
+      db->Get(rocksdb::ReadOptions(), family, kAccessLogSequenceKey, &value);
+  if (got.ok()) {
+    absl::StatusOr<uint64_t> stored = DecodeU64(value);
+    if (!stored.ok()) return absl::DataLossError(stored.status().message());
+    next_sequence = *stored;
+  } else if (!got.IsNotFound()) {
+    return FromRocks(got, "cannot read the access log");
   }
-  if (!it->status().ok()) {
-    return FromRocks(it->status(), "cannot read the access log");
-  }
-  return std::unique_ptr<AccessLogStore>(new AccessLogStore(
+  std::unique_ptr<AccessLogStore> store(new AccessLogStore(
       db, family, std::move(all_families), std::move(clock), next_sequence));
+  if (absl::Status reserved = store->Reserve(next_sequence); !reserved.ok()) {
+    return reserved;
+  }
+  return store;
 }
 
 AccessLogStore::AccessLogStore(
@@ -63,7 +67,19 @@ AccessLogStore::AccessLogStore(
       family_(family),
       all_families_(std::move(all_families)),
       clock_(std::move(clock)),
-      next_sequence_(next_sequence) {}
+      next_sequence_(next_sequence),
+      reserved_until_(next_sequence) {}
+
+absl::Status AccessLogStore::Reserve(uint64_t from) {
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  const uint64_t until = from + kAccessLogSequenceBlock;
+  absl::Status status = FromRocks(
+      db_->Put(write, family_, kAccessLogSequenceKey, EncodeU64(until)),
+      "cannot write the access log");
+  if (status.ok()) reserved_until_.store(until);
+  return status;
+}
 
 absl::Status AccessLogStore::Record(v1::AccessEntry entry, bool sync) {
   const absl::Time at = clock_();
@@ -71,10 +87,19 @@ absl::Status AccessLogStore::Record(v1::AccessEntry entry, bool sync) {
   entry.mutable_at()->set_nanos(static_cast<int32_t>(
       (at - absl::FromUnixSeconds(absl::ToUnixSeconds(at))) /
       absl::Nanoseconds(1)));
-  const std::string key = AccessLogKey(Micros(at), next_sequence_.fetch_add(1));
+  const uint64_t sequence = next_sequence_.fetch_add(1);
+  if (sequence >= reserved_until_.load()) {
+    std::lock_guard<std::mutex> lock(reserve_mu_);
+    if (sequence >= reserved_until_.load()) {
+      if (absl::Status reserved = Reserve(sequence); !reserved.ok()) {
+        return reserved;
+      }
+    }
+  }
   rocksdb::WriteOptions write;
   write.sync = sync;
-  return FromRocks(db_->Put(write, family_, key, entry.SerializeAsString()),
+  return FromRocks(db_->Put(write, family_, AccessLogKey(Micros(at), sequence),
+                            entry.SerializeAsString()),
                    "cannot write the access log");
 }
 
@@ -118,20 +143,24 @@ absl::StatusOr<uint64_t> AccessLogStore::Sweep(absl::Time cutoff) {
       return FromRocks(it->status(), "cannot read the access log");
     }
   }
-  if (deleted == 0) return 0;
-  rocksdb::WriteOptions write;
-  write.sync = true;
-  absl::Status status =
-      FromRocks(db_->DeleteRange(write, family_, Slice(begin), Slice(end)),
-                "cannot delete from the access log");
-  if (!status.ok()) return status;
-  // Gone from disk, not only hidden: the memtables (of every family, so
-  // that no write-ahead log file still holds the entries) are flushed, and
-  // the range is compacted down to the last level, which drops the entries
-  // and the tombstone.
-  status = FromRocks(db_->Flush(rocksdb::FlushOptions(), all_families_),
-                     "cannot flush");
-  if (!status.ok()) return status;
+  absl::Status status;
+  if (deleted > 0) {
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    status =
+        FromRocks(db_->DeleteRange(write, family_, Slice(begin), Slice(end)),
+                  "cannot delete from the access log");
+    if (!status.ok()) return status;
+    // Out of the files, not only hidden: the memtables (of every family, so
+    // that no write-ahead log file still holds the entries) are flushed.
+    status = FromRocks(db_->Flush(rocksdb::FlushOptions(), all_families_),
+                       "cannot flush");
+    if (!status.ok()) return status;
+  }
+  // The range is compacted down to the last level, which drops the entries
+  // and the tombstone. Every sweep does it, also when nothing new was
+  // deleted: entries a snapshot held at the last one, or a compaction that
+  // failed, are dropped now.
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction =
       rocksdb::BottommostLevelCompaction::kForce;

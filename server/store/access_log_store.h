@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ class AccessLogStore {
   absl::StatusOr<uint64_t> Sweep(absl::Time cutoff);
 
  private:
+  // Reserves the sequences [from, from + kAccessLogSequenceBlock) durably.
+  absl::Status Reserve(uint64_t from);
+
   AccessLogStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
                  std::vector<rocksdb::ColumnFamilyHandle*> all_families,
                  std::function<absl::Time()> clock, uint64_t next_sequence);
@@ -55,6 +59,8 @@ class AccessLogStore {
   const std::vector<rocksdb::ColumnFamilyHandle*> all_families_;
   const std::function<absl::Time()> clock_;
   std::atomic<uint64_t> next_sequence_;
+  std::atomic<uint64_t> reserved_until_;
+  std::mutex reserve_mu_;
 };
 
 }  // namespace caseline::store

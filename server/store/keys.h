@@ -27,6 +27,8 @@
 //                                                     they are
 //   access_log   at, Unix micros (u64 BE)             serialized
 //                sequence (u64 BE)                    v1::AccessEntry
+//                0xff x 16 "/next_sequence"           end of the sequences
+//                                                     reserved (u64 BE)
 //
 // Big-endian integers sort numerically under RocksDB's bytewise comparator,
 // so iteration is in position (and, per case, version) order. Ids are
@@ -78,6 +80,14 @@ absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes);
 // that keeps entries of the same microsecond apart. Time order is key order,
 // so a retention sweep deletes one range.
 std::string AccessLogKey(uint64_t at_micros, uint64_t sequence);
+// Where the access log keeps the end of the sequences reserved: after every
+// entry's key (it is longer than the greatest), so never read or swept as
+// one.
+inline constexpr char kAccessLogSequenceKey[] =
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    "\xff/next_sequence";
+// Sequences a run reserves at a time: one write per 2^32 entries.
+inline constexpr uint64_t kAccessLogSequenceBlock = uint64_t{1} << 32;
 absl::StatusOr<std::pair<uint64_t, uint64_t>> DecodeAccessLogKey(
     absl::string_view key);
 
