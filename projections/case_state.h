@@ -43,6 +43,9 @@ class CaseState {
   bool opened() const { return opened_; }
   bool closed() const { return closed_; }
   const std::string& caseworker_id() const { return caseworker_id_; }
+  // The jobcentre of the case's first case_opened (retracted or not); empty
+  // before one.
+  const std::string& jobcentre_id() const { return jobcentre_id_; }
 
  private:
   // The little the rules need from each event, in version order.

@@ -504,6 +504,32 @@ TEST_F(AccessTest, ARecorderOpensCasesOnlyInItsJobcentresAndIsRecordedBy) {
   EXPECT_EQ(page.events(0).recorded_by(), "user-recorder");
 }
 
+TEST_F(AccessTest, ARecorderStreamsANewCaseEventByEventWithoutWaiting) {
+  grpc::ClientContext context;
+  Authorize(context, "recorder");
+  auto stream = events_->BatchAppend(&context);
+  v1::AppendRequest opened;
+  opened.set_case_id("case-streamed");
+  *opened.add_events() = OpenedIn("case-streamed", kMine);
+  v1::AppendRequest interview;
+  interview.set_case_id("case-streamed");
+  *interview.add_events() =
+      InterviewHeld("case-streamed-e2", "case-streamed", "2018-08-20");
+  // Both sent before either is answered: the second is read before the
+  // case is stored.
+  ASSERT_TRUE(stream->Write(opened));
+  ASSERT_TRUE(stream->Write(interview));
+  stream->WritesDone();
+  std::vector<int> codes;
+  v1::AppendResponse response;
+  while (stream->Read(&response)) codes.push_back(response.status_code());
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(codes, (std::vector<int>{0, 0}));
+  v1::ReadAccessLogRequest by_citizen;
+  by_citizen.set_citizen_id("citizen-case-streamed");
+  EXPECT_EQ(AccessLog(by_citizen).size(), 2u);
+}
+
 TEST_F(AccessTest, BatchAppendAnswersEachRequestOutOfScopeWithItsRefusal) {
   grpc::ClientContext context;
   Authorize(context, "recorder");
@@ -698,8 +724,8 @@ TEST_F(AccessTest, ARecorderCannotAppendToACaseNoOneHasOpened) {
   const grpc::Status status = events_->Append(&context, request, &response);
   EXPECT_EQ(status.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(status.error_message(),
-            "case_id: there is no case case-unopened in your jobcentres; a new "
-            "case begins with case_opened");
+            "events[0].body: interview_held cannot come first: a case begins "
+            "with case_opened, and this case has none");
 }
 
 }  // namespace

@@ -621,5 +621,32 @@ TEST_F(EventStoreTest, HeadIsConsistentUnderConcurrentAppends) {
   EXPECT_EQ(store_->head().last_position, 3u * kAppends);
 }
 
+TEST_F(EventStoreTest, AnAppendLimitedToJobcentresIsCheckedAgainstTheCase) {
+  // case-1 is jc-middelfart's (the builders' jobcentre).
+  ASSERT_TRUE(store_->Append(NewCase("case-1")).ok());
+  AppendCommand elsewhere =
+      Command("case-1", {InterviewHeld("case-1-e9", "case-1", "2018-10-01")});
+  elsewhere.jobcentres = absl::flat_hash_set<std::string>{"jc-odense"};
+  absl::StatusOr<AppendResult> refused = store_->Append(elsewhere);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().message(),
+            "case_id: case case-1 is not in your jobcentres");
+
+  AppendCommand mine =
+      Command("case-1", {InterviewHeld("case-1-e9", "case-1", "2018-10-01")});
+  mine.jobcentres = absl::flat_hash_set<std::string>{"jc-middelfart"};
+  EXPECT_TRUE(store_->Append(mine).ok());
+
+  // A new case is judged by the jobcentre its case_opened names.
+  AppendCommand opened_elsewhere = NewCase("case-2");
+  opened_elsewhere.jobcentres = absl::flat_hash_set<std::string>{"jc-odense"};
+  refused = store_->Append(opened_elsewhere);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().message(),
+            "events[0].case_opened.jobcentre_id: jc-middelfart is not one of "
+            "your jobcentres");
+  EXPECT_EQ(store_->last_position(), 4u) << "a refused append wrote something";
+}
+
 }  // namespace
 }  // namespace caseline::store

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "projections/event_validation.h"
@@ -28,6 +29,16 @@ absl::Status CheckPage(uint32_t max_count) {
                                                    store::kReadPageMax));
   }
   return absl::OkStatus();
+}
+
+// The store command of `request`; for a caller limited to some jobcentres,
+// the store checks the case's jobcentre as it applies the append.
+store::AppendCommand Command(v1::AppendRequest& request, const Caller& caller,
+                             bool import) {
+  store::AppendCommand command =
+      ToAppendCommand(request, caller.subject, import);
+  if (!caller.all_jobcentres) command.jobcentres = caller.jobcentres;
+  return command;
 }
 
 uint64_t EventsAppended(const absl::StatusOr<store::AppendResult>& result) {
@@ -52,7 +63,7 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* context,
   v1::AppendRequest owned = *request;
   ++appends_in_flight_;
   absl::StatusOr<store::AppendResult> result =
-      store_.Append(ToAppendCommand(owned, caller->subject));
+      store_.Append(Command(owned, *caller, /*import=*/false));
   --appends_in_flight_;
   metrics_.RecordAppend(static_cast<int>(result.status().code()),
                         EventsAppended(result), absl::Now() - started);
@@ -135,6 +146,8 @@ grpc::Status EventStoreService::ServeAppendStream(
     }
   });
 
+  // case_id -> citizen_id of the cases this stream's requests named.
+  absl::flat_hash_map<std::string, std::string> opened_here;
   v1::AppendRequest request;
   while (stream->Read(&request)) {
     {
@@ -165,8 +178,22 @@ grpc::Status EventStoreService::ServeAppendStream(
       // Waits for room rather than failing on a full queue: a later request
       // of the stream must never be applied when an earlier one was not.
       entry.result =
-          store_.AppendAsync(ToAppendCommand(request, caller.subject, import),
+          store_.AppendAsync(Command(request, caller, import),
                              store::EventStore::Admission::kWaitForRoom);
+    }
+    // A case opened by an earlier request of the stream may not be stored
+    // yet when a later one is read: its citizen, for the access log, is
+    // remembered here.
+    if (!import) {
+      if (entry.use.citizen_ids.empty()) {
+        auto opened = opened_here.find(request.case_id());
+        if (opened != opened_here.end()) {
+          entry.use.citizen_ids.push_back(opened->second);
+        }
+      } else {
+        if (opened_here.size() >= kStreamOpenedCasesMax) opened_here.clear();
+        opened_here[request.case_id()] = entry.use.citizen_ids.front();
+      }
     }
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -214,17 +241,6 @@ absl::Status EventStoreService::CheckAppendScope(
   }
   if (!opened.ok() && !absl::IsNotFound(opened.status())) {
     return opened.status();
-  }
-  // A new case: it must be opened by this request, in the caller's
-  // jobcentres. (Were events for an id no case has yet let through, another
-  // jobcentre opening that id meanwhile would receive them.)
-  const bool opens = std::any_of(
-      request.events().begin(), request.events().end(),
-      [](const v1::Event& event) { return event.has_case_opened(); });
-  if (!caller.all_jobcentres && !opens && request.events_size() > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "case_id: there is no case ", request.case_id(),
-        " in your jobcentres; a new case begins with case_opened"));
   }
   for (int i = 0; i < request.events_size(); ++i) {
     const v1::Event& event = request.events(i);

@@ -25,6 +25,10 @@ inline constexpr size_t kBatchInFlightMax = 256;
 // A correlation id is echoed in its answer; it only has to tell a client's
 // requests apart.
 inline constexpr size_t kCorrelationIdBytesMax = 128;
+// Cases a BatchAppend stream remembers the citizen of, for the access log
+// entries of requests read before the case is stored: far more than the
+// kBatchInFlightMax requests that can be unanswered at once.
+inline constexpr size_t kStreamOpenedCasesMax = 4096;
 
 // Thread-safe; `store`, `access` and `metrics` must outlive the service.
 class EventStoreService final : public v1::EventStore::Service {

@@ -61,6 +61,32 @@ absl::StatusOr<int64_t> RecordedMicros(const AppendCommand& command,
   return std::max(registered, previous_micros + 1);
 }
 
+// OK when the command's case is in its jobcentres (see
+// AppendCommand::jobcentres); the case's jobcentre never changes once it
+// has one.
+absl::Status CheckJobcentre(const AppendCommand& command,
+                            const CaseState& state) {
+  if (!command.jobcentres.has_value()) return absl::OkStatus();
+  if (!state.jobcentre_id().empty()) {
+    if (command.jobcentres->contains(state.jobcentre_id())) {
+      return absl::OkStatus();
+    }
+    return absl::PermissionDeniedError(absl::StrCat(
+        "case_id: case ", command.case_id, " is not in your jobcentres"));
+  }
+  for (size_t i = 0; i < command.events.size(); ++i) {
+    if (!command.events[i].has_case_opened()) continue;
+    const std::string& jobcentre =
+        command.events[i].case_opened().jobcentre_id();
+    if (command.jobcentres->contains(jobcentre)) return absl::OkStatus();
+    return absl::PermissionDeniedError(
+        absl::StrCat("events[", i, "].case_opened.jobcentre_id: ", jobcentre,
+                     " is not one of your jobcentres"));
+  }
+  // No case_opened: CaseState refuses the first event, naming it.
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
@@ -74,6 +100,9 @@ absl::StatusOr<AppendResult> EventStore::Impl::Stage(Pending& pending,
   AppendCommand& command = pending.command;
   absl::StatusOr<CaseState*> current = CaseFor(command.case_id, group);
   if (!current.ok()) return current.status();
+  if (absl::Status scope = CheckJobcentre(command, **current); !scope.ok()) {
+    return scope;
+  }
   const uint64_t version = (*current)->version();
   if (absl::Status expected = CheckExpected(command, version); !expected.ok()) {
     return expected;

@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,12 @@ struct AppendCommand {
   // before the log's last recorded_at (equal instants are spread by a
   // microsecond), and it is part of the content a retry must repeat.
   bool import = false;
+  // Unset: any jobcentre. Set: the case must belong to one of these, its
+  // jobcentre being its first case_opened's (for a new case, the command's);
+  // else PERMISSION_DENIED. Checked by the writer, in the order appends are
+  // applied, so that no race with another jobcentre opening the same case
+  // id can slip events into a case outside the caller's jobcentres.
+  std::optional<absl::flat_hash_set<std::string>> jobcentres;
 };
 
 struct AppendResult {
