@@ -369,9 +369,15 @@ TEST(AuthenticatorTest, APeerThatKeepsFailingIsLockedOutAndOthersAreNot) {
                 .status()
                 .message(),
             "authorization: not of the form 'Bearer <token>'");
-  // Calls without a token do not lock a peer out.
+  // Calls without a token, and genuine tokens that expired, do not lock a
+  // peer out: they are not guesses.
+  TokenClaims expired = GoodClaims();
+  expired.expires_at = kNow - absl::Hours(1);
+  const std::string stale = "Bearer " + Sign(key, expired);
   for (int i = 0; i < 2 * kFailuresMax; ++i) {
     EXPECT_EQ((*authenticator)->Authenticate("", "10.0.0.9").status().code(),
+              absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ((*authenticator)->Authenticate(stale, "10.0.0.9").status().code(),
               absl::StatusCode::kUnauthenticated);
   }
   for (int i = 1; i < kFailuresMax; ++i) {

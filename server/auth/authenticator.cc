@@ -90,6 +90,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     keys = keys_;
   }
   absl::StatusOr<Principal> principal;
+  bool signed_by_a_key = false;
   if (authorization.empty()) {
     principal = absl::UnauthenticatedError(
         "no bearer token: send metadata 'authorization: Bearer <token>' "
@@ -100,13 +101,16 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
         "authorization: not of the form 'Bearer <token>'");
   } else {
     principal = VerifyToken(authorization.substr(kBearer.size()), *keys,
-                            options_.rules, now);
+                            options_.rules, now, &signed_by_a_key);
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (!principal.ok()) {
-    // A call without a token is a client not set up, not a guess: refused,
-    // but only bad tokens count towards a lockout.
-    if (!authorization.empty()) CountFailure(peer, now);
+    // A call without a token is a client not set up, and a genuine token
+    // that expired or is for another audience an integration that must
+    // renew it; neither is a guess. Both are refused, but only tokens no
+    // key signed count towards a lockout, so that a gateway retrying with
+    // an expired token does not lock out everyone behind it.
+    if (!authorization.empty() && !signed_by_a_key) CountFailure(peer, now);
     return principal;
   }
   // Only tokens verified with the keys still current are remembered: a

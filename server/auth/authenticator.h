@@ -24,7 +24,8 @@ namespace caseline::auth {
 // connection's life, not once per call. A few thousand users and
 // integrations at once; when full, the memory starts over.
 inline constexpr size_t kTokenCacheMax = 4096;
-// A peer (an IP address) that presents a bad token this many times within
+// A peer (an IP address) that presents a token no key signed this many
+// times within
 // kFailureWindow is refused outright for kFailureLockout: enough for a
 // user's typos and a misconfigured integration's retries to be noticed,
 // few enough to make guessing useless.

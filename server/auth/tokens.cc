@@ -177,7 +177,9 @@ absl::StatusOr<Principal> ReadPrincipal(const Struct& claims) {
 
 absl::StatusOr<Principal> VerifyToken(absl::string_view token,
                                       const KeySet& keys,
-                                      const TokenRules& rules, absl::Time now) {
+                                      const TokenRules& rules, absl::Time now,
+                                      bool* signed_by_a_key) {
+  if (signed_by_a_key != nullptr) *signed_by_a_key = false;
   if (token.empty()) return Refuse("empty");
   if (token.size() > kTokenBytesMax) {
     return Refuse(absl::StrCat("over the limit of ", kTokenBytesMax, " bytes"));
@@ -201,6 +203,7 @@ absl::StatusOr<Principal> VerifyToken(absl::string_view token,
       keys.Verify(*algorithm, kid == nullptr ? "" : kid->string_value(),
                   signed_part, *signature);
   if (!verified.ok()) return Refuse(verified.message());
+  if (signed_by_a_key != nullptr) *signed_by_a_key = true;
   // Only a signed payload is read: nothing an attacker wrote is trusted.
   absl::StatusOr<Struct> claims = JsonPart(parts[1], "payload");
   if (!claims.ok()) return claims.status();

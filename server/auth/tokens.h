@@ -53,10 +53,13 @@ struct TokenRules {
 // Verifies `token` against `keys` and `rules` at `now`. UNAUTHENTICATED with
 // a message naming what is wrong (the header, the signature, exp, nbf, iss,
 // aud, or the claim that is missing or malformed); the message never
-// repeats the token.
+// repeats the token. `signed_by_a_key`, when given, is set when the
+// signature verified: a refusal then concerns a genuine token (expired, for
+// another audience), not one someone made up.
 absl::StatusOr<Principal> VerifyToken(absl::string_view token,
                                       const KeySet& keys,
-                                      const TokenRules& rules, absl::Time now);
+                                      const TokenRules& rules, absl::Time now,
+                                      bool* signed_by_a_key = nullptr);
 
 }  // namespace caseline::auth
 
