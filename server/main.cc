@@ -1,5 +1,4 @@
 // caseline-server: flags, start-up, signal handling and graceful shutdown.
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -34,6 +33,7 @@
 #include "server/api/projections_service.h"
 #include "server/api/rule_book.h"
 #include "server/auth/authenticator.h"
+#include "server/auth/loopback.h"
 #include "server/http/http_server.h"
 #include "server/metrics.h"
 #include "server/rule_files.h"
@@ -125,16 +125,6 @@ class AccessLogSweeper {
   std::thread thread_;
 };
 
-// "127.0.0.1:50051", "localhost:0", "[::1]:8080": only this machine can
-// connect.
-bool IsLoopback(const std::string& address) {
-  const std::string host = address.substr(0, address.rfind(':'));
-  if (host == "localhost" || host == "[::1]") return true;
-  in_addr ipv4{};
-  return inet_pton(AF_INET, host.c_str(), &ipv4) == 1 &&
-         (ntohl(ipv4.s_addr) >> 24) == 127;
-}
-
 absl::StatusOr<std::string> ReadPemFile(const std::string& path,
                                         const std::string& flag) {
   // Certificates and keys are a few KiB; a chain of a few certificates fits.
@@ -205,7 +195,8 @@ absl::Status CheckExposure(const Flags& flags) {
     return absl::InvalidArgumentError(
         "--auth-issuer and --auth-audience need --auth-keys");
   }
-  const bool exposed = !IsLoopback(flags.listen) || !IsLoopback(flags.http);
+  const bool exposed = !caseline::auth::IsLoopbackAddress(flags.listen) ||
+                       !caseline::auth::IsLoopbackAddress(flags.http);
   if (exposed && !flags.insecure &&
       (flags.tls_cert.empty() || flags.auth_keys.empty())) {
     return absl::FailedPreconditionError(absl::StrCat(

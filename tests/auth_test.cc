@@ -306,115 +306,103 @@ void WriteJwks(const std::string& path, const std::vector<SigningKey>& keys) {
   std::ofstream(path) << *jwks;
 }
 
-TEST(AuthenticatorTest, AReloadAddsTheNewKeyAndDropsTheRemovedOne) {
-  caseline::testing::TempDir dir;
-  const std::string path = dir.path() + "/jwks.json";
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  // An authenticator on a key file holding `keys`, reading the test's clock.
+  std::unique_ptr<Authenticator> Open(const std::vector<SigningKey>& keys) {
+    WriteJwks(path_, keys);
+    absl::StatusOr<std::unique_ptr<Authenticator>> opened =
+        Authenticator::Open({path_, kRules, [this] { return now_; }});
+    EXPECT_TRUE(opened.ok()) << opened.status();
+    return opened.ok() ? *std::move(opened) : nullptr;
+  }
+
+  caseline::testing::TempDir dir_;
+  const std::string path_ = dir_.path() + "/jwks.json";
+  absl::Time now_ = kNow;
+  const SigningKey key_ = Key(Algorithm::kEs256, "k1");
+};
+
+TEST_F(AuthenticatorTest, AReloadAddsTheNewKeyAndDropsTheRemovedOne) {
   const SigningKey old_key = Key(Algorithm::kEs256, "2026-11");
   const SigningKey new_key = Key(Algorithm::kEs256, "2026-12");
-  WriteJwks(path, {old_key});
-  absl::Time now = kNow;
-  absl::StatusOr<std::unique_ptr<Authenticator>> authenticator =
-      Authenticator::Open({path, kRules, [&now] { return now; }});
-  ASSERT_TRUE(authenticator.ok()) << authenticator.status();
+  std::unique_ptr<Authenticator> authenticator = Open({old_key});
+  ASSERT_NE(authenticator, nullptr);
   const std::string old_bearer = "Bearer " + Sign(old_key, GoodClaims());
   const std::string new_bearer = "Bearer " + Sign(new_key, GoodClaims());
-  EXPECT_TRUE((*authenticator)->Authenticate(old_bearer, "10.0.0.1").ok());
-  EXPECT_FALSE((*authenticator)->Authenticate(new_bearer, "10.0.0.1").ok());
+  EXPECT_TRUE(authenticator->Authenticate(old_bearer, "10.0.0.1").ok());
+  EXPECT_FALSE(authenticator->Authenticate(new_bearer, "10.0.0.1").ok());
 
-  WriteJwks(path, {new_key});
-  ASSERT_EQ((*authenticator)->Reload().value_or(0), 1u);
-  EXPECT_TRUE((*authenticator)->Authenticate(new_bearer, "10.0.0.1").ok());
+  WriteJwks(path_, {new_key});
+  ASSERT_EQ(authenticator->Reload().value_or(0), 1u);
+  EXPECT_TRUE(authenticator->Authenticate(new_bearer, "10.0.0.1").ok());
   // Verified before, remembered then, and still refused now.
   EXPECT_EQ(
-      (*authenticator)->Authenticate(old_bearer, "10.0.0.1").status().message(),
+      authenticator->Authenticate(old_bearer, "10.0.0.1").status().message(),
       "bearer token: the token's kid is not a known ES256 key");
 
   // A broken file keeps the keys that work.
-  std::ofstream(path) << "{";
-  EXPECT_FALSE((*authenticator)->Reload().ok());
-  EXPECT_TRUE((*authenticator)->Authenticate(new_bearer, "10.0.0.1").ok());
+  std::ofstream(path_) << "{";
+  EXPECT_FALSE(authenticator->Reload().ok());
+  EXPECT_TRUE(authenticator->Authenticate(new_bearer, "10.0.0.1").ok());
 }
 
-TEST(AuthenticatorTest, ARememberedTokenStillExpires) {
-  caseline::testing::TempDir dir;
-  const std::string path = dir.path() + "/jwks.json";
-  const SigningKey key = Key(Algorithm::kEs256, "k1");
-  WriteJwks(path, {key});
-  absl::Time now = kNow;
-  auto authenticator =
-      Authenticator::Open({path, kRules, [&now] { return now; }});
-  ASSERT_TRUE(authenticator.ok());
-  const std::string bearer = "Bearer " + Sign(key, GoodClaims());
-  EXPECT_TRUE((*authenticator)->Authenticate(bearer, "10.0.0.1").ok());
-  now += absl::Hours(2);
-  EXPECT_EQ((*authenticator)->Authenticate(bearer, "10.0.0.1").status().code(),
+TEST_F(AuthenticatorTest, ARememberedTokenStillExpires) {
+  std::unique_ptr<Authenticator> authenticator = Open({key_});
+  ASSERT_NE(authenticator, nullptr);
+  const std::string bearer = "Bearer " + Sign(key_, GoodClaims());
+  EXPECT_TRUE(authenticator->Authenticate(bearer, "10.0.0.1").ok());
+  now_ += absl::Hours(2);
+  EXPECT_EQ(authenticator->Authenticate(bearer, "10.0.0.1").status().code(),
             absl::StatusCode::kUnauthenticated);
 }
 
-TEST(AuthenticatorTest, APeerThatKeepsFailingIsLockedOutAndOthersAreNot) {
-  caseline::testing::TempDir dir;
-  const std::string path = dir.path() + "/jwks.json";
-  const SigningKey key = Key(Algorithm::kEs256, "k1");
-  WriteJwks(path, {key});
-  absl::Time now = kNow;
-  auto authenticator =
-      Authenticator::Open({path, kRules, [&now] { return now; }});
-  ASSERT_TRUE(authenticator.ok());
-  const std::string good = "Bearer " + Sign(key, GoodClaims());
-  EXPECT_EQ((*authenticator)->Authenticate("", "10.0.0.9").status().message(),
+TEST_F(AuthenticatorTest, APeerThatKeepsFailingIsLockedOutAndOthersAreNot) {
+  std::unique_ptr<Authenticator> authenticator = Open({key_});
+  ASSERT_NE(authenticator, nullptr);
+  const std::string good = "Bearer " + Sign(key_, GoodClaims());
+  EXPECT_EQ(authenticator->Authenticate("", "10.0.0.9").status().message(),
             "no bearer token: send metadata 'authorization: Bearer <token>' "
             "(caseline --token or CASELINE_TOKEN)");
-  EXPECT_EQ((*authenticator)
-                ->Authenticate("Basic abc", "10.0.0.9")
-                .status()
-                .message(),
-            "authorization: not of the form 'Bearer <token>'");
+  EXPECT_EQ(
+      authenticator->Authenticate("Basic abc", "10.0.0.9").status().message(),
+      "authorization: not of the form 'Bearer <token>'");
   // Calls without a token, and genuine tokens that expired, do not lock a
   // peer out: they are not guesses.
   TokenClaims expired = GoodClaims();
   expired.expires_at = kNow - absl::Hours(1);
-  const std::string stale = "Bearer " + Sign(key, expired);
+  const std::string stale = "Bearer " + Sign(key_, expired);
   for (int i = 0; i < 2 * kFailuresMax; ++i) {
-    EXPECT_EQ((*authenticator)->Authenticate("", "10.0.0.9").status().code(),
+    EXPECT_EQ(authenticator->Authenticate("", "10.0.0.9").status().code(),
               absl::StatusCode::kUnauthenticated);
-    EXPECT_EQ((*authenticator)->Authenticate(stale, "10.0.0.9").status().code(),
+    EXPECT_EQ(authenticator->Authenticate(stale, "10.0.0.9").status().code(),
               absl::StatusCode::kUnauthenticated);
   }
   for (int i = 1; i < kFailuresMax; ++i) {
-    EXPECT_EQ((*authenticator)
-                  ->Authenticate("Bearer x.y.z", "10.0.0.9")
-                  .status()
-                  .code(),
-              absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(
+        authenticator->Authenticate("Bearer x.y.z", "10.0.0.9").status().code(),
+        absl::StatusCode::kUnauthenticated);
   }
   // Locked: even a good token is refused, with the wait.
   absl::StatusOr<Principal> locked =
-      (*authenticator)->Authenticate(good, "10.0.0.9");
+      authenticator->Authenticate(good, "10.0.0.9");
   EXPECT_EQ(locked.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(locked.status().message(),
             "too many failed authentications from this address; retry in 300 "
             "s");
-  EXPECT_TRUE((*authenticator)->Authenticate(good, "10.0.0.10").ok());
-  now += kFailureLockout;
-  EXPECT_TRUE((*authenticator)->Authenticate(good, "10.0.0.9").ok());
+  EXPECT_TRUE(authenticator->Authenticate(good, "10.0.0.10").ok());
+  now_ += kFailureLockout;
+  EXPECT_TRUE(authenticator->Authenticate(good, "10.0.0.9").ok());
 }
 
-TEST(AuthenticatorTest, FailuresSpreadBeyondTheWindowDoNotLockOut) {
-  caseline::testing::TempDir dir;
-  const std::string path = dir.path() + "/jwks.json";
-  const SigningKey key = Key(Algorithm::kEs256, "k1");
-  WriteJwks(path, {key});
-  absl::Time now = kNow;
-  auto authenticator =
-      Authenticator::Open({path, kRules, [&now] { return now; }});
-  ASSERT_TRUE(authenticator.ok());
+TEST_F(AuthenticatorTest, FailuresSpreadBeyondTheWindowDoNotLockOut) {
+  std::unique_ptr<Authenticator> authenticator = Open({key_});
+  ASSERT_NE(authenticator, nullptr);
   for (int i = 0; i < 3 * kFailuresMax; ++i) {
-    now += kFailureWindow / (kFailuresMax / 2);
-    EXPECT_EQ((*authenticator)
-                  ->Authenticate("Bearer x.y.z", "10.0.0.9")
-                  .status()
-                  .code(),
-              absl::StatusCode::kUnauthenticated);
+    now_ += kFailureWindow / (kFailuresMax / 2);
+    EXPECT_EQ(
+        authenticator->Authenticate("Bearer x.y.z", "10.0.0.9").status().code(),
+        absl::StatusCode::kUnauthenticated);
   }
 }
 

@@ -1,6 +1,5 @@
 // The client's connection: plain or TLS, and the metadata every call
 // carries (the bearer token, the purpose).
-#include <arpa/inet.h>
 
 #include <fstream>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/client_interceptor.h"
+#include "server/auth/loopback.h"
 #include "tools/client.h"
 
 namespace caseline::cli {
@@ -66,14 +66,6 @@ std::string ReadPem(const std::string& path) {
   return text.str();
 }
 
-bool IsLoopback(const std::string& server) {
-  const std::string host = server.substr(0, server.rfind(':'));
-  if (host == "localhost" || host == "[::1]") return true;
-  in_addr ipv4{};
-  return inet_pton(AF_INET, host.c_str(), &ipv4) == 1 &&
-         (ntohl(ipv4.s_addr) >> 24) == 127;
-}
-
 std::shared_ptr<grpc::ChannelCredentials> Credentials(
     const ClientOptions& options) {
   if (!options.tls && options.tls_ca.empty()) {
@@ -111,8 +103,8 @@ std::string CheckConnection(const ClientOptions& options) {
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return "--tls-cert and --tls-key go together";
   }
-  if (!tls && !options.token.empty() && !IsLoopback(options.server) &&
-      !options.insecure) {
+  if (!tls && !options.token.empty() &&
+      !caseline::auth::IsLoopbackAddress(options.server) && !options.insecure) {
     return absl::StrCat(
         "refusing to send the token unencrypted to ", options.server,
         ": connect with --tls-ca FILE or --tls (or give --insecure)");

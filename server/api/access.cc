@@ -182,7 +182,10 @@ absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
     metrics_.RecordAuthFailure();
     spdlog::warn("authentication failed: {} from {}: {}", RpcName(rpc), peer,
                  std::string(principal.status().message()));
-    RecordRefusal("", {}, peer, "", rpc, principal.status());
+    // Who could not be told; nor is a stranger's purpose kept.
+    Caller unknown;
+    unknown.peer = peer;
+    RecordRefusal(unknown, rpc, principal.status());
     return principal.status();
   }
   Caller caller = FromPrincipal(*std::move(principal));
@@ -201,12 +204,28 @@ absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
     metrics_.RecordAccessDenied();
     spdlog::warn("denied: {} by {} from {}: {}", RpcName(rpc), caller.subject,
                  peer, std::string(refusal.message()));
-    RecordRefusal(caller.subject, caller.roles, peer, caller.purpose, rpc,
-                  refusal);
+    RecordRefusal(caller, rpc, refusal);
     return refusal;
   }
   return caller;
 }
+
+namespace {
+
+// An entry's who, where, what and how it ended.
+v1::AccessEntry EntryOf(const Caller& caller, Rpc rpc,
+                        const absl::Status& outcome) {
+  v1::AccessEntry entry;
+  entry.set_subject(caller.subject);
+  for (const std::string& role : caller.roles) entry.add_roles(role);
+  entry.set_peer(caller.peer);
+  entry.set_rpc(RpcName(rpc));
+  entry.set_purpose(caller.purpose);
+  entry.set_outcome(absl::StatusCodeToString(outcome.code()));
+  return entry;
+}
+
+}  // namespace
 
 bool Access::MayLogRefusal(const std::string& peer) {
   const absl::Time now = absl::Now();
@@ -225,18 +244,10 @@ bool Access::MayLogRefusal(const std::string& peer) {
   return ++refusals.logged <= kRefusalEntriesPerPeerMinute;
 }
 
-void Access::RecordRefusal(const std::string& subject,
-                           const std::vector<std::string>& roles,
-                           const std::string& peer, const std::string& purpose,
-                           Rpc rpc, const absl::Status& refusal) {
-  if (!MayLogRefusal(peer)) return;
-  v1::AccessEntry entry;
-  entry.set_subject(subject);
-  for (const std::string& role : roles) entry.add_roles(role);
-  entry.set_peer(peer);
-  entry.set_rpc(RpcName(rpc));
-  entry.set_purpose(purpose);
-  entry.set_outcome(absl::StatusCodeToString(refusal.code()));
+void Access::RecordRefusal(const Caller& caller, Rpc rpc,
+                           const absl::Status& refusal) {
+  if (!MayLogRefusal(caller.peer)) return;
+  v1::AccessEntry entry = EntryOf(caller, rpc, refusal);
   // Not synced: a refusal reveals nothing, and a flood of bad calls must
   // not cost a disk sync each. The next synced write makes it durable.
   if (absl::Status recorded = store_.RecordAccess(std::move(entry), false);
@@ -248,11 +259,7 @@ void Access::RecordRefusal(const std::string& subject,
 
 grpc::Status Access::Answer(const Caller& caller, Rpc rpc, const Use& use,
                             const absl::Status& outcome, Logged logged) {
-  v1::AccessEntry entry;
-  entry.set_subject(caller.subject);
-  for (const std::string& role : caller.roles) entry.add_roles(role);
-  entry.set_peer(caller.peer);
-  entry.set_rpc(RpcName(rpc));
+  v1::AccessEntry entry = EntryOf(caller, rpc, outcome);
   // Each case and citizen once (a worklist names a case per requirement).
   auto unique = [](std::vector<std::string> ids) {
     std::sort(ids.begin(), ids.end());
@@ -266,8 +273,6 @@ grpc::Status Access::Answer(const Caller& caller, Rpc rpc, const Use& use,
     if (!id.empty()) entry.add_citizen_ids(id);
   }
   entry.set_criterion(use.criterion);
-  entry.set_purpose(caller.purpose);
-  entry.set_outcome(absl::StatusCodeToString(outcome.code()));
   const bool before_answer = logged == Logged::kBeforeAnswer;
   if (absl::Status recorded =
           store_.RecordAccess(std::move(entry), /*sync=*/before_answer);

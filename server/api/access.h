@@ -134,10 +134,8 @@ class Access {
   // Whether another refusal from `peer` may be logged now.
   bool MayLogRefusal(const std::string& peer);
 
-  void RecordRefusal(const std::string& subject,
-                     const std::vector<std::string>& roles,
-                     const std::string& peer, const std::string& purpose,
-                     Rpc rpc, const absl::Status& refusal);
+  void RecordRefusal(const Caller& caller, Rpc rpc,
+                     const absl::Status& refusal);
 
   auth::Authenticator* authenticator_;
   store::EventStore& store_;

@@ -53,12 +53,7 @@ grpc::Status EventStoreService::Append(grpc::ServerContext* context,
                                        v1::AppendResponse* response) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kAppend);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  Use use;
-  if (absl::Status scope = CheckAppendScope(*caller, *request, use);
-      !scope.ok()) {
-    return access_.Answer(*caller, Rpc::kAppend, use, scope,
-                          Access::Logged::kAfterWrite);
-  }
+  const Use use = UseOf(*request);
   const absl::Time started = absl::Now();
   v1::AppendRequest owned = *request;
   ++appends_in_flight_;
@@ -165,15 +160,8 @@ grpc::Status EventStoreService::ServeAppendStream(
           absl::StrCat("correlation_id: is ", request.correlation_id().size(),
                        " bytes; the limit is ", kCorrelationIdBytesMax)));
       entry.result = refused.get_future();
-    } else if (absl::Status scope =
-                   import ? absl::OkStatus()
-                          : CheckAppendScope(caller, request, entry.use);
-               !scope.ok()) {
-      entry.correlation_id = request.correlation_id();
-      std::promise<absl::StatusOr<store::AppendResult>> refused;
-      refused.set_value(scope);
-      entry.result = refused.get_future();
     } else {
+      if (!import) entry.use = UseOf(request);
       entry.correlation_id = request.correlation_id();
       // Waits for room rather than failing on a full queue: a later request
       // of the stream must never be applied when an earlier one was not.
@@ -223,37 +211,25 @@ grpc::Status EventStoreService::ServeAppendStream(
   return ToGrpcStatus(ended);
 }
 
-absl::Status EventStoreService::CheckAppendScope(
-    const Caller& caller, const v1::AppendRequest& request, Use& use) const {
+Use EventStoreService::UseOf(const v1::AppendRequest& request) const {
+  Use use;
   // An empty case id is the store's to refuse, naming the field.
-  if (request.case_id().empty()) return absl::OkStatus();
+  if (request.case_id().empty()) return use;
   use.case_ids.push_back(request.case_id());
+  for (const v1::Event& event : request.events()) {
+    if (event.has_case_opened()) {
+      use.citizen_ids.push_back(event.case_opened().citizen_id());
+      return use;
+    }
+  }
+  // A case stored already (or not yet: then the citizen stays unknown here).
   absl::StatusOr<store::CasePage> opened =
       store_.ReadCase(request.case_id(), 1, 1);
   if (opened.ok() && !opened->events.empty()) {
-    const v1::CaseOpened& body = opened->events.front().case_opened();
-    use.citizen_ids.push_back(body.citizen_id());
-    if (caller.Covers(body.jobcentre_id())) return absl::OkStatus();
-    // Case ids are the case systems' own: refusing one another jobcentre
-    // holds tells the caller no more than the id it already has.
-    return absl::PermissionDeniedError(absl::StrCat(
-        "case_id: case ", request.case_id(), " is not in your jobcentres"));
+    use.citizen_ids.push_back(
+        opened->events.front().case_opened().citizen_id());
   }
-  if (!opened.ok() && !absl::IsNotFound(opened.status())) {
-    return opened.status();
-  }
-  for (int i = 0; i < request.events_size(); ++i) {
-    const v1::Event& event = request.events(i);
-    if (!event.has_case_opened()) continue;
-    use.citizen_ids.push_back(event.case_opened().citizen_id());
-    if (!caller.Covers(event.case_opened().jobcentre_id())) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "events[", i,
-          "].case_opened.jobcentre_id: ", event.case_opened().jobcentre_id(),
-          " is not one of your jobcentres"));
-    }
-  }
-  return absl::OkStatus();
+  return use;
 }
 
 bool EventStoreService::WaitForAppends(absl::Duration timeout) const {

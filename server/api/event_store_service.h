@@ -70,12 +70,10 @@ class EventStoreService final : public v1::EventStore::Service {
       const Caller& caller, bool import);
 
  private:
-  // OK when `caller` may append `request`: to a case of its jobcentres, or
-  // to a new case opened in one of them. PERMISSION_DENIED otherwise.
-  // Adds the case and its citizen to `use`.
-  absl::Status CheckAppendScope(const Caller& caller,
-                                const v1::AppendRequest& request,
-                                Use& use) const;
+  // What `request` uses, for its access log entry: its case and the case's
+  // citizen. Whether the caller may append it is the store's to decide, as
+  // it applies the append (store::AppendCommand::jobcentres).
+  Use UseOf(const v1::AppendRequest& request) const;
 
   store::EventStore& store_;
   Access& access_;

@@ -96,7 +96,34 @@ CaseTimeline Fold(const CaseAsKnown& known, absl::CivilDay as_of,
   return timeline;
 }
 
+// The day and moment a per-case query judges.
+const CaseQuery& TargetOf(const CaseQuery& query) { return query; }
+const CaseQuery& TargetOf(const ComplianceQuery& query) { return query.target; }
+const CaseQuery& TargetOf(const SwitchesQuery& query) { return query.target; }
+
 }  // namespace
+
+template <typename Parse, typename Fill>
+grpc::Status ProjectionsService::AnswerCase(const grpc::ServerContext& context,
+                                            Rpc rpc, const std::string& case_id,
+                                            v1::Basis* basis, Parse parse,
+                                            Fill fill) {
+  absl::StatusOr<Caller> caller = access_.Admit(context, rpc);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  Use use{{case_id}, {}, ""};
+  const absl::Status answered = [&]() -> absl::Status {
+    const absl::Time now = clock_();
+    auto query = parse(now);
+    if (!query.ok()) return query.status();
+    const CaseQuery& target = TargetOf(*query);
+    absl::StatusOr<CaseAsKnown> known =
+        ReadCase(store_, *caller, target, now, use);
+    if (!known.ok()) return known.status();
+    fill(*query, Fold(*known, target.as_of, basis));
+    return absl::OkStatus();
+  }();
+  return access_.Answer(*caller, rpc, use, answered);
+}
 
 ProjectionsService::ProjectionsService(const store::EventStore& store,
                                        const RuleBook& rules,
@@ -111,92 +138,58 @@ ProjectionsService::ProjectionsService(const store::EventStore& store,
 grpc::Status ProjectionsService::GetCompliance(
     grpc::ServerContext* context, const v1::GetComplianceRequest* request,
     v1::GetComplianceResponse* response) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetCompliance);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  Use use{{request->case_id()}, {}, ""};
-  const absl::Status answered = [&]() -> absl::Status {
-    const absl::Time now = clock_();
-    absl::StatusOr<ComplianceQuery> query =
-        ParseCompliance(*request, *rules_.snapshot(), now);
-    if (!query.ok()) return query.status();
-    absl::StatusOr<CaseAsKnown> known =
-        ReadCase(store_, *caller, query->target, now, use);
-    if (!known.ok()) return known.status();
-    const CaseTimeline timeline =
-        Fold(*known, query->target.as_of, response->mutable_basis());
-    ToResults(
-        Evaluate(query->rule_sets, timeline, query->target.as_of, query->named),
-        response);
-    if (response->results().empty()) {
-      response->set_note(WhyNoRequirements(query->rule_sets, timeline,
-                                           query->target.as_of, query->named));
-    }
-    return absl::OkStatus();
-  }();
-  return access_.Answer(*caller, Rpc::kGetCompliance, use, answered);
+  return AnswerCase(
+      *context, Rpc::kGetCompliance, request->case_id(),
+      response->mutable_basis(),
+      [&](absl::Time now) {
+        return ParseCompliance(*request, *rules_.snapshot(), now);
+      },
+      [&](const ComplianceQuery& query, const CaseTimeline& timeline) {
+        const absl::CivilDay as_of = query.target.as_of;
+        ToResults(Evaluate(query.rule_sets, timeline, as_of, query.named),
+                  response);
+        if (response->results().empty()) {
+          response->set_note(
+              WhyNoRequirements(query.rule_sets, timeline, as_of, query.named));
+        }
+      });
 }
 
 grpc::Status ProjectionsService::GetSwitches(
     grpc::ServerContext* context, const v1::GetSwitchesRequest* request,
     v1::GetSwitchesResponse* response) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetSwitches);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  Use use{{request->case_id()}, {}, ""};
-  const absl::Status answered = [&]() -> absl::Status {
-    const absl::Time now = clock_();
-    absl::StatusOr<SwitchesQuery> query = ParseSwitches(*request, now);
-    if (!query.ok()) return query.status();
-    absl::StatusOr<CaseAsKnown> known =
-        ReadCase(store_, *caller, query->target, now, use);
-    if (!known.ok()) return known.status();
-    const CaseTimeline timeline =
-        Fold(*known, query->target.as_of, response->mutable_basis());
-    ToSwitches(CountSwitches(timeline, query->from, query->target.as_of),
-               response);
-    return absl::OkStatus();
-  }();
-  return access_.Answer(*caller, Rpc::kGetSwitches, use, answered);
+  return AnswerCase(
+      *context, Rpc::kGetSwitches, request->case_id(),
+      response->mutable_basis(),
+      [&](absl::Time now) { return ParseSwitches(*request, now); },
+      [&](const SwitchesQuery& query, const CaseTimeline& timeline) {
+        ToSwitches(CountSwitches(timeline, query.from, query.target.as_of),
+                   response);
+      });
 }
 
 grpc::Status ProjectionsService::GetWaitingTimes(
     grpc::ServerContext* context, const v1::GetWaitingTimesRequest* request,
     v1::GetWaitingTimesResponse* response) {
-  absl::StatusOr<Caller> caller =
-      access_.Admit(*context, Rpc::kGetWaitingTimes);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  Use use{{request->case_id()}, {}, ""};
-  const absl::Status answered = [&]() -> absl::Status {
-    const absl::Time now = clock_();
-    absl::StatusOr<CaseQuery> query = ParseWaitingTimes(*request, now);
-    if (!query.ok()) return query.status();
-    absl::StatusOr<CaseAsKnown> known =
-        ReadCase(store_, *caller, *query, now, use);
-    if (!known.ok()) return known.status();
-    const CaseTimeline timeline =
-        Fold(*known, query->as_of, response->mutable_basis());
-    ToWaitingTimes(ComputeWaitingTimes(timeline, query->as_of), response);
-    return absl::OkStatus();
-  }();
-  return access_.Answer(*caller, Rpc::kGetWaitingTimes, use, answered);
+  return AnswerCase(
+      *context, Rpc::kGetWaitingTimes, request->case_id(),
+      response->mutable_basis(),
+      [&](absl::Time now) { return ParseWaitingTimes(*request, now); },
+      [&](const CaseQuery& query, const CaseTimeline& timeline) {
+        ToWaitingTimes(ComputeWaitingTimes(timeline, query.as_of), response);
+      });
 }
 
 grpc::Status ProjectionsService::GetTimeline(
     grpc::ServerContext* context, const v1::GetTimelineRequest* request,
     v1::GetTimelineResponse* response) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kGetTimeline);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  Use use{{request->case_id()}, {}, ""};
-  const absl::Status answered = [&]() -> absl::Status {
-    const absl::Time now = clock_();
-    absl::StatusOr<CaseQuery> query = ParseTimeline(*request, now);
-    if (!query.ok()) return query.status();
-    absl::StatusOr<CaseAsKnown> known =
-        ReadCase(store_, *caller, *query, now, use);
-    if (!known.ok()) return known.status();
-    ToTimeline(Fold(*known, query->as_of, response->mutable_basis()), response);
-    return absl::OkStatus();
-  }();
-  return access_.Answer(*caller, Rpc::kGetTimeline, use, answered);
+  return AnswerCase(
+      *context, Rpc::kGetTimeline, request->case_id(),
+      response->mutable_basis(),
+      [&](absl::Time now) { return ParseTimeline(*request, now); },
+      [&](const CaseQuery&, const CaseTimeline& timeline) {
+        ToTimeline(timeline, response);
+      });
 }
 
 grpc::Status ProjectionsService::ListRuleSets(

@@ -7,6 +7,7 @@
 #define CASELINE_SERVER_API_PROJECTIONS_SERVICE_H_
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -57,6 +58,15 @@ class ProjectionsService final : public v1::Projections::Service {
                         v1::WorklistResponse* response) override;
 
  private:
+  // The steps every per-case answer shares: admit the caller, parse the
+  // request (`parse(now)`), read the case within the caller's jobcentres,
+  // fold it as known, `fill(query, timeline)` the response, and log the
+  // use before the answer leaves.
+  template <typename Parse, typename Fill>
+  grpc::Status AnswerCase(const grpc::ServerContext& context, Rpc rpc,
+                          const std::string& case_id, v1::Basis* basis,
+                          Parse parse, Fill fill);
+
   const store::EventStore& store_;
   const RuleBook& rules_;
   const std::function<absl::Time()> clock_;

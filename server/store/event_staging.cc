@@ -71,6 +71,8 @@ absl::Status CheckJobcentre(const AppendCommand& command,
     if (command.jobcentres->contains(state.jobcentre_id())) {
       return absl::OkStatus();
     }
+    // Case ids are the case systems' own: refusing one another jobcentre
+    // holds tells the caller no more than the id it already has.
     return absl::PermissionDeniedError(absl::StrCat(
         "case_id: case ", command.case_id, " is not in your jobcentres"));
   }
