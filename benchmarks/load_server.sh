@@ -6,11 +6,12 @@
 #   start_server [ARGS] # sets $address (host:port of its gRPC)
 #   stop_server
 #
-# Sets: server_bin, client_bin, work. The server is stopped with SIGTERM on
-# exit.
+# Sets: build_dir (CASELINE_BUILD, default build), server_bin, client_bin,
+# work. The server is stopped with SIGTERM on exit.
 
-server_bin=build/caseline-server
-client_bin=build/caseline
+build_dir=${CASELINE_BUILD:-build}
+server_bin=$build_dir/caseline-server
+client_bin=$build_dir/caseline
 for bin in "$server_bin" "$client_bin"; do
   if [ ! -x "$bin" ]; then
     echo "$bin is missing: build Release first (scripts/bench does)" >&2
