@@ -11,8 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <google/protobuf/util/json_util.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -21,6 +19,7 @@
 #include "projections/event_validation.h"
 #include "tools/append_stream.h"
 #include "tools/client.h"
+#include "tools/event_json.h"
 
 namespace caseline::cli {
 namespace {
@@ -95,9 +94,10 @@ std::string OneLineParserMessage(std::string message) {
 }
 
 // What one input line becomes: nothing (blank or comment), a request, or a
-// local rejection. Pure.
+// local rejection. Pure but for `parser`'s cache.
 SourceItem ParseLine(std::string_view line, uint64_t line_number, bool too_long,
-                     v1::AppendRequest* request, Rejection* rejection) {
+                     EventJsonParser& parser, v1::AppendRequest* request,
+                     Rejection* rejection) {
   rejection->line = line_number;
   rejection->code = kLocalRejectionCode;
   if (too_long) {
@@ -112,8 +112,7 @@ SourceItem ParseLine(std::string_view line, uint64_t line_number, bool too_long,
 
   request->Clear();
   v1::Event* event = request->add_events();
-  auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(content.data(), content.size()), event);
+  auto status = parser.Parse(content, event);
   if (!status.ok()) {
     rejection->message = OneLineParserMessage(std::string(status.message()));
     return SourceItem::kRejected;
@@ -137,7 +136,8 @@ class JsonLinesSource : public RequestSource {
   SourceItem Next(v1::AppendRequest* request, Rejection* rejection) override {
     bool too_long = false;
     if (!lines_.Next(&line_, &too_long)) return SourceItem::kEnd;
-    return ParseLine(line_, ++line_number_, too_long, request, rejection);
+    return ParseLine(line_, ++line_number_, too_long, parser_, request,
+                     rejection);
   }
 
   double ShareRead() const override {
@@ -151,6 +151,7 @@ class JsonLinesSource : public RequestSource {
  private:
   LineReader lines_;
   const uint64_t file_bytes_;
+  EventJsonParser parser_;
   std::string line_;
   uint64_t line_number_ = 0;
 };
