@@ -160,6 +160,33 @@ std::vector<Row> Rows() {
        },
        true});
   rows.push_back(
+      {"BulkAppend",
+       [](AccessTest& t, const std::string& who, const std::string& case_id) {
+         grpc::ClientContext context;
+         t.Authorize(context, who);
+         auto stream = t.events_->BulkAppend(&context);
+         v1::BulkAppendRequest message;
+         v1::AppendRequest* request = message.add_appends();
+         request->set_case_id(case_id);
+         *request->add_events() = InterviewHeld(
+             absl::StrCat(case_id, "-bulk-", who, "-", ++t.appended_), case_id,
+             "2018-09-03");
+         stream->Write(message);
+         stream->WritesDone();
+         // The stream's status when it was refused; else the append's own.
+         v1::BulkAppendResponse response;
+         grpc::Status answered;
+         while (stream->Read(&response)) {
+           const v1::AppendResponse& answer = response.answers(0);
+           answered =
+               grpc::Status(static_cast<grpc::StatusCode>(answer.status_code()),
+                            answer.status_message());
+         }
+         const grpc::Status ended = stream->Finish();
+         return ended.ok() ? answered : ended;
+       },
+       true});
+  rows.push_back(
       {"ReadCase",
        [](AccessTest& t, const std::string& who, const std::string& case_id) {
          v1::ReadCaseRequest request;
@@ -336,6 +363,19 @@ std::vector<Row> Rows() {
        },
        false});
   rows.push_back(
+      {"BulkImportHistory",
+       [](AccessTest& t, const std::string& who, const std::string&) {
+         grpc::ClientContext context;
+         t.Authorize(context, who);
+         auto stream = t.admin_->BulkImportHistory(&context);
+         stream->WritesDone();
+         v1::BulkAppendResponse ignored;
+         while (stream->Read(&ignored)) {
+         }
+         return stream->Finish();
+       },
+       false});
+  rows.push_back(
       {"Rebuild",
        [](AccessTest& t, const std::string& who, const std::string&) {
          grpc::ClientContext context;
@@ -356,6 +396,7 @@ StatusCode Expected(const std::string& rpc, const std::string& who,
   if (who == "none") return StatusCode::UNAUTHENTICATED;
   const std::map<std::string, std::set<std::string>> may = {
       {"Append", {"recorder", "admin"}},
+      {"BulkAppend", {"recorder", "admin"}},
       {"ReadCase", {"caseworker", "analyst", "admin"}},
       {"GetCompliance", {"caseworker", "analyst", "admin"}},
       {"GetSwitches", {"caseworker", "analyst", "admin"}},
@@ -371,14 +412,15 @@ StatusCode Expected(const std::string& rpc, const std::string& who,
       {"GetProjectionStatus", {"admin"}},
       {"PutRuleSet", {"admin"}},
       {"ImportHistory", {"admin"}},
+      {"BulkImportHistory", {"admin"}},
       {"Rebuild", {"admin"}},
       {"ReadAccessLog", {"admin"}},
   };
   if (!may.at(rpc).contains(who)) return StatusCode::PERMISSION_DENIED;
   if (case_id != "case-out" || who == "admin") return StatusCode::OK;
   // Appends name their case; reads of it answer as for an unknown case.
-  return rpc == "Append" ? StatusCode::PERMISSION_DENIED
-                         : StatusCode::NOT_FOUND;
+  return rpc == "Append" || rpc == "BulkAppend" ? StatusCode::PERMISSION_DENIED
+                                                : StatusCode::NOT_FOUND;
 }
 
 TEST_F(AccessTest, EachRoleGetsExactlyWhatThePolicyGivesInAndOutOfScope) {
@@ -409,7 +451,10 @@ TEST_F(AccessTest, EachRoleGetsExactlyWhatThePolicyGivesInAndOutOfScope) {
 
 TEST_F(AccessTest, ACaseOutsideTheCallersJobcentresIsAnsweredAsAnUnknownOne) {
   for (const Row& row : Rows()) {
-    if (!row.per_case || row.rpc == "Append") continue;
+    // Appends name their case, and are refused outright.
+    if (!row.per_case || row.rpc == "Append" || row.rpc == "BulkAppend") {
+      continue;
+    }
     const grpc::Status outside = row.call(*this, "caseworker", "case-out");
     const grpc::Status unknown = row.call(*this, "caseworker", "case-out-x");
     const grpc::Status admin_unknown = row.call(*this, "admin", "case-out");
@@ -528,6 +573,54 @@ TEST_F(AccessTest, ARecorderStreamsANewCaseEventByEventWithoutWaiting) {
   v1::ReadAccessLogRequest by_citizen;
   by_citizen.set_citizen_id("citizen-case-streamed");
   EXPECT_EQ(AccessLog(by_citizen).size(), 2u);
+}
+
+TEST_F(AccessTest, ABulkAppendIsLoggedOncePerOutcomeNamingEachCitizen) {
+  grpc::ClientContext context;
+  Authorize(context, "recorder");
+  auto stream = events_->BulkAppend(&context);
+  v1::BulkAppendRequest message;
+  // A new case of the caller's jobcentre, an event of it in the same
+  // message (its case not stored yet when read), and a case outside.
+  v1::AppendRequest* opened = message.add_appends();
+  opened->set_case_id("case-bulk");
+  *opened->add_events() = OpenedIn("case-bulk", kMine);
+  v1::AppendRequest* interview = message.add_appends();
+  interview->set_case_id("case-bulk");
+  *interview->add_events() =
+      InterviewHeld("case-bulk-e2", "case-bulk", "2018-08-20");
+  v1::AppendRequest* outside = message.add_appends();
+  outside->set_case_id("case-out");
+  *outside->add_events() =
+      InterviewHeld("case-out-bulk", "case-out", "2018-08-20");
+  ASSERT_TRUE(stream->Write(message));
+  stream->WritesDone();
+  std::vector<int> codes;
+  v1::BulkAppendResponse response;
+  while (stream->Read(&response)) {
+    for (const v1::AppendResponse& answer : response.answers()) {
+      codes.push_back(answer.status_code());
+    }
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(codes, (std::vector<int>{0, 0, StatusCode::PERMISSION_DENIED}));
+  v1::ReadAccessLogRequest by_citizen;
+  by_citizen.set_citizen_id("citizen-case-bulk");
+  const std::vector<v1::AccessEntry> stored = AccessLog(by_citizen);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].rpc(), "BulkAppend");
+  EXPECT_EQ(stored[0].outcome(), "OK");
+  EXPECT_EQ(std::vector<std::string>(stored[0].case_ids().begin(),
+                                     stored[0].case_ids().end()),
+            std::vector<std::string>{"case-bulk"});
+  v1::ReadAccessLogRequest by_case;
+  by_case.set_case_id("case-out");
+  bool refusal_logged = false;
+  for (const v1::AccessEntry& entry : AccessLog(by_case)) {
+    refusal_logged = refusal_logged || (entry.rpc() == "BulkAppend" &&
+                                        entry.outcome() == "PERMISSION_DENIED");
+  }
+  EXPECT_TRUE(refusal_logged);
 }
 
 TEST_F(AccessTest, BatchAppendAnswersEachRequestOutOfScopeWithItsRefusal) {

@@ -89,10 +89,13 @@ class CliInputTest : public ::testing::Test {
 TEST_F(CliInputTest, ImportHistoryAfterLiveAppendsStopsAtOnce) {
   ASSERT_EQ(Run({"append", kExamplesDir + "/events.jsonl"}).exit_code, 0);
   const uint64_t live_events = LastPosition();
+  // More lines than the client can have read ahead and in flight (4096
+  // sent, 1000 read ahead, a message being filled) when the first refusal
+  // comes back, so that it must stop sending.
   const std::string history =
-      Generate({"--cases", "300", "--seed", "7", "--jobcentres", "1"});
+      Generate({"--cases", "900", "--seed", "7", "--jobcentres", "1"});
   const size_t history_lines = Lines(ReadFile(history)).size();
-  ASSERT_GT(history_lines, 2000u);
+  ASSERT_GT(history_lines, 7000u);
 
   ClientRun import = Run({"import-history", history});
   EXPECT_EQ(import.exit_code, 4) << import.err;

@@ -250,6 +250,55 @@ TEST_F(EventStoreTest, RequestIsAllOrNothing) {
   EXPECT_EQ(result->first_position, 4u);
 }
 
+TEST_F(EventStoreTest, AppendManyAppliesEachInOrderAndAnswersEach) {
+  std::vector<AppendCommand> commands;
+  commands.push_back(NewCase("c-1"));
+  // Malformed: refused before the writer, the others go on.
+  commands.push_back(Command("c-2", {InterviewHeld("bad", "", "2018-02-30")}));
+  // Sees the case the first opened, though both are in one group commit.
+  commands.push_back(
+      Command("c-1", {InterviewHeld("c-1-e4", "c-1", "2018-10-01")}));
+  // Out of the case's order: refused by the writer.
+  commands.push_back(
+      Command("c-3", {InterviewHeld("c-3-e1", "c-3", "2018-10-01")}));
+  commands.push_back(NewCase("c-1"));  // A retry of the first.
+  std::vector<absl::StatusOr<AppendResult>> results =
+      store_->AppendManyAsync(std::move(commands)).get();
+  ASSERT_EQ(results.size(), 5u);
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  EXPECT_EQ(results[0]->first_position, 1u);
+  EXPECT_EQ(results[0]->last_position, 3u);
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(results[1].status().message(),
+            "events[0].occurred_on: 2018-02-30 is not a date (want "
+            "YYYY-MM-DD)");
+  ASSERT_TRUE(results[2].ok()) << results[2].status();
+  EXPECT_EQ(results[2]->first_position, 4u);
+  EXPECT_EQ(results[2]->case_version, 4u);
+  EXPECT_EQ(results[3].status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(results[4].ok()) << results[4].status();
+  EXPECT_TRUE(results[4]->deduplicated);
+  EXPECT_EQ(results[4]->first_position, 1u);
+  EXPECT_EQ(store_->last_position(), 4u);
+}
+
+TEST_F(EventStoreTest, AppendManyOfTooManyRefusesEachAndWritesNothing) {
+  std::vector<AppendCommand> commands;
+  for (size_t i = 0; i <= kBulkAppendsMax; ++i) {
+    commands.push_back(NewCase(absl::StrCat("c-", i)));
+  }
+  std::vector<absl::StatusOr<AppendResult>> results =
+      store_->AppendManyAsync(std::move(commands)).get();
+  ASSERT_EQ(results.size(), kBulkAppendsMax + 1);
+  for (const absl::StatusOr<AppendResult>& result : results) {
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(result.status().message(),
+              "appends: 1001 appends; the limit is 1000");
+  }
+  EXPECT_EQ(store_->last_position(), 0u);
+  EXPECT_TRUE(store_->AppendManyAsync({}).get().empty());
+}
+
 TEST_F(EventStoreTest, MalformedRequestsAreInvalid) {
   ExpectRefused(Command("", {CaseOpened("e-1", "")}),
                 absl::StatusCode::kInvalidArgument, "case_id: is required");

@@ -265,6 +265,88 @@ TEST_F(ServerTest, BatchAppendAnswersEveryRequestInOrder) {
   EXPECT_EQ(LastPosition(), 6u);
 }
 
+TEST_F(ServerTest, BulkAppendAnswersEveryAppendOfEachMessageInOrder) {
+  grpc::ClientContext context;
+  auto stream = stub_->BulkAppend(&context);
+  // Two messages: the first with a good, a bad and a good append; the
+  // second with a retry of the first, an append out of its case's order,
+  // and a correlation id over the limit.
+  v1::BulkAppendRequest first;
+  *first.add_appends() = NewCase("case-1");
+  *first.add_appends() =
+      Request("case-2", {InterviewHeld("bad-1", "", "2018-13-01")});
+  *first.add_appends() = NewCase("case-3");
+  v1::BulkAppendRequest second;
+  *second.add_appends() = NewCase("case-1");
+  *second.add_appends() =
+      Request("case-4", {InterviewHeld("x-1", "", "2018-09-01")});
+  *second.add_appends() = NewCase("case-5");
+  int line = 0;
+  for (v1::BulkAppendRequest* message : {&first, &second}) {
+    for (v1::AppendRequest& append : *message->mutable_appends()) {
+      append.set_correlation_id(absl::StrCat("line-", ++line));
+    }
+  }
+  second.mutable_appends(2)->set_correlation_id(std::string(129, 'x'));
+  ASSERT_TRUE(stream->Write(first));
+  ASSERT_TRUE(stream->Write(second));
+  stream->WritesDone();
+  std::vector<v1::BulkAppendResponse> responses;
+  v1::BulkAppendResponse response;
+  while (stream->Read(&response)) responses.push_back(response);
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(responses.size(), 2u);
+  ASSERT_EQ(responses[0].answers_size(), 3);
+  ASSERT_EQ(responses[1].answers_size(), 3);
+  const v1::BulkAppendResponse& a = responses[0];
+  const v1::BulkAppendResponse& b = responses[1];
+  EXPECT_EQ(a.answers(0).correlation_id(), "line-1");
+  EXPECT_EQ(a.answers(0).status_code(), 0);
+  EXPECT_EQ(a.answers(0).last_position(), 3u);
+  EXPECT_EQ(a.answers(1).correlation_id(), "line-2");
+  EXPECT_EQ(a.answers(1).status_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(a.answers(1).status_message(),
+            "events[0].occurred_on: 2018-13-01 is not a date (want "
+            "YYYY-MM-DD)");
+  EXPECT_EQ(a.answers(2).correlation_id(), "line-3");
+  EXPECT_EQ(a.answers(2).first_position(), 4u);
+  EXPECT_EQ(b.answers(0).correlation_id(), "line-4");
+  EXPECT_TRUE(b.answers(0).deduplicated());
+  EXPECT_EQ(b.answers(0).first_position(), 1u);
+  EXPECT_EQ(b.answers(1).correlation_id(), "line-5");
+  EXPECT_EQ(b.answers(1).status_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(b.answers(2).correlation_id(), "");
+  EXPECT_EQ(b.answers(2).status_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(b.answers(2).status_message(),
+            "correlation_id: is 129 bytes; the limit is 128");
+  EXPECT_EQ(LastPosition(), 6u);
+}
+
+TEST_F(ServerTest, BulkAppendOfTooManyAppendsEndsTheStreamAndStoresNothing) {
+  grpc::ClientContext context;
+  auto stream = stub_->BulkAppend(&context);
+  v1::BulkAppendRequest fine;
+  *fine.add_appends() = NewCase("case-1");
+  v1::BulkAppendRequest oversized;
+  for (int i = 0; i < 1001; ++i) {
+    *oversized.add_appends() = NewCase(absl::StrCat("big-", i));
+  }
+  ASSERT_TRUE(stream->Write(fine));
+  // The server may end the stream before it reads all of the message.
+  stream->Write(oversized);
+  stream->WritesDone();
+  std::vector<v1::BulkAppendResponse> responses;
+  v1::BulkAppendResponse response;
+  while (stream->Read(&response)) responses.push_back(response);
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "appends: 1001 appends in one message; the limit is 1000");
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].answers(0).status_code(), 0);
+  EXPECT_EQ(LastPosition(), 3u) << "the oversized message wrote something";
+}
+
 TEST_F(ServerTest, SubscribeCatchesUpThenGoesLiveWithoutGapOrDuplicate) {
   constexpr int kEarlyCases = 20;
   constexpr int kWriters = 4;

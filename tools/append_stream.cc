@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cassert>
 #include <condition_variable>
+#include <deque>
 #include <iostream>
 #include <mutex>
 #include <queue>
@@ -24,10 +25,22 @@
 namespace caseline::cli {
 namespace {
 
-// Requests sent but not yet answered. Enough to keep the server's write batches
-// full across a network round trip; few enough that a stalled server stops the
-// reader within a few MiB of buffered requests.
-constexpr int kInFlightMax = 1024;
+// Appends sent but not yet answered. Enough to keep the server's write
+// batches full across a network round trip; few enough that a stalled
+// server stops the reader within a few MiB of buffered requests.
+constexpr int kInFlightMax = 4096;
+
+// Appends one BulkAppend message carries, and its size: enough that a
+// message's own cost (a syscall, a wake-up, a future on each side) is small
+// beside its appends' work; under the server's limit of store::
+// kBulkAppendsMax appends and well under its 8 MiB message limit. A message
+// holds at least one append, whatever its size.
+constexpr size_t kAppendsPerMessageMax = 500;
+constexpr size_t kMessageBytesMax = 1024 * 1024;
+
+// Requests read from the source and not yet sent: a message's worth twice
+// over, so that the reader is a message ahead of the writer.
+constexpr size_t kReadAheadMax = 2 * kAppendsPerMessageMax;
 
 // Five updates a second looks live without the terminal slowing the load.
 constexpr absl::Duration kProgressInterval = absl::Milliseconds(200);
@@ -93,20 +106,23 @@ class RejectionLog {
 // Bounds the requests sent but not yet answered. Thread-safe.
 class InFlightWindow {
  public:
-  // Blocks until fewer than kInFlightMax are in flight, then counts one more.
-  // Returns false, counting nothing, once Close was called.
-  bool Acquire() {
+  // Blocks until `count` more fit under kInFlightMax (or nothing is in
+  // flight), then counts them. Returns false, counting nothing, once Close
+  // was called.
+  bool Acquire(int count) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return closed_ || in_flight_ < kInFlightMax; });
+    cv_.wait(lock, [&] {
+      return closed_ || in_flight_ == 0 || in_flight_ + count <= kInFlightMax;
+    });
     if (closed_) return false;
-    ++in_flight_;
+    in_flight_ += count;
     return true;
   }
 
-  void Release() {
+  void Release(int count) {
     std::lock_guard<std::mutex> lock(mu_);
-    assert(in_flight_ > 0);
-    --in_flight_;
+    assert(in_flight_ >= count);
+    in_flight_ -= count;
     cv_.notify_one();
   }
 
@@ -148,47 +164,134 @@ struct Counters {
 
 enum class WriterOutcome { kAllSent, kInputFailed, kStopped, kStreamFailed };
 
-using Stream = grpc::ClientReaderWriter<v1::AppendRequest, v1::AppendResponse>;
+using Stream =
+    grpc::ClientReaderWriter<v1::BulkAppendRequest, v1::BulkAppendResponse>;
 
-// Sends every request of `source`, then ends the stream's sending side.
-// Stops early when the window closes (the reader stopped the load or the
-// stream ended) or a write fails.
-WriterOutcome WriteRequests(RequestSource& source, Stream& stream,
-                            InFlightWindow& window, RejectionLog& rejections,
-                            Counters& counters) {
+// The requests read from the source and not yet sent, at most
+// kReadAheadMax of them. One thread reads the source into it, another takes
+// whatever has come in, up to a message's worth, and sends it: a message
+// fills while the last one is sent, and a slow source (a pipe) never holds
+// a request back waiting for more. Thread-safe.
+class ReadAhead {
+ public:
+  // Blocks while full. Returns false, keeping nothing, once Stop was called.
+  bool Push(v1::AppendRequest request) {
+    std::unique_lock<std::mutex> lock(mu_);
+    room_.wait(lock, [&] { return stopped_ || queue_.size() < kReadAheadMax; });
+    if (stopped_) return false;
+    queue_.push_back(std::move(request));
+    if (queue_.size() == 1) ready_.notify_one();
+    return true;
+  }
+
+  // The source is read to its end.
+  void Finish() {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
+    ready_.notify_all();
+  }
+
+  // Take no more: wakes and refuses the reader.
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    room_.notify_all();
+    ready_.notify_all();
+  }
+
+  bool stopped() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopped_;
+  }
+
+  // Blocks until a request is there, then moves the first ones into
+  // `message`: up to kAppendsPerMessageMax and kMessageBytesMax (at least
+  // one). Returns false when there is none and there will be none.
+  bool Take(v1::BulkAppendRequest* message) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [&] { return stopped_ || finished_ || !queue_.empty(); });
+    if (stopped_ || queue_.empty()) return false;
+    size_t bytes = 0;
+    while (!queue_.empty() &&
+           message->appends_size() < static_cast<int>(kAppendsPerMessageMax)) {
+      const size_t size = queue_.front().ByteSizeLong();
+      if (message->appends_size() > 0 && bytes + size > kMessageBytesMax) {
+        break;
+      }
+      bytes += size;
+      *message->add_appends() = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    room_.notify_one();
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::condition_variable room_;
+  std::deque<v1::AppendRequest> queue_;  // Guarded by mu_.
+  bool finished_ = false;                // Guarded by mu_.
+  bool stopped_ = false;                 // Guarded by mu_.
+};
+
+// Reads every request of `source` into `ahead`, and the rejections the
+// source finds into `rejections`, until its end or until `ahead` stops.
+void ReadRequests(RequestSource& source, ReadAhead& ahead,
+                  RejectionLog& rejections) {
   v1::AppendRequest request;
   Rejection rejection;
   for (;;) {
     switch (source.Next(&request, &rejection)) {
-      case SourceItem::kEnd: {
-        stream.WritesDone();
-        return source.Error().empty() ? WriterOutcome::kAllSent
-                                      : WriterOutcome::kInputFailed;
-      }
+      case SourceItem::kEnd:
+        ahead.Finish();
+        return;
       case SourceItem::kSkip:
         continue;
       case SourceItem::kRejected:
         rejections.Add(std::move(rejection));
         continue;
       case SourceItem::kRequest:
-        break;
-    }
-    if (!window.Acquire()) {
-      // Lets the server answer what was sent and end the stream.
-      stream.WritesDone();
-      return WriterOutcome::kStopped;
-    }
-    if (!stream.Write(request)) return WriterOutcome::kStreamFailed;
-    ++counters.sent;
-    uint64_t line = 0;
-    if (absl::SimpleAtoi(request.correlation_id(), &line)) {
-      counters.last_sent_line = line;
+        if (!ahead.Push(std::move(request))) return;
+        request.Clear();
+        continue;
     }
   }
 }
 
-// Why the reading thread stopped the load early, if it did. Only the
-// reading thread writes it, before the writer is joined.
+// Sends what `ahead` gives, a message at a time, then ends the stream's
+// sending side. Stops early when the window closes (the answering thread
+// stopped the load or the stream ended) or a write fails.
+WriterOutcome WriteRequests(RequestSource& source, ReadAhead& ahead,
+                            Stream& stream, InFlightWindow& window,
+                            Counters& counters) {
+  for (;;) {
+    v1::BulkAppendRequest message;
+    if (!ahead.Take(&message)) {
+      stream.WritesDone();
+      if (ahead.stopped()) return WriterOutcome::kStopped;
+      // The reader has finished: what it saw of the source is visible here
+      // through the lock of `ahead`.
+      return source.Error().empty() ? WriterOutcome::kAllSent
+                                    : WriterOutcome::kInputFailed;
+    }
+    const int count = message.appends_size();
+    if (!window.Acquire(count)) {
+      // Lets the server answer what was sent and end the stream.
+      stream.WritesDone();
+      return WriterOutcome::kStopped;
+    }
+    uint64_t line = 0;
+    const bool numbered =
+        absl::SimpleAtoi(message.appends(count - 1).correlation_id(), &line);
+    if (!stream.Write(message)) return WriterOutcome::kStreamFailed;
+    counters.sent += static_cast<uint64_t>(count);
+    if (numbered) counters.last_sent_line = line;
+  }
+}
+
+// Why the answering thread stopped the load early, if it did. Only the
+// answering thread writes it, before the writer is joined.
 struct Stop {
   // The first UNAVAILABLE answer.
   uint64_t unavailable_line = 0;
@@ -389,9 +492,9 @@ void PrintSummary(bool json, const Counters& counters,
 std::unique_ptr<Stream> OpenStream(const ClientOptions& options, AppendRpc rpc,
                                    grpc::ClientContext* context) {
   if (rpc == AppendRpc::kImportHistory) {
-    return MakeAdminStub(options)->ImportHistory(context);
+    return MakeAdminStub(options)->BulkImportHistory(context);
   }
-  return MakeStub(options)->BatchAppend(context);
+  return MakeStub(options)->BulkAppend(context);
 }
 
 }  // namespace
@@ -411,21 +514,30 @@ int StreamAppend(const ClientOptions& options, AppendRpc rpc,
   RejectionLog rejections(options.json);
   Counters counters;
   Progress progress(source);
+  ReadAhead ahead;
+  std::thread reader([&] { ReadRequests(source, ahead, rejections); });
   WriterOutcome outcome = WriterOutcome::kAllSent;
   std::thread writer([&] {
-    outcome = WriteRequests(source, *stream, window, rejections, counters);
+    outcome = WriteRequests(source, ahead, *stream, window, counters);
   });
-  v1::AppendResponse response;
+  v1::BulkAppendResponse response;
   Stop stop;
   while (stream->Read(&response)) {
-    window.Release();
-    CountResponse(response, counters, rejections, &stop);
+    window.Release(response.answers_size());
+    for (const v1::AppendResponse& answer : response.answers()) {
+      CountResponse(answer, counters, rejections, &stop);
+    }
     // Stop sending; the answers to what was sent still come.
-    if (counters.unavailable > 0 || stop.history_after_log) window.Close();
+    if (counters.unavailable > 0 || stop.history_after_log) {
+      window.Close();
+      ahead.Stop();
+    }
     progress.Update(counters, rejections);
   }
   window.Close();
+  ahead.Stop();
   writer.join();
+  reader.join();
   const grpc::Status status = stream->Finish();
   progress.Clear();
 

@@ -1,12 +1,14 @@
 // One streaming append for `append`, `import-history` and `import-csv`: sends
-// one AppendRequest per input line over EventStore.BatchAppend or
-// Admin.ImportHistory, counts the answers, shows one progress line on a
-// terminal and prints one summary.
+// one AppendRequest per input line over EventStore.BulkAppend or
+// Admin.BulkImportHistory, many to a message, counts the answers, shows one
+// progress line on a terminal and prints one summary.
 //
-// Two threads share the one stream: a writer takes requests from the source
-// and sends them; the calling thread reads the answers, which come back in
-// the order sent, each naming its line in correlation_id. At most
-// kInFlightMax requests are sent but not yet answered.
+// Three threads share the one stream: a reader takes requests from the
+// source, a writer sends what the reader has read so far as one message
+// (up to a message's worth), and the calling thread reads the answers,
+// which come back in the order sent, each naming its line in
+// correlation_id. At most kInFlightMax requests are sent but not yet
+// answered.
 //
 // The stream stops sending early when the server answers UNAVAILABLE (it is
 // closing, its queue is full or its disk failed: appending again later
@@ -41,8 +43,8 @@ enum class SourceItem {
   kRejected,  // Refused here, before sending.
 };
 
-// The input of a stream. Next is called by the writer thread only, ShareRead
-// by the reading thread at any time, Error after the writer is done.
+// The input of a stream. Next is called by the reader thread only, ShareRead
+// by the answering thread at any time, Error after the reader is done.
 class RequestSource {
  public:
   virtual ~RequestSource() = default;

@@ -79,6 +79,8 @@ const char* RpcName(Rpc rpc) {
       return "Append";
     case Rpc::kBatchAppend:
       return "BatchAppend";
+    case Rpc::kBulkAppend:
+      return "BulkAppend";
     case Rpc::kReadCase:
       return "ReadCase";
     case Rpc::kReadAll:
@@ -87,6 +89,8 @@ const char* RpcName(Rpc rpc) {
       return "Subscribe";
     case Rpc::kImportHistory:
       return "ImportHistory";
+    case Rpc::kBulkImportHistory:
+      return "BulkImportHistory";
     case Rpc::kPutRuleSet:
       return "PutRuleSet";
     case Rpc::kRebuild:
@@ -126,6 +130,7 @@ bool RoleMay(Role role, Rpc rpc) {
     // Case systems record; an admin may too (corrections, CSV loads).
     case Rpc::kAppend:
     case Rpc::kBatchAppend:
+    case Rpc::kBulkAppend:
       return recorder || admin;
     // One case and what is due: the people who work the cases.
     case Rpc::kReadCase:
@@ -148,6 +153,7 @@ bool RoleMay(Role role, Rpc rpc) {
     case Rpc::kReadAll:
     case Rpc::kSubscribe:
     case Rpc::kImportHistory:
+    case Rpc::kBulkImportHistory:
     case Rpc::kPutRuleSet:
     case Rpc::kRebuild:
     case Rpc::kGetProjectionStatus:

@@ -28,10 +28,12 @@ namespace caseline::api {
 enum class Rpc {
   kAppend,
   kBatchAppend,
+  kBulkAppend,
   kReadCase,
   kReadAll,
   kSubscribe,
   kImportHistory,
+  kBulkImportHistory,
   kPutRuleSet,
   kRebuild,
   kGetProjectionStatus,

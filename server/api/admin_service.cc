@@ -44,7 +44,25 @@ grpc::Status AdminService::ImportHistory(
     return logged;
   }
   return events_.ServeAppendStream(context, stream, *caller,
-                                   /*import=*/true);
+                                   Rpc::kImportHistory, /*import=*/true);
+}
+
+grpc::Status AdminService::BulkImportHistory(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::BulkAppendResponse, v1::BulkAppendRequest>*
+        stream) {
+  absl::StatusOr<Caller> caller =
+      access_.Admit(*context, Rpc::kBulkImportHistory);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // Logged as ImportHistory is.
+  if (grpc::Status logged =
+          access_.Answer(*caller, Rpc::kBulkImportHistory,
+                         Use{{}, {}, R"({"began":true})"}, absl::OkStatus());
+      !logged.ok()) {
+    return logged;
+  }
+  return events_.ServeAppendStream(context, stream, *caller,
+                                   Rpc::kBulkImportHistory, /*import=*/true);
 }
 
 grpc::Status AdminService::PutRuleSet(grpc::ServerContext* context,

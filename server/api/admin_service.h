@@ -34,6 +34,10 @@ class AdminService final : public v1::Admin::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream)
       override;
+  grpc::Status BulkImportHistory(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::BulkAppendResponse, v1::BulkAppendRequest>*
+          stream) override;
   grpc::Status PutRuleSet(grpc::ServerContext* context,
                           const v1::PutRuleSetRequest* request,
                           v1::PutRuleSetResponse* response) override;

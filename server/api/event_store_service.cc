@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -77,22 +79,103 @@ grpc::Status EventStoreService::BatchAppend(
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
   absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kBatchAppend);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ServeAppendStream(context, stream, *caller, /*import=*/false);
+  return ServeAppendStream(context, stream, *caller, Rpc::kBatchAppend,
+                           /*import=*/false);
 }
 
+grpc::Status EventStoreService::BulkAppend(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::BulkAppendResponse, v1::BulkAppendRequest>*
+        stream) {
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kBulkAppend);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ServeAppendStream(context, stream, *caller, Rpc::kBulkAppend,
+                           /*import=*/false);
+}
+
+namespace {
+
+// The appends one message of an append stream carries, and its answer: one
+// AppendRequest (BatchAppend, ImportHistory), or up to
+// store::kBulkAppendsMax of them (BulkAppend, BulkImportHistory).
+std::vector<v1::AppendRequest*> AppendsOf(v1::AppendRequest& request) {
+  return {&request};
+}
+
+std::vector<v1::AppendRequest*> AppendsOf(v1::BulkAppendRequest& request) {
+  std::vector<v1::AppendRequest*> appends;
+  appends.reserve(static_cast<size_t>(request.appends_size()));
+  for (v1::AppendRequest& append : *request.mutable_appends()) {
+    appends.push_back(&append);
+  }
+  return appends;
+}
+
+void SetAnswers(std::vector<v1::AppendResponse>& answers,
+                v1::AppendResponse* response) {
+  *response = std::move(answers.front());
+}
+
+void SetAnswers(std::vector<v1::AppendResponse>& answers,
+                v1::BulkAppendResponse* response) {
+  response->mutable_answers()->Reserve(static_cast<int>(answers.size()));
+  for (v1::AppendResponse& answer : answers) {
+    *response->add_answers() = std::move(answer);
+  }
+}
+
+// The access log entries of one message's appends: one per citizen (or,
+// where the citizen is unknown, per case) and outcome, so that an entry
+// found by a citizen or a case names no one else.
+class OutcomeEntries {
+ public:
+  void Add(const absl::Status& outcome, Use use) {
+    std::string key =
+        use.citizen_ids.empty()
+            ? absl::StrCat("case:",
+                           use.case_ids.empty() ? "" : use.case_ids.front())
+            : absl::StrCat("citizen:", use.citizen_ids.front());
+    absl::StrAppend(&key, "/", static_cast<int>(outcome.code()));
+    auto [found, added] = index_.try_emplace(std::move(key), entries_.size());
+    if (added) {
+      entries_.emplace_back(outcome, std::move(use));
+      return;
+    }
+    Use& entry = entries_[found->second].second;
+    for (std::string& id : use.case_ids) {
+      entry.case_ids.push_back(std::move(id));
+    }
+  }
+
+  const std::vector<std::pair<absl::Status, Use>>& entries() const {
+    return entries_;
+  }
+
+ private:
+  std::vector<std::pair<absl::Status, Use>> entries_;
+  absl::flat_hash_map<std::string, size_t> index_;
+};
+
+}  // namespace
+
+template <typename Request, typename Response>
 grpc::Status EventStoreService::ServeAppendStream(
     grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
-    const Caller& caller, bool import) {
-  // The reading thread hands appends to the store without waiting; a second
-  // thread answers them in order as they complete. Answering from its own
-  // thread means a client that waits for each answer before sending the next
-  // request cannot deadlock us.
+    grpc::ServerReaderWriter<Response, Request>* stream, const Caller& caller,
+    Rpc rpc, bool import) {
+  // The reading thread hands each message's appends to the store without
+  // waiting; a second thread answers the messages in order as they
+  // complete. Answering from its own thread means a client that waits for
+  // each answer before sending the next message cannot deadlock us.
   struct InFlight {
-    std::string correlation_id;
-    std::future<absl::StatusOr<store::AppendResult>> result;
+    std::vector<std::string> correlation_ids;
+    // Per append: refused here, before the store (a correlation id too
+    // long); or OK, and its result is the next of `stored`.
+    std::vector<absl::Status> refused;
+    std::future<std::vector<absl::StatusOr<store::AppendResult>>> stored;
     absl::Time started;
-    Use use;
+    // Per append, for the access log; empty for an import.
+    std::vector<Use> uses;
   };
   // An import is logged as one entry at its end: a history load moves whole
   // case systems, and logging each of its requests would double its writes.
@@ -101,6 +184,7 @@ grpc::Status EventStoreService::ServeAppendStream(
   std::mutex mu;
   std::condition_variable changed;
   std::deque<InFlight> in_flight;  // Guarded by mu.
+  size_t appends_unanswered = 0;   // Guarded by mu: in in_flight.
   bool reading_done = false;       // Guarded by mu.
 
   std::thread answerer([&] {
@@ -113,76 +197,112 @@ grpc::Status EventStoreService::ServeAppendStream(
         if (in_flight.empty()) return;
         next = std::move(in_flight.front());
         in_flight.pop_front();
+        appends_unanswered -= next.refused.size();
       }
       changed.notify_all();
-      absl::StatusOr<store::AppendResult> result = next.result.get();
-      metrics_.RecordAppend(static_cast<int>(result.status().code()),
-                            EventsAppended(result), absl::Now() - next.started);
-      if (import) {
-        ++(result.ok() ? imported : import_refused);
-      } else {
-        // The answer stands whether or not its entry could be written: the
-        // append is stored. A failure is logged by Answer.
-        access_
-            .Answer(caller, Rpc::kBatchAppend, next.use, result.status(),
-                    Access::Logged::kAfterWrite)
+      std::vector<absl::StatusOr<store::AppendResult>> stored =
+          next.stored.get();
+      const size_t count = next.refused.size();
+      const absl::Duration took = absl::Now() - next.started;
+      std::vector<v1::AppendResponse> answers(count);
+      OutcomeEntries entries;
+      size_t from_store = 0;
+      for (size_t i = 0; i < count; ++i) {
+        absl::StatusOr<store::AppendResult> result =
+            next.refused[i].ok() ? std::move(stored[from_store++])
+                                 : next.refused[i];
+        metrics_.RecordAppend(static_cast<int>(result.status().code()),
+                              EventsAppended(result), took);
+        if (import) {
+          ++(result.ok() ? imported : import_refused);
+        } else {
+          entries.Add(result.status(), std::move(next.uses[i]));
+        }
+        v1::AppendResponse& answer = answers[i];
+        if (result.ok()) ToAppendResponse(*result, &answer);
+        answer.set_correlation_id(std::move(next.correlation_ids[i]));
+        answer.set_status_code(static_cast<int>(result.status().code()));
+        answer.set_status_message(std::string(result.status().message()));
+      }
+      // The answers stand whether or not their entries could be written:
+      // the appends are stored. A failure is logged by Answer.
+      for (const auto& [outcome, use] : entries.entries()) {
+        access_.Answer(caller, rpc, use, outcome, Access::Logged::kAfterWrite)
             .IgnoreError();
       }
       if (!client_gone) {
-        v1::AppendResponse response;
-        if (result.ok()) ToAppendResponse(*result, &response);
-        response.set_correlation_id(next.correlation_id);
-        response.set_status_code(static_cast<int>(result.status().code()));
-        response.set_status_message(std::string(result.status().message()));
+        Response response;
+        SetAnswers(answers, &response);
         client_gone = !stream->Write(response);
       }
       // Counted until answered, so that a shutdown waits for the answer.
-      --appends_in_flight_;
+      appends_in_flight_ -= static_cast<int>(count);
     }
   });
 
   // case_id -> citizen_id of the cases this stream's requests named.
   absl::flat_hash_map<std::string, std::string> opened_here;
-  v1::AppendRequest request;
-  while (stream->Read(&request)) {
+  absl::Status ended;
+  Request message;
+  while (stream->Read(&message)) {
+    std::vector<v1::AppendRequest*> appends = AppendsOf(message);
+    if (appends.size() > store::kBulkAppendsMax) {
+      // Answering each append of an oversized message would make an answer
+      // as oversized: the stream ends here, everything before it answered.
+      ended = absl::InvalidArgumentError(absl::StrCat(
+          "appends: ", appends.size(), " appends in one message; the limit is ",
+          store::kBulkAppendsMax));
+      break;
+    }
     {
       // Only this thread adds, so the room found here stays free.
       std::unique_lock<std::mutex> lock(mu);
-      changed.wait(lock, [&] { return in_flight.size() < kBatchInFlightMax; });
+      changed.wait(lock, [&] {
+        return in_flight.empty() ||
+               appends_unanswered + appends.size() <= kStreamAppendsInFlightMax;
+      });
+      appends_unanswered += appends.size();
     }
     InFlight entry;
     entry.started = absl::Now();
-    ++appends_in_flight_;
-    if (request.correlation_id().size() > kCorrelationIdBytesMax) {
-      // Answered, not echoed: an id of any size would be sent back whole.
-      std::promise<absl::StatusOr<store::AppendResult>> refused;
-      refused.set_value(absl::InvalidArgumentError(
-          absl::StrCat("correlation_id: is ", request.correlation_id().size(),
-                       " bytes; the limit is ", kCorrelationIdBytesMax)));
-      entry.result = refused.get_future();
-    } else {
-      if (!import) entry.use = UseOf(request);
-      entry.correlation_id = request.correlation_id();
-      // Waits for room rather than failing on a full queue: a later request
-      // of the stream must never be applied when an earlier one was not.
-      entry.result =
-          store_.AppendAsync(Command(request, caller, import),
-                             store::EventStore::Admission::kWaitForRoom);
-    }
-    // A case opened by an earlier request of the stream may not be stored
-    // yet when a later one is read: its citizen, for the access log, is
-    // remembered here.
-    if (!import) {
-      if (entry.use.citizen_ids.empty()) {
-        auto opened = opened_here.find(request.case_id());
-        if (opened != opened_here.end()) {
-          entry.use.citizen_ids.push_back(opened->second);
+    appends_in_flight_ += static_cast<int>(appends.size());
+    std::vector<store::AppendCommand> commands;
+    commands.reserve(appends.size());
+    for (v1::AppendRequest* request : appends) {
+      if (!import) {
+        // Before the command takes the request's events. A case opened by
+        // an earlier request of the stream may not be stored yet when a
+        // later one is read: its citizen, for the access log, is
+        // remembered here.
+        Use use = UseOf(*request);
+        if (use.citizen_ids.empty()) {
+          auto opened = opened_here.find(request->case_id());
+          if (opened != opened_here.end()) {
+            use.citizen_ids.push_back(opened->second);
+          }
+        } else {
+          if (opened_here.size() >= kStreamOpenedCasesMax) opened_here.clear();
+          opened_here[request->case_id()] = use.citizen_ids.front();
         }
+        entry.uses.push_back(std::move(use));
+      }
+      if (request->correlation_id().size() > kCorrelationIdBytesMax) {
+        // Answered, not echoed: an id of any size would be sent back whole.
+        entry.refused.push_back(absl::InvalidArgumentError(absl::StrCat(
+            "correlation_id: is ", request->correlation_id().size(),
+            " bytes; the limit is ", kCorrelationIdBytesMax)));
+        entry.correlation_ids.emplace_back();
       } else {
-        if (opened_here.size() >= kStreamOpenedCasesMax) opened_here.clear();
-        opened_here[request.case_id()] = entry.use.citizen_ids.front();
+        entry.refused.push_back(absl::OkStatus());
+        entry.correlation_ids.push_back(request->correlation_id());
+        // Takes the request's events.
+        commands.push_back(Command(*request, caller, import));
       }
     }
+    // Waits for room rather than failing on a full queue: a later request
+    // of the stream must never be applied when an earlier one was not.
+    entry.stored = store_.AppendManyAsync(
+        std::move(commands), store::EventStore::Admission::kWaitForRoom);
     {
       std::lock_guard<std::mutex> lock(mu);
       in_flight.push_back(std::move(entry));
@@ -195,13 +315,13 @@ grpc::Status EventStoreService::ServeAppendStream(
   }
   changed.notify_all();
   answerer.join();
-  const absl::Status ended = context->IsCancelled()
-                                 ? absl::CancelledError("the client went away")
-                                 : absl::OkStatus();
+  if (ended.ok() && context->IsCancelled()) {
+    ended = absl::CancelledError("the client went away");
+  }
   if (import) {
     // Its beginning was logged, synced, before the first request was read.
     return access_.Answer(
-        caller, Rpc::kImportHistory,
+        caller, rpc,
         Use{{},
             {},
             absl::StrCat("{\"ended\":true,\"requests_stored\":", imported,
@@ -210,6 +330,16 @@ grpc::Status EventStoreService::ServeAppendStream(
   }
   return ToGrpcStatus(ended);
 }
+
+template grpc::Status EventStoreService::ServeAppendStream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
+    const Caller& caller, Rpc rpc, bool import);
+template grpc::Status EventStoreService::ServeAppendStream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::BulkAppendResponse, v1::BulkAppendRequest>*
+        stream,
+    const Caller& caller, Rpc rpc, bool import);
 
 Use EventStoreService::UseOf(const v1::AppendRequest& request) const {
   Use use;

@@ -18,17 +18,20 @@ namespace caseline::api {
 // for new events, so their number is bounded; beyond it a subscriber gets
 // RESOURCE_EXHAUSTED and may retry later.
 inline constexpr int kSubscribersMax = 256;
-// Unanswered requests one BatchAppend stream may have in the store at once:
-// enough to fill group commits, few enough that one bulk loader cannot take
-// the whole write queue (store::kWriteQueueMax).
-inline constexpr size_t kBatchInFlightMax = 256;
+// Unanswered appends one append stream may have in the store at once:
+// enough to fill the next group commits while one is written (four of
+// store::kGroupAppendsMax), few enough that one bulk loader cannot take the
+// whole write queue (store::kWriteQueueMax). A message is let in when the
+// stream has nothing else in flight, whatever its size.
+inline constexpr size_t kStreamAppendsInFlightMax = 2048;
 // A correlation id is echoed in its answer; it only has to tell a client's
 // requests apart.
 inline constexpr size_t kCorrelationIdBytesMax = 128;
-// Cases a BatchAppend stream remembers the citizen of, for the access log
+// Cases an append stream remembers the citizen of, for the access log
 // entries of requests read before the case is stored: far more than the
-// kBatchInFlightMax requests that can be unanswered at once.
-inline constexpr size_t kStreamOpenedCasesMax = 4096;
+// appends that can be unanswered at once (kStreamAppendsInFlightMax, and the
+// message being answered, up to store::kBulkAppendsMax). About 1.5 MiB.
+inline constexpr size_t kStreamOpenedCasesMax = 16384;
 
 // Thread-safe; `store`, `access` and `metrics` must outlive the service.
 class EventStoreService final : public v1::EventStore::Service {
@@ -51,6 +54,10 @@ class EventStoreService final : public v1::EventStore::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream)
       override;
+  grpc::Status BulkAppend(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::BulkAppendResponse, v1::BulkAppendRequest>*
+          stream) override;
   grpc::Status ReadCase(grpc::ServerContext* context,
                         const v1::ReadCaseRequest* request,
                         v1::ReadCaseResponse* response) override;
@@ -61,13 +68,18 @@ class EventStoreService final : public v1::EventStore::Service {
                          const v1::SubscribeRequest* request,
                          grpc::ServerWriter<v1::Event>* writer) override;
 
-  // Serves a stream of appends (BatchAppend), or of imports
-  // (Admin.ImportHistory): each request its own atomic append, answered in
-  // order, recorded by `caller` and only for the caller's jobcentres.
+  // Serves a stream of appends (BatchAppend, BulkAppend), or of imports
+  // (Admin.ImportHistory, Admin.BulkImportHistory): each append its own
+  // atomic append, each message answered in order, recorded by `caller`
+  // and only for the caller's jobcentres. A message of AppendRequest
+  // carries one append and is answered by one AppendResponse; a
+  // BulkAppendRequest carries up to store::kBulkAppendsMax and is answered
+  // by a BulkAppendResponse.
+  template <typename Request, typename Response>
   grpc::Status ServeAppendStream(
       grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream,
-      const Caller& caller, bool import);
+      grpc::ServerReaderWriter<Response, Request>* stream, const Caller& caller,
+      Rpc rpc, bool import);
 
  private:
   // What `request` uses, for its access log entry: its case and the case's

@@ -46,6 +46,17 @@ inline constexpr size_t kAppendBytesMax = 4 * 1024 * 1024;
 // appends of 4 MiB would be 16 GiB.
 inline constexpr size_t kWriteQueueMax = 4096;
 inline constexpr size_t kWriteQueueBytesMax = 256 * 1024 * 1024;
+// Of the queue, this many appends are kept for those that do not wait
+// (kFailWhenFull: live appends): streams that wait for room
+// (kWaitForRoom: bulk loads) fill it only up to the rest, so that live
+// appends are not refused while bulk loads run.
+inline constexpr size_t kWriteQueueLiveReserve = 1024;
+// Appends one AppendManyAsync (one EventStore.BulkAppend message) may carry:
+// enough that a message's own cost is small beside its appends' work, few
+// enough that its answers stay well under a MiB.
+inline constexpr size_t kBulkAppendsMax = 1000;
+static_assert(kBulkAppendsMax <= kWriteQueueMax - kWriteQueueLiveReserve,
+              "a bulk message must fit in the queue its appends wait for");
 // One group commit takes at most this many appends and bytes, so that one
 // WriteBatch (and the latency of the appends in it) stays bounded.
 inline constexpr size_t kGroupAppendsMax = 512;
@@ -247,6 +258,14 @@ class EventStore {
   enum class Admission { kFailWhenFull, kWaitForRoom };
   std::future<absl::StatusOr<AppendResult>> AppendAsync(
       AppendCommand command, Admission admission = Admission::kFailWhenFull);
+  // Many appends at once, for bulk loads: each command is its own atomic
+  // append, as if each were given to AppendAsync in turn, but they are
+  // queued together (with kWaitForRoom, once there is room for all) and
+  // answered together: the future holds each one's result, in order.
+  // INVALID_ARGUMENT for each when there are more than kBulkAppendsMax.
+  std::future<std::vector<absl::StatusOr<AppendResult>>> AppendManyAsync(
+      std::vector<AppendCommand> commands,
+      Admission admission = Admission::kFailWhenFull);
   absl::StatusOr<AppendResult> Append(AppendCommand command);
 
   // A case's events in version order, from `from_version` (0 means 1), at

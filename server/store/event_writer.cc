@@ -11,22 +11,92 @@
 
 namespace caseline::store {
 
+void EventStore::Impl::Pending::Finish(absl::StatusOr<AppendResult> result) {
+  if (done.has_value()) {
+    done->set_value(std::move(result));
+    return;
+  }
+  many->results[index] = std::move(result);
+  // The last of the appends to finish answers them all; the others' results
+  // are visible to it through the release-acquire on `left`.
+  if (many->left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    many->done.set_value(std::move(many->results));
+  }
+}
+
 std::future<absl::StatusOr<AppendResult>> EventStore::Impl::AppendAsync(
     AppendCommand command, Admission admission) {
   auto pending = std::make_unique<Pending>();
-  std::future<absl::StatusOr<AppendResult>> future = pending->done.get_future();
-  absl::Status status =
-      CheckCommand(command, &pending->digests, &pending->bytes);
-  if (!status.ok()) {
-    pending->done.set_value(status);
+  pending->command = std::move(command);
+  pending->done.emplace();
+  std::future<absl::StatusOr<AppendResult>> future =
+      pending->done->get_future();
+  std::vector<std::unique_ptr<Pending>> one;
+  one.push_back(std::move(pending));
+  Enqueue(std::move(one), admission);
+  return future;
+}
+
+std::future<std::vector<absl::StatusOr<AppendResult>>>
+EventStore::Impl::AppendManyAsync(std::vector<AppendCommand> commands,
+                                  Admission admission) {
+  auto many = std::make_shared<ManyResults>(commands.size());
+  std::future<std::vector<absl::StatusOr<AppendResult>>> future =
+      many->done.get_future();
+  if (commands.empty()) {
+    many->done.set_value({});
     return future;
   }
-  pending->command = std::move(command);
+  if (commands.size() > kBulkAppendsMax) {
+    const absl::Status refused = absl::InvalidArgumentError(
+        absl::StrCat("appends: ", commands.size(), " appends; the limit is ",
+                     kBulkAppendsMax));
+    many->results.assign(commands.size(), refused);
+    many->done.set_value(std::move(many->results));
+    return future;
+  }
+  std::vector<std::unique_ptr<Pending>> pendings;
+  pendings.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    auto pending = std::make_unique<Pending>();
+    pending->command = std::move(commands[i]);
+    pending->many = many;
+    pending->index = i;
+    pendings.push_back(std::move(pending));
+  }
+  Enqueue(std::move(pendings), admission);
+  return future;
+}
+
+void EventStore::Impl::Enqueue(std::vector<std::unique_ptr<Pending>> pendings,
+                               Admission admission) {
+  // Checked before queueing, on the caller's thread: a malformed append is
+  // answered at once and never reaches the writer.
+  std::vector<std::unique_ptr<Pending>> checked;
+  checked.reserve(pendings.size());
+  size_t bytes = 0;
+  for (std::unique_ptr<Pending>& pending : pendings) {
+    absl::Status status =
+        CheckCommand(pending->command, &pending->digests, &pending->bytes);
+    if (!status.ok()) {
+      pending->Finish(std::move(status));
+      continue;
+    }
+    bytes += pending->bytes;
+    checked.push_back(std::move(pending));
+  }
+  if (checked.empty()) return;
+  absl::Status status;
   {
     std::unique_lock<std::mutex> lock(queue_mu_);
+    // Appends that wait leave room for those that do not. Whatever their
+    // size, appends are let into an empty queue.
+    const size_t queue_max = admission == Admission::kWaitForRoom
+                                 ? kWriteQueueMax - kWriteQueueLiveReserve
+                                 : kWriteQueueMax;
     auto full = [&] {
-      return queue_.size() >= kWriteQueueMax ||
-             queued_bytes_ + pending->bytes > kWriteQueueBytesMax;
+      return !queue_.empty() && (queue_.size() + checked.size() > queue_max ||
+                                 queued_bytes_ + bytes > kWriteQueueBytesMax);
     };
     auto refused = [&] { return closing_ || stop_writer_ || !failure_.ok(); };
     if (admission == Admission::kWaitForRoom) {
@@ -41,16 +111,17 @@ std::future<absl::StatusOr<AppendResult>> EventStore::Impl::AppendAsync(
           absl::StrCat("the write queue is full (", queue_.size(), " appends, ",
                        queued_bytes_, " bytes waiting); retry with backoff"));
     } else {
-      queued_bytes_ += pending->bytes;
-      queue_.push_back(std::move(pending));
+      queued_bytes_ += bytes;
+      for (std::unique_ptr<Pending>& pending : checked) {
+        queue_.push_back(std::move(pending));
+      }
     }
   }
   if (!status.ok()) {
-    pending->done.set_value(status);
-    return future;
+    for (std::unique_ptr<Pending>& pending : checked) pending->Finish(status);
+    return;
   }
   queue_cv_.notify_one();
-  return future;
 }
 
 void EventStore::Impl::WriterLoop() {
@@ -118,7 +189,7 @@ void EventStore::Impl::CommitGroup(
     }
   }
   for (size_t i = 0; i < group.size(); ++i) {
-    group[i]->done.set_value(std::move(results[i]));
+    group[i]->Finish(std::move(results[i]));
   }
 }
 

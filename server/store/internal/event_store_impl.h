@@ -67,6 +67,8 @@ class EventStore::Impl {
   absl::Status Open();
   std::future<absl::StatusOr<AppendResult>> AppendAsync(AppendCommand command,
                                                         Admission admission);
+  std::future<std::vector<absl::StatusOr<AppendResult>>> AppendManyAsync(
+      std::vector<AppendCommand> commands, Admission admission);
   absl::StatusOr<CasePage> ReadCase(absl::string_view case_id,
                                     uint64_t from_version,
                                     uint32_t max_count) const;
@@ -90,13 +92,28 @@ class EventStore::Impl {
   AccessLogStore& access_log() const { return *access_log_; }
 
  private:
+  // The results of one AppendManyAsync, filled in as its appends are
+  // applied; the last one answers them all.
+  struct ManyResults {
+    explicit ManyResults(size_t n) : results(n), left(n) {}
+    std::vector<absl::StatusOr<AppendResult>> results;
+    std::atomic<size_t> left;
+    std::promise<std::vector<absl::StatusOr<AppendResult>>> done;
+  };
+
   // One append waiting for the writer.
   struct Pending {
     AppendCommand command;
     // ContentDigest of each event, computed before queueing.
     std::vector<uint64_t> digests;
     size_t bytes = 0;
-    std::promise<absl::StatusOr<AppendResult>> done;
+    // Where its result goes: the promise of a lone append, or its place
+    // among the results of an AppendManyAsync.
+    std::optional<std::promise<absl::StatusOr<AppendResult>>> done;
+    std::shared_ptr<ManyResults> many;
+    size_t index = 0;
+
+    void Finish(absl::StatusOr<AppendResult> result);
   };
 
   // What one group commit has staged so far; appends later in the group see
@@ -116,6 +133,10 @@ class EventStore::Impl {
                             std::vector<uint64_t>* digests,
                             size_t* bytes) const;
   absl::Status LoadHead();
+  // Checks each append and queues those that pass, all or none of them
+  // (answering each refused one); `admission` as for AppendAsync.
+  void Enqueue(std::vector<std::unique_ptr<Pending>> pendings,
+               Admission admission);
   void WriterLoop();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
   absl::StatusOr<AppendResult> Stage(Pending& pending, absl::Time now,
