@@ -19,15 +19,14 @@ absl::Status CaseState::Append(const v1::Event& event) {
   absl::Status status = CheckOrder(event);
   if (!status.ok()) return status;
 
-  entry_by_event_id_[event.event_id()] = entries_.size();
   entries_.push_back(MakeEntry(event));
   if (event.has_case_opened() && jobcentre_id_.empty()) {
     jobcentre_id_ = event.case_opened().jobcentre_id();
   }
   if (event.has_event_retracted()) {
-    const size_t target =
-        entry_by_event_id_.at(event.event_retracted().retracted_event_id());
-    entries_[target].retracted = true;
+    // CheckOrder found it.
+    entries_[*FindEntry(event.event_retracted().retracted_event_id())]
+        .retracted = true;
     Rederive();
   } else {
     Apply(entries_.back());
@@ -36,7 +35,6 @@ absl::Status CaseState::Append(const v1::Event& event) {
 }
 
 void CaseState::Restore(const v1::Event& event) {
-  entry_by_event_id_[event.event_id()] = entries_.size();
   entries_.push_back(MakeEntry(event));
   if (event.has_case_opened() && jobcentre_id_.empty()) {
     jobcentre_id_ = event.case_opened().jobcentre_id();
@@ -45,11 +43,20 @@ void CaseState::Restore(const v1::Event& event) {
     Apply(entries_.back());
     return;
   }
-  auto it =
-      entry_by_event_id_.find(event.event_retracted().retracted_event_id());
-  if (it == entry_by_event_id_.end()) return;
-  entries_[it->second].retracted = true;
+  const std::optional<size_t> target =
+      FindEntry(event.event_retracted().retracted_event_id());
+  if (!target.has_value()) return;
+  entries_[*target].retracted = true;
   Rederive();
+}
+
+std::optional<size_t> CaseState::FindEntry(absl::string_view event_id) const {
+  // Event ids are unique in the log; the latest entry of one wins, as when
+  // the state is rebuilt.
+  for (size_t i = entries_.size(); i-- > 0;) {
+    if (entries_[i].event_id == event_id) return i;
+  }
+  return std::nullopt;
 }
 
 absl::Status CaseState::CheckOrder(const v1::Event& event) const {
@@ -217,12 +224,12 @@ absl::Status CaseState::CheckTargetGroupChanged(
 
 absl::Status CaseState::CheckRetraction(const v1::EventRetracted& body) const {
   constexpr absl::string_view kPath = "event_retracted.retracted_event_id";
-  auto it = entry_by_event_id_.find(body.retracted_event_id());
-  if (it == entry_by_event_id_.end()) {
+  const std::optional<size_t> found = FindEntry(body.retracted_event_id());
+  if (!found.has_value()) {
     return Precondition(kPath, absl::StrCat(body.retracted_event_id(),
                                             " is not an event of this case"));
   }
-  const Entry& target = entries_[it->second];
+  const Entry& target = entries_[*found];
   if (target.retracted) {
     return Precondition(kPath, absl::StrCat(body.retracted_event_id(),
                                             " is retracted already"));
