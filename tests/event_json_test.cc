@@ -103,7 +103,7 @@ TEST(EventJsonTest, TheFastPathDeclinesWhatIsNotPlain) {
       R"({"event_id":"e-1",})",
       R"("e-1")",
       "",
-      // Objects nested beyond an event's shape.
+      // An object where a string belongs.
       R"({"case_opened":{"citizen_id":{"a":{"b":{"c":{}}}}}})",
   };
   for (const std::string& json : declined) {

@@ -28,41 +28,39 @@ v1::RebuildProgress ToRebuildProgress(const store::RebuildProgress& progress) {
   return message;
 }
 
+// A history load (ImportHistory, BulkImportHistory) is logged as it begins
+// (synced: the events it brings are stored before it ends) and as it ends,
+// with what it stored.
+template <typename Request, typename Response>
+grpc::Status ServeImport(Access& access, EventStoreService& events,
+                         grpc::ServerContext* context,
+                         grpc::ServerReaderWriter<Response, Request>* stream,
+                         Rpc rpc) {
+  absl::StatusOr<Caller> caller = access.Admit(*context, rpc);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (grpc::Status logged = access.Answer(
+          *caller, rpc, Use{{}, {}, R"({"began":true})"}, absl::OkStatus());
+      !logged.ok()) {
+    return logged;
+  }
+  return events.ServeAppendStream(context, stream, *caller, rpc,
+                                  /*import=*/true);
+}
+
 }  // namespace
 
 grpc::Status AdminService::ImportHistory(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AppendResponse, v1::AppendRequest>* stream) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kImportHistory);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  // A history load is logged as it begins (synced: the events it brings
-  // are stored before it ends) and as it ends, with what it stored.
-  if (grpc::Status logged =
-          access_.Answer(*caller, Rpc::kImportHistory,
-                         Use{{}, {}, R"({"began":true})"}, absl::OkStatus());
-      !logged.ok()) {
-    return logged;
-  }
-  return events_.ServeAppendStream(context, stream, *caller,
-                                   Rpc::kImportHistory, /*import=*/true);
+  return ServeImport(access_, events_, context, stream, Rpc::kImportHistory);
 }
 
 grpc::Status AdminService::BulkImportHistory(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::BulkAppendResponse, v1::BulkAppendRequest>*
         stream) {
-  absl::StatusOr<Caller> caller =
-      access_.Admit(*context, Rpc::kBulkImportHistory);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  // Logged as ImportHistory is.
-  if (grpc::Status logged =
-          access_.Answer(*caller, Rpc::kBulkImportHistory,
-                         Use{{}, {}, R"({"began":true})"}, absl::OkStatus());
-      !logged.ok()) {
-    return logged;
-  }
-  return events_.ServeAppendStream(context, stream, *caller,
-                                   Rpc::kBulkImportHistory, /*import=*/true);
+  return ServeImport(access_, events_, context, stream,
+                     Rpc::kBulkImportHistory);
 }
 
 grpc::Status AdminService::PutRuleSet(grpc::ServerContext* context,
