@@ -176,7 +176,7 @@ int RunAppend(const ClientOptions& options, const AppendOptions& append) {
   JsonLinesSource source(in, from_stdin ? 0 : RegularFileBytes(in));
   const int exit_code = StreamAppend(
       options,
-      append.import ? AppendRpc::kImportHistory : AppendRpc::kBatchAppend,
+      append.import ? AppendRpc::kBulkImportHistory : AppendRpc::kBulkAppend,
       source);
   if (!from_stdin) std::fclose(in);
   return exit_code;

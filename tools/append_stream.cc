@@ -491,7 +491,7 @@ void PrintSummary(bool json, const Counters& counters,
 
 std::unique_ptr<Stream> OpenStream(const ClientOptions& options, AppendRpc rpc,
                                    grpc::ClientContext* context) {
-  if (rpc == AppendRpc::kImportHistory) {
+  if (rpc == AppendRpc::kBulkImportHistory) {
     return MakeAdminStub(options)->BulkImportHistory(context);
   }
   return MakeStub(options)->BulkAppend(context);

@@ -56,7 +56,7 @@ class RequestSource {
   virtual std::string Error() const { return ""; }
 };
 
-enum class AppendRpc { kBatchAppend, kImportHistory };
+enum class AppendRpc { kBulkAppend, kBulkImportHistory };
 
 // The summary's words: "N appended, M already stored, K rejected".
 struct SummaryWords {

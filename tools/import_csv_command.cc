@@ -1,5 +1,5 @@
 // `import-csv`: validates a whole CSV file of actions (csv_import.h), then
-// streams one AppendRequest per row through BatchAppend (append_stream.h).
+// streams one AppendRequest per row through BulkAppend (append_stream.h).
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -201,7 +201,7 @@ int RunImportCsv(const ClientOptions& options, const ImportCsvOptions& import) {
 
   CsvRowsSource source(RequestsToSend(parsed, bad_lines, cases_left_out));
   const int exit_code = StreamAppend(
-      options, AppendRpc::kBatchAppend, source,
+      options, AppendRpc::kBulkAppend, source,
       {.stored = "imported", .rejected = "rejected by the server"});
   // Rows left out are rejected rows too, even when the rest went through.
   if (exit_code == kExitOk && !bad_lines.empty()) return kExitRejected;
