@@ -106,7 +106,8 @@ best_of() {
     "$@" >"$work/last.out"
     times+=("$(seconds_since "$started")")
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'
+  printf '%s\n' "${times[@]}" | sort -n |
+    awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (lo == hi) printf "%s", lo; else printf "%s-%s", lo, hi }'
 }
 report_s=$(best_of 3 client report --as-of "$AS_OF" --by jobcentre)
 say "report by jobcentre: $report_s s"

@@ -51,8 +51,8 @@ void CaseState::Restore(const v1::Event& event) {
 }
 
 std::optional<size_t> CaseState::FindEntry(absl::string_view event_id) const {
-  // Event ids are unique in the log; the latest entry of one wins, as when
-  // the state is rebuilt.
+  // Event ids are unique in the log; the latest entry of one wins, as with
+  // the index this search replaced.
   for (size_t i = entries_.size(); i-- > 0;) {
     if (entries_[i].event_id == event_id) return i;
   }
