@@ -7,7 +7,6 @@
 // its own new cases: a case_opened, then interviews a week apart.
 //
 // Usage: live_append_load SERVER CLIENTS RATE SECONDS
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/latencies.h"
 #include "caseline/v1/caseline.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -26,12 +26,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kInterviewsPerCase = 9;
 // An append not answered by then counts as failed: the benchmark ends.
 constexpr auto kAppendDeadline = std::chrono::seconds(10);
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[static_cast<size_t>(p *
-                                    static_cast<double>(sorted.size() - 1))];
-}
 
 // The n-th event of client `client`'s stream of cases.
 caseline::v1::AppendRequest NthAppend(int client, int n) {
@@ -96,7 +90,7 @@ int main(int argc, char** argv) {
       start + std::chrono::duration_cast<Clock::duration>(
                   std::chrono::duration<double>(seconds));
   std::atomic<int> failed{0};
-  std::vector<std::vector<double>> latencies(clients);
+  caseline::bench::Latencies latencies(clients);
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
@@ -114,24 +108,19 @@ int main(int argc, char** argv) {
         if (!stub->Append(&context, NthAppend(c, n), &response).ok()) {
           ++failed;
         }
-        latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - due)
-                .count());
+        latencies.Record(c, due);
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
   const double took =
       std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (const auto& one : latencies) {
-    all.insert(all.end(), one.begin(), one.end());
-  }
-  std::sort(all.begin(), all.end());
+  const std::vector<double> all = latencies.Sorted();
   std::printf(
       "%zu appends, %d clients: %.0f appends/s, p50 %.2f ms, p99 %.2f ms, "
       "%d failed\n",
       all.size(), clients, static_cast<double>(all.size()) / took,
-      Percentile(all, 0.50), Percentile(all, 0.99), failed.load());
+      caseline::bench::Percentile(all, 0.50),
+      caseline::bench::Percentile(all, 0.99), failed.load());
   return failed.load() == 0 ? 0 : 1;
 }

@@ -5,7 +5,6 @@
 //
 // Usage: read_load SERVER CASES_FILE CALLS CLIENTS [TOKEN]
 //   CASES_FILE: one case id per line; each client cycles through them.
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,19 +13,13 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/latencies.h"
 #include "caseline/v1/projections.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double Percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const size_t at =
-      static_cast<size_t>(p * static_cast<double>(sorted.size() - 1));
-  return sorted[at];
-}
 
 }  // namespace
 
@@ -54,7 +47,7 @@ int main(int argc, char** argv) {
   auto stub = caseline::v1::Projections::NewStub(channel);
   std::atomic<int> next{0};
   std::atomic<int> failed{0};
-  std::vector<std::vector<double>> latencies(clients);
+  caseline::bench::Latencies latencies(clients);
   const Clock::time_point start = Clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
@@ -70,23 +63,18 @@ int main(int argc, char** argv) {
         caseline::v1::GetComplianceResponse response;
         const Clock::time_point began = Clock::now();
         if (!stub->GetCompliance(&context, request, &response).ok()) ++failed;
-        latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - began)
-                .count());
+        latencies.Record(c, began);
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (const auto& one : latencies)
-    all.insert(all.end(), one.begin(), one.end());
-  std::sort(all.begin(), all.end());
+  const std::vector<double> all = latencies.Sorted();
   std::printf(
       "%d calls, %d clients: %.0f calls/s, p50 %.2f ms, p99 %.2f ms, "
       "%d failed\n",
-      calls, clients, calls / seconds, Percentile(all, 0.50),
-      Percentile(all, 0.99), failed.load());
+      calls, clients, calls / seconds, caseline::bench::Percentile(all, 0.50),
+      caseline::bench::Percentile(all, 0.99), failed.load());
   return failed.load() == 0 ? 0 : 1;
 }
