@@ -94,10 +94,9 @@ std::string OneLineParserMessage(std::string message) {
 }
 
 // What one input line becomes: nothing (blank or comment), a request, or a
-// local rejection. Pure but for `parser`'s cache.
+// local rejection. Pure.
 SourceItem ParseLine(std::string_view line, uint64_t line_number, bool too_long,
-                     EventJsonParser& parser, v1::AppendRequest* request,
-                     Rejection* rejection) {
+                     v1::AppendRequest* request, Rejection* rejection) {
   rejection->line = line_number;
   rejection->code = kLocalRejectionCode;
   if (too_long) {
@@ -112,7 +111,7 @@ SourceItem ParseLine(std::string_view line, uint64_t line_number, bool too_long,
 
   request->Clear();
   v1::Event* event = request->add_events();
-  auto status = parser.Parse(content, event);
+  const absl::Status status = ParseEventJson(content, event);
   if (!status.ok()) {
     rejection->message = OneLineParserMessage(std::string(status.message()));
     return SourceItem::kRejected;
@@ -136,8 +135,7 @@ class JsonLinesSource : public RequestSource {
   SourceItem Next(v1::AppendRequest* request, Rejection* rejection) override {
     bool too_long = false;
     if (!lines_.Next(&line_, &too_long)) return SourceItem::kEnd;
-    return ParseLine(line_, ++line_number_, too_long, parser_, request,
-                     rejection);
+    return ParseLine(line_, ++line_number_, too_long, request, rejection);
   }
 
   double ShareRead() const override {
@@ -151,7 +149,6 @@ class JsonLinesSource : public RequestSource {
  private:
   LineReader lines_;
   const uint64_t file_bytes_;
-  EventJsonParser parser_;
   std::string line_;
   uint64_t line_number_ = 0;
 };

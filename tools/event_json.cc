@@ -1,19 +1,12 @@
 #include "tools/event_json.h"
 
-#include <map>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/timestamp.pb.h>
-#include <google/protobuf/type.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
-#include <google/protobuf/util/type_resolver.h>
-#include <google/protobuf/util/type_resolver_util.h>
-
-#include "absl/strings/str_cat.h"
 
 namespace caseline::cli {
 namespace {
@@ -22,8 +15,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-
-constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
 
 // Nested objects of an event are two deep (event, body); more is not an
 // event, and the bound keeps a hostile line from recursing without end.
@@ -213,75 +204,13 @@ bool ParsePlainEventJson(absl::string_view json, v1::Event* event) {
   return PlainJson(json).ParseDocument(event);
 }
 
-// protobuf's JsonStringToMessage resolves the message's types anew for every
-// call, building a google.protobuf.Type from the descriptors for each
-// message type met; this keeps each once resolved, by protobuf's own
-// resolver.
-class EventJsonParser::CachingResolver
-    : public google::protobuf::util::TypeResolver {
- public:
-  CachingResolver()
-      : resolver_(google::protobuf::util::NewTypeResolverForDescriptorPool(
-            kTypeUrlPrefix,
-            google::protobuf::DescriptorPool::generated_pool())) {}
-
-  google::protobuf::util::Status ResolveMessageType(
-      const std::string& type_url, google::protobuf::Type* type) override {
-    return Resolve(type_url, type, messages_,
-                   &TypeResolver::ResolveMessageType);
-  }
-  google::protobuf::util::Status ResolveEnumType(
-      const std::string& type_url, google::protobuf::Enum* type) override {
-    return Resolve(type_url, type, enums_, &TypeResolver::ResolveEnumType);
-  }
-
- private:
-  template <typename T>
-  google::protobuf::util::Status Resolve(
-      const std::string& type_url, T* type, std::map<std::string, T>& known,
-      google::protobuf::util::Status (TypeResolver::*resolve)(
-          const std::string&, T*)) {
-    auto found = known.find(type_url);
-    if (found == known.end()) {
-      T resolved;
-      google::protobuf::util::Status status =
-          (resolver_.get()->*resolve)(type_url, &resolved);
-      if (!status.ok()) return status;
-      found = known.emplace(type_url, std::move(resolved)).first;
-    }
-    *type = found->second;
-    return google::protobuf::util::Status();
-  }
-
-  std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
-  std::map<std::string, google::protobuf::Type> messages_;
-  std::map<std::string, google::protobuf::Enum> enums_;
-};
-
-EventJsonParser::EventJsonParser()
-    : resolver_(std::make_unique<CachingResolver>()),
-      event_url_(absl::StrCat(kTypeUrlPrefix, "/",
-                              v1::Event::descriptor()->full_name())) {}
-
-EventJsonParser::~EventJsonParser() = default;
-
-absl::Status EventJsonParser::Parse(absl::string_view json, v1::Event* event) {
+absl::Status ParseEventJson(absl::string_view json, v1::Event* event) {
   if (ParsePlainEventJson(json, event)) return absl::OkStatus();
-  // As JsonStringToMessage: to the wire format, then parsed.
   event->Clear();
-  binary_.clear();
-  google::protobuf::util::Status status =
-      google::protobuf::util::JsonToBinaryString(
-          resolver_.get(), event_url_,
-          google::protobuf::StringPiece(json.data(), json.size()), &binary_);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(std::string(status.message()));
-  }
-  if (!event->ParseFromString(binary_)) {
-    return absl::InvalidArgumentError(
-        "JSON transcoder produced invalid protobuf output.");
-  }
-  return absl::OkStatus();
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), event);
+  if (status.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(std::string(status.message()));
 }
 
 }  // namespace caseline::cli
