@@ -2,6 +2,7 @@
 // bytes. Method: encode, compare bytewise as RocksDB does, decode back.
 #include "server/store/keys.h"
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace caseline::store {
@@ -92,6 +93,82 @@ TEST(KeysTest, ProjectionVersionRangeHoldsExactlyItsKeys) {
       EXPECT_LE(end, ProjectionEventKey(version + 1, "!", 0)) << version;
     }
   }
+}
+
+// The case index follows a version's events inside the version's range:
+// its marker first, then its entries, grouped by index, id, and (for a
+// team or caseworker) jobcentre; a prefix selects exactly one id's cases.
+TEST(KeysTest, CaseIndexKeysSitAfterTheEventsOfTheirVersion) {
+  for (uint32_t version : {1u, 255u, UINT32_MAX}) {
+    const std::string last_event =
+        ProjectionEventKey(version, "~~~~", UINT64_MAX);
+    const std::string marker = ProjectionIndexedKey(version);
+    const std::string first =
+        ProjectionIndexKey(version, CaseIndex::kJobcentre, "!", "", "!");
+    const std::string last = ProjectionIndexKey(version, CaseIndex::kCaseworker,
+                                                "~~~~", "~~~~", "~~~~");
+    EXPECT_LT(last_event, ProjectionEventsEnd(version)) << version;
+    EXPECT_LE(ProjectionEventsEnd(version), marker) << version;
+    EXPECT_LT(marker, ProjectionIndexBegin(version)) << version;
+    EXPECT_LE(ProjectionIndexBegin(version), first) << version;
+    EXPECT_LT(last, ProjectionIndexEnd(version)) << version;
+    EXPECT_LE(ProjectionIndexEnd(version), ProjectionVersionEnd(version))
+        << version;
+    EXPECT_LE(ProjectionVersionBegin(version), ProjectionEventsPrefix(version));
+  }
+  EXPECT_EQ(ProjectionIndexKey(2, CaseIndex::kTeam, "team-a", "jc-1", "c-7"),
+            std::string("\0\0\0\x02itteam-a\0jc-1\0c-7", 21));
+  // The jobcentre index has no second jobcentre.
+  EXPECT_EQ(ProjectionIndexKey(2, CaseIndex::kJobcentre, "jc-1", "jc-1", "c-7"),
+            std::string("\0\0\0\x02ijjc-1\0c-7", 14));
+  // team-a's prefix does not select team-ab's cases, nor jc-1's jc-10's.
+  const std::string team_a =
+      ProjectionIndexPrefix(2, CaseIndex::kTeam, "team-a");
+  EXPECT_FALSE(absl::StartsWith(
+      ProjectionIndexKey(2, CaseIndex::kTeam, "team-ab", "jc-1", "c-7"),
+      team_a));
+  const std::string in_jc1 =
+      ProjectionIndexPrefix(2, CaseIndex::kTeam, "team-a", "jc-1");
+  EXPECT_FALSE(absl::StartsWith(
+      ProjectionIndexKey(2, CaseIndex::kTeam, "team-a", "jc-10", "c-7"),
+      in_jc1));
+  // A team's prefix without a jobcentre selects it in every jobcentre.
+  const std::string key =
+      ProjectionIndexKey(2, CaseIndex::kTeam, "team-a", "jc-10", "c-7");
+  EXPECT_TRUE(absl::StartsWith(key, team_a));
+  auto entry = DecodeProjectionIndexKey(key, team_a, CaseIndex::kTeam, false);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->jobcentre_id, "jc-10");
+  EXPECT_EQ(entry->case_id, "c-7");
+  const std::string jc10 =
+      ProjectionIndexPrefix(2, CaseIndex::kTeam, "team-a", "jc-10");
+  entry = DecodeProjectionIndexKey(key, jc10, CaseIndex::kTeam, true);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->jobcentre_id, "");
+  EXPECT_EQ(entry->case_id, "c-7");
+  const std::string jobcentre =
+      ProjectionIndexPrefix(2, CaseIndex::kJobcentre, "jc-1", "ignored");
+  EXPECT_EQ(jobcentre, std::string("\0\0\0\x02ijjc-1\0", 11));
+  const std::string of_jobcentre = jobcentre + "c-9";
+  entry = DecodeProjectionIndexKey(of_jobcentre, jobcentre,
+                                   CaseIndex::kJobcentre, false);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->jobcentre_id, "");
+  EXPECT_EQ(entry->case_id, "c-9");
+  // No case, no jobcentre before the case, another prefix, an extra 0x00.
+  EXPECT_FALSE(
+      DecodeProjectionIndexKey(jc10, jc10, CaseIndex::kTeam, true).ok());
+  EXPECT_FALSE(
+      DecodeProjectionIndexKey(team_a + "c-7", team_a, CaseIndex::kTeam, false)
+          .ok());
+  EXPECT_FALSE(DecodeProjectionIndexKey(team_a + std::string("\0c-7", 4),
+                                        team_a, CaseIndex::kTeam, false)
+                   .ok());
+  EXPECT_FALSE(
+      DecodeProjectionIndexKey(key, in_jc1, CaseIndex::kTeam, true).ok());
+  EXPECT_FALSE(DecodeProjectionIndexKey(jobcentre + std::string("c\0-9", 4),
+                                        jobcentre, CaseIndex::kJobcentre, false)
+                   .ok());
 }
 
 TEST(KeysTest, RuleSetKeysSortByIdThenVersion) {

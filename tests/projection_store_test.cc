@@ -191,9 +191,14 @@ class RawDb {
     return count;
   }
 
+  // Every key of a projection version, and only its events.
   uint64_t CountVersion(uint32_t version) {
     return Count(Family::kProjections, ProjectionVersionBegin(version),
                  ProjectionVersionEnd(version));
+  }
+  uint64_t CountEvents(uint32_t version) {
+    return Count(Family::kProjections, ProjectionEventsPrefix(version),
+                 ProjectionEventsEnd(version));
   }
 
   bool Has(Family f, const std::string& key) {
@@ -413,7 +418,46 @@ TEST_F(ProjectionStoreTest, AnOlderDatabaseIsMaterializedOnOpen) {
   std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
   ASSERT_NE(raw, nullptr);
   EXPECT_TRUE(raw->Has(Family::kMeta, kMetaProjectionActive));
-  EXPECT_EQ(raw->CountVersion(1), 30u * 4);
+  EXPECT_EQ(raw->CountEvents(1), 30u * 4);
+}
+
+// A directory of format 1 (before the case index) is upgraded at open, so
+// that a build of format 1 would refuse it from then on; a newer format
+// than this build's is refused with both named.
+TEST_F(ProjectionStoreTest, AnOlderFormatIsUpgradedAndANewerOneRefused) {
+  OpenCases(0, 3, 2);
+  WaitForProjection();
+  Close();
+  auto set_format = [&](const std::string& format) {
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    ASSERT_NE(raw, nullptr);
+    raw->Put(Family::kMeta, kMetaFormatVersion, format);
+  };
+  auto format = [&] {
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    std::string value;
+    EXPECT_TRUE(raw->db()
+                    .Get(rocksdb::ReadOptions(), raw->family(Family::kMeta),
+                         kMetaFormatVersion, &value)
+                    .ok());
+    return value;
+  };
+  set_format("1");
+  Reopen();
+  EXPECT_EQ(ScanMaterialized(*store_).cases.size(), 3u);
+  Close();
+  EXPECT_EQ(format(), "2");
+
+  set_format("3");
+  StoreOptions options;
+  options.path = dir_.path();
+  absl::StatusOr<std::unique_ptr<EventStore>> refused =
+      EventStore::Open(options);
+  EXPECT_EQ(refused.status(),
+            absl::FailedPreconditionError(absl::StrCat(
+                "data directory ", dir_.path(),
+                " has format version 3; this server reads format 2")));
+  set_format("2");
 }
 
 TEST_F(ProjectionStoreTest, RebuildUnderConcurrentAppendsAndScans) {
@@ -528,7 +572,7 @@ TEST_F(ProjectionStoreTest, RebuildUnderConcurrentAppendsAndScans) {
   std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
   ASSERT_NE(raw, nullptr);
   EXPECT_EQ(raw->CountVersion(1), 0u) << "the old version is still there";
-  EXPECT_EQ(raw->CountVersion(2), last);
+  EXPECT_EQ(raw->CountEvents(2), last);
   EXPECT_FALSE(raw->Has(Family::kMeta, kMetaProjectionShadow));
   EXPECT_FALSE(raw->Has(Family::kMeta, ProjectionMarkKey(1)));
   EXPECT_TRUE(raw->Has(Family::kMeta, ProjectionMarkKey(2)));
@@ -720,7 +764,7 @@ TEST_F(ProjectionStoreTest, WhatACrashLeftIsRemovedAtOpen) {
   ASSERT_NE(raw, nullptr);
   EXPECT_EQ(raw->CountVersion(1), 0u);
   EXPECT_EQ(raw->CountVersion(3), 0u);
-  EXPECT_EQ(raw->CountVersion(2), last);
+  EXPECT_EQ(raw->CountEvents(2), last);
   EXPECT_FALSE(raw->Has(Family::kMeta, kMetaProjectionShadow));
   EXPECT_FALSE(raw->Has(Family::kMeta, ProjectionMarkKey(1)));
   EXPECT_FALSE(raw->Has(Family::kMeta, ProjectionMarkKey(3)));
@@ -764,6 +808,248 @@ TEST_F(ProjectionStoreTest, VerifyNamesAProjectionThatDiffersFromTheLog) {
             absl::DataLossError("projection version 1: the event at position "
                                 "5 is missing, though the materialized "
                                 "position is 12"));
+}
+
+// A population for the case index: case i of jobcentre jc-(i % 3), team
+// team-(i % 2) (team ids repeat across jobcentres, as real ones do) and
+// caseworker cw-(i % 5); every fourth case moves to cw-9 of team-b later,
+// in an append of its own after every case began. Returns the case ids.
+std::vector<std::string> OpenIndexedCases(EventStore& store, int cases) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < cases; ++i) {
+    const std::string c = CaseId(i);
+    v1::Event opened = CaseOpened(c + "-open", c);
+    opened.mutable_case_opened()->set_jobcentre_id(absl::StrCat("jc-", i % 3));
+    opened.mutable_case_opened()->set_team_id(absl::StrCat("team-", i % 2));
+    opened.mutable_case_opened()->set_caseworker_id(absl::StrCat("cw-", i % 5));
+    std::vector<v1::Event> events = Interviews(c, 1, 1 + i % 3);
+    events.insert(events.begin(), opened);
+    EXPECT_TRUE(store.Append(Command(c, std::move(events))).ok());
+    ids.push_back(c);
+  }
+  for (int i = 0; i < cases; i += 4) {
+    const std::string c = CaseId(i);
+    v1::Event moved = CaseworkerChanged(c + "-moved", c, "2018-09-03", "cw-9");
+    moved.mutable_caseworker_changed()->set_team_id("team-b");
+    EXPECT_TRUE(store.Append(Command(c, {moved})).ok());
+  }
+  return ids;
+}
+
+// The cases of `population` with an event naming `id` in the index's field
+// (and, for a team or caseworker, of one of `jobcentres` if any): what a
+// selection must read.
+Population Named(const Population& population, const CaseSelection& selection) {
+  Population named;
+  for (const auto& [case_id, events] : population) {
+    std::string jobcentre;
+    bool names = false;
+    for (const auto& [position, bytes] : events) {
+      v1::Event event;
+      EXPECT_TRUE(event.ParseFromString(bytes));
+      std::vector<std::string> ids;
+      if (event.has_case_opened()) {
+        jobcentre = event.case_opened().jobcentre_id();
+        ids = {selection.index == CaseIndex::kJobcentre ? jobcentre
+               : selection.index == CaseIndex::kTeam
+                   ? event.case_opened().team_id()
+                   : event.case_opened().caseworker_id()};
+      } else if (event.has_caseworker_changed() &&
+                 selection.index != CaseIndex::kJobcentre) {
+        ids = {selection.index == CaseIndex::kTeam
+                   ? event.caseworker_changed().team_id()
+                   : event.caseworker_changed().caseworker_id()};
+      }
+      for (const std::string& id : ids) {
+        names = names || std::find(selection.ids.begin(), selection.ids.end(),
+                                   id) != selection.ids.end();
+      }
+    }
+    const bool in_jobcentre =
+        selection.jobcentre_ids.empty() ||
+        std::find(selection.jobcentre_ids.begin(),
+                  selection.jobcentre_ids.end(),
+                  jobcentre) != selection.jobcentre_ids.end();
+    if (names && in_jobcentre) named.emplace(case_id, events);
+  }
+  return named;
+}
+
+Scan ScanSelected(const EventStore& store, const CaseSelection& selection,
+                  uint64_t max_position = 0) {
+  return Collect([&](const CaseVisitor& visit) {
+    return store.ScanMaterialized(visit, max_position, &selection);
+  });
+}
+
+// Selections of every kind: one id, several, across jobcentres, one that
+// names nothing.
+std::vector<CaseSelection> Selections() {
+  return {
+      {CaseIndex::kJobcentre, {"jc-1"}, {}},
+      {CaseIndex::kJobcentre, {"jc-0", "jc-2"}, {}},
+      {CaseIndex::kTeam, {"team-0"}, {}},
+      {CaseIndex::kTeam, {"team-1"}, {"jc-2"}},
+      {CaseIndex::kTeam, {"team-b", "team-1"}, {"jc-0", "jc-1"}},
+      {CaseIndex::kCaseworker, {"cw-3"}, {}},
+      {CaseIndex::kCaseworker, {"cw-9"}, {"jc-1"}},
+      {CaseIndex::kCaseworker, {"cw-nobody"}, {}},
+      {CaseIndex::kTeam, {"team-0"}, {"jc-nowhere"}},
+  };
+}
+
+// A selection reads exactly the cases whose events name one of its ids,
+// each whole, in case order, from the same snapshot as a full scan: at any
+// cut, and after a rebuild.
+TEST_F(ProjectionStoreTest, ASelectionReadsExactlyTheCasesTheirEventsName) {
+  OpenIndexedCases(*store_, 40);
+  const uint64_t cut = store_->last_position() - 5;
+  WaitForProjection();
+  for (uint32_t version : {1u, 2u}) {
+    if (version == 2) {
+      ASSERT_TRUE(store_->Rebuild(nullptr).ok());
+      WaitForProjection();
+    }
+    const Scan whole = ScanMaterialized(*store_);
+    ASSERT_TRUE(whole.status.ok()) << whole.status;
+    EXPECT_FALSE(whole.basis.indexed);
+    const Scan whole_cut = Collect([&](const CaseVisitor& visit) {
+      return store_->ScanMaterialized(visit, cut);
+    });
+    for (const CaseSelection& selection : Selections()) {
+      const std::string what =
+          absl::StrCat("version ", version, " index ",
+                       std::string(1, static_cast<char>(selection.index)), " ",
+                       selection.ids[0], " of ", selection.jobcentre_ids.size(),
+                       " jobcentres");
+      const Scan selected = ScanSelected(*store_, selection);
+      ASSERT_TRUE(selected.status.ok()) << what << ": " << selected.status;
+      EXPECT_TRUE(selected.basis.indexed) << what;
+      const Population want = Named(whole.cases, selection);
+      EXPECT_EQ(FirstDifference(selected.cases, want), "") << what;
+      EXPECT_EQ(selected.basis.cases, static_cast<int64_t>(want.size()));
+      EXPECT_TRUE(std::is_sorted(selected.order.begin(), selected.order.end()))
+          << what;
+      EXPECT_EQ(selected.order.size(), want.size()) << what;
+      EXPECT_EQ(selected.basis.projection_version, version);
+      EXPECT_EQ(selected.basis.last_position, whole.basis.last_position);
+      EXPECT_EQ(selected.basis.last_recorded_at, whole.basis.last_recorded_at);
+
+      const Scan part = ScanSelected(*store_, selection, cut);
+      ASSERT_TRUE(part.status.ok()) << what << ": " << part.status;
+      EXPECT_EQ(FirstDifference(part.cases, UpTo(want, cut)), "") << what;
+      EXPECT_EQ(part.basis.last_position, cut);
+      EXPECT_EQ(part.basis.last_recorded_at, whole_cut.basis.last_recorded_at);
+    }
+    // The selections are not all empty, nor all everything.
+    EXPECT_EQ(ScanSelected(*store_, Selections()[0]).cases.size(), 13u);
+    EXPECT_EQ(ScanSelected(*store_, Selections()[6]).cases.size(), 3u);
+    EXPECT_TRUE(ScanSelected(*store_, Selections()[7]).cases.empty());
+  }
+  absl::StatusOr<VerifyReport> verified = store_->Verify();
+  EXPECT_TRUE(verified.ok()) << verified.status();
+}
+
+// A version begun by a build without the case index has no marker: a
+// selection reads every case (the caller's filter still decides), Verify
+// does not ask for an index, and a rebuild makes one.
+TEST_F(ProjectionStoreTest, AVersionWithoutACaseIndexIsReadWhole) {
+  OpenIndexedCases(*store_, 12);
+  WaitForProjection();
+  Close();
+  {
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    ASSERT_NE(raw, nullptr);
+    rocksdb::WriteBatch batch;
+    batch.DeleteRange(raw->family(Family::kProjections),
+                      ProjectionIndexedKey(1), ProjectionIndexEnd(1));
+    ASSERT_TRUE(raw->db().Write(rocksdb::WriteOptions(), &batch).ok());
+  }
+  Reopen();
+  const CaseSelection team{CaseIndex::kTeam, {"team-b"}, {}};
+  Scan selected = ScanSelected(*store_, team);
+  ASSERT_TRUE(selected.status.ok()) << selected.status;
+  EXPECT_FALSE(selected.basis.indexed);
+  EXPECT_EQ(selected.cases.size(), 12u);
+  absl::StatusOr<VerifyReport> verified = store_->Verify();
+  EXPECT_TRUE(verified.ok()) << verified.status();
+  // New events are indexed, but the index is still not whole.
+  Append(Command(CaseId(1), {CaseworkerChanged("c-1-moved", CaseId(1),
+                                               "2018-09-10", "cw-7")}));
+  WaitForProjection();
+  EXPECT_FALSE(ScanSelected(*store_, team).basis.indexed);
+
+  ASSERT_TRUE(store_->Rebuild(nullptr).ok());
+  selected = ScanSelected(*store_, team);
+  EXPECT_TRUE(selected.basis.indexed);
+  // Cases 0, 4 and 8 moved to team-b; c-1 moved to cw-7 of team-a.
+  EXPECT_EQ(selected.order, (std::vector<std::string>{"c-0", "c-4", "c-8"}));
+  EXPECT_EQ(ScanSelected(*store_, {CaseIndex::kCaseworker, {"cw-7"}, {}}).order,
+            std::vector<std::string>{"c-1"});
+}
+
+TEST_F(ProjectionStoreTest, VerifyNamesACaseIndexThatDiffersFromTheEvents) {
+  OpenIndexedCases(*store_, 8);
+  WaitForProjection();
+  ASSERT_TRUE(store_->Verify().ok());
+  Close();
+  {
+    // c-4 (jobcentre jc-1) no longer listed under cw-9, its caseworker
+    // from 2018-09-03.
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    ASSERT_NE(raw, nullptr);
+    const std::string key =
+        ProjectionIndexKey(1, CaseIndex::kCaseworker, "cw-9", "jc-1", "c-4");
+    ASSERT_TRUE(raw->Has(Family::kProjections, key));
+    ASSERT_TRUE(raw->db()
+                    .Delete(rocksdb::WriteOptions(),
+                            raw->family(Family::kProjections), key)
+                    .ok());
+  }
+  Reopen();
+  EXPECT_EQ(store_->Verify().status(),
+            absl::DataLossError(
+                "projection version 1: the case index lacks case c-4 under "
+                "caseworker cw-9 of jobcentre jc-1, though an event of the "
+                "case names it"));
+  Close();
+  {
+    // Back, and one more that no event gives.
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    ASSERT_NE(raw, nullptr);
+    raw->Put(
+        Family::kProjections,
+        ProjectionIndexKey(1, CaseIndex::kCaseworker, "cw-9", "jc-1", "c-4"),
+        "");
+    raw->Put(Family::kProjections,
+             ProjectionIndexKey(1, CaseIndex::kTeam, "team-z", "jc-0", "c-3"),
+             "");
+  }
+  Reopen();
+  EXPECT_EQ(store_->Verify().status(),
+            absl::DataLossError(
+                "projection version 1: the case index lists case c-3 under "
+                "team team-z of jobcentre jc-0, which none of its events "
+                "name"));
+  Close();
+  {
+    // Without the stray entry the index agrees with the events again.
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    ASSERT_NE(raw, nullptr);
+    ASSERT_TRUE(raw->db()
+                    .Delete(rocksdb::WriteOptions(),
+                            raw->family(Family::kProjections),
+                            ProjectionIndexKey(1, CaseIndex::kTeam, "team-z",
+                                               "jc-0", "c-3"))
+                    .ok());
+    // 8 cases give 3 entries each, and the 2 moved 2 more each.
+    EXPECT_EQ(raw->Count(Family::kProjections, ProjectionIndexBegin(1),
+                         ProjectionIndexEnd(1)),
+              28u);
+  }
+  Reopen();
+  absl::StatusOr<VerifyReport> verified = store_->Verify();
+  EXPECT_TRUE(verified.ok()) << verified.status();
 }
 
 v1::RuleSet MakeRuleSet(const std::string& id, int version,

@@ -9,13 +9,22 @@
 // generated population through Admin.ImportHistory (keeping its recording
 // times), and ask.
 #include <atomic>
+#include <map>
+#include <set>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "caseline/v1/caseline.grpc.pb.h"
 #include "caseline/v1/projections.grpc.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "projections/population.h"
+#include "server/api/requests.h"
+#include "server/api/rule_book.h"
+#include "server/rule_files.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
@@ -51,11 +60,11 @@ class ReportsTest : public ::testing::Test {
 
   // Imports the generated population, one request per event; returns the
   // events in the order sent.
-  std::vector<v1::Event> ImportPopulation() {
+  std::vector<v1::Event> ImportPopulation(
+      const GenerateOptions& options = PopulationOptions()) {
     std::vector<v1::Event> events;
     absl::StatusOr<GenerateSummary> summary = GenerateEvents(
-        PopulationOptions(),
-        [&](const v1::Event& event) { events.push_back(event); });
+        options, [&](const v1::Event& event) { events.push_back(event); });
     EXPECT_TRUE(summary.ok()) << summary.status();
     grpc::ClientContext context;
     auto stream = admin_->ImportHistory(&context);
@@ -258,6 +267,189 @@ TEST_F(ReportsTest, TrendAndWorklistAreTheSameFromEitherSource) {
       EXPECT_LE(items.items(i - 1).deadline_on(), item.deadline_on());
     }
   }
+}
+
+// Answers about one jobcentre, team or caseworker read only the cases the
+// case index lists for them, and answer exactly as a fold of the whole
+// population does: worklists of every team of every jobcentre and of every
+// caseworker, as known now and halfway through the import, against the
+// same builder fed every case in this process; reports of each jobcentre
+// and of a team in it against the log.
+TEST_F(ReportsTest, AnswersAboutATeamOrCaseworkerReadOnlyItsCasesAndAgree) {
+  std::vector<v1::Event> events = ImportPopulation();
+  // Positions and case versions as the server gave them, in import order.
+  std::map<std::string, std::vector<v1::Event>> cases;
+  std::set<std::pair<std::string, std::string>> teams;  // (jobcentre, team)
+  std::set<std::string> caseworkers;
+  std::map<std::string, std::string> jobcentre_of;
+  for (size_t i = 0; i < events.size(); ++i) {
+    v1::Event& event = events[i];
+    std::vector<v1::Event>& of_case = cases[event.case_id()];
+    event.set_position(i + 1);
+    event.set_case_version(of_case.size() + 1);
+    of_case.push_back(event);
+    if (event.has_case_opened()) {
+      jobcentre_of[event.case_id()] = event.case_opened().jobcentre_id();
+    }
+    const std::string& jobcentre = jobcentre_of[event.case_id()];
+    if (event.has_case_opened()) {
+      teams.emplace(jobcentre, event.case_opened().team_id());
+      caseworkers.insert(event.case_opened().caseworker_id());
+    } else if (event.has_caseworker_changed()) {
+      teams.emplace(jobcentre, event.caseworker_changed().team_id());
+      caseworkers.insert(event.caseworker_changed().caseworker_id());
+    }
+  }
+  ASSERT_GE(teams.size(), 4u);
+  ASSERT_GE(caseworkers.size(), 6u);
+  absl::StatusOr<std::vector<v1::RuleSet>> files =
+      LoadRuleSets(CASELINE_RULES_DIR);
+  ASSERT_TRUE(files.ok()) << files.status();
+  api::RuleBook::Snapshot rules;
+  rules.active = *files;
+  const absl::Time now = absl::Now();
+
+  auto expect_worklist = [&](v1::WorklistRequest request,
+                             const std::string& what) {
+    grpc::ClientContext context;
+    v1::WorklistResponse served;
+    ASSERT_TRUE(projections_->Worklist(&context, request, &served).ok())
+        << what;
+    absl::StatusOr<api::WorklistQuery> query =
+        api::ParseWorklist(request, rules, now);
+    ASSERT_TRUE(query.ok()) << what << ": " << query.status();
+    WorklistBuilder builder(query->population, query->horizon_days,
+                            query->limit);
+    for (const auto& [case_id, of_case] : cases) builder.AddCase(of_case);
+    v1::WorklistResponse folded;
+    builder.Finish(&folded);
+    EXPECT_EQ(folded.basis().cases_examined(),
+              static_cast<int64_t>(cases.size()));
+    EXPECT_GT(served.basis().cases_examined(), 0) << what;
+    EXPECT_LT(served.basis().cases_examined(), cases.size()) << what;
+    EXPECT_EQ(served.basis().cases_counted(), folded.basis().cases_counted())
+        << what;
+    EXPECT_EQ(served.total(), folded.total()) << what;
+    std::string difference;
+    MessageDifferencer differencer;
+    differencer.ReportDifferencesToString(&difference);
+    differencer.set_repeated_field_comparison(MessageDifferencer::AS_LIST);
+    v1::WorklistResponse served_items, folded_items;
+    *served_items.mutable_items() = served.items();
+    *folded_items.mutable_items() = folded.items();
+    EXPECT_TRUE(differencer.Compare(served_items, folded_items))
+        << what << ": " << difference;
+  };
+  int with_items = 0;
+  const google::protobuf::Timestamp halfway =
+      events[events.size() / 2].recorded_at();
+  for (const bool half : {false, true}) {
+    for (const auto& [jobcentre, team] : teams) {
+      v1::WorklistRequest request;
+      request.set_team_id(team);
+      request.set_jobcentre_id(jobcentre);
+      request.set_as_of("2020-03-31");
+      request.set_horizon_days(60);
+      if (half) *request.mutable_known_at() = halfway;
+      expect_worklist(request, absl::StrCat(team, " of ", jobcentre));
+    }
+    for (const std::string& caseworker : caseworkers) {
+      v1::WorklistRequest request;
+      request.set_caseworker_id(caseworker);
+      request.set_as_of("2020-06-30");
+      request.set_horizon_days(30);
+      if (half) *request.mutable_known_at() = halfway;
+      expect_worklist(request, caseworker);
+      grpc::ClientContext context;
+      v1::WorklistResponse served;
+      ASSERT_TRUE(projections_->Worklist(&context, request, &served).ok());
+      if (served.items_size() > 0) ++with_items;
+    }
+  }
+  EXPECT_GT(with_items, 0) << "no worklist had an item: nothing was compared";
+
+  // Reports of one jobcentre, and of a team in it: from the index, as from
+  // the log.
+  for (const auto& [jobcentre, team] : teams) {
+    v1::ReportRequest request = QuarterRequest();
+    request.mutable_filter()->add_jobcentre_ids(jobcentre);
+    request.add_group_by(v1::GROUP_BY_TEAM);
+    v1::ReportResponse indexed = Report(request);
+    EXPECT_LT(indexed.basis().cases_examined(), cases.size());
+    *request.mutable_known_at() = indexed.basis().known_at();
+    request.set_source(v1::REPORT_SOURCE_LOG);
+    v1::ReportResponse from_log = Report(request);
+    EXPECT_EQ(from_log.basis().cases_examined(), cases.size());
+    for (v1::ReportResponse* r : {&indexed, &from_log}) {
+      r->mutable_basis()->clear_cases_examined();
+    }
+    ExpectSameAnswer(indexed, from_log);
+    request.mutable_filter()->add_team_ids(team);
+    request.clear_source();
+    indexed = Report(request);
+    request.set_source(v1::REPORT_SOURCE_LOG);
+    from_log = Report(request);
+    for (v1::ReportResponse* r : {&indexed, &from_log}) {
+      r->mutable_basis()->clear_cases_examined();
+    }
+    ExpectSameAnswer(indexed, from_log);
+  }
+}
+
+// STAR's follow-up judges every case of a report's jobcentres, whatever
+// its team filter: a report or trend about one team in 2025 reads the
+// jobcentre's cases (not only the team's) and answers as the log does,
+// follow-up included.
+TEST_F(ReportsTest, ATeamsReportStillJudgesItsWholeJobcentreForTheFollowUp) {
+  GenerateOptions options = PopulationOptions();
+  options.from = absl::CivilDay(2024, 1, 1);
+  options.to = absl::CivilDay(2025, 6, 30);
+  const std::vector<v1::Event> events = ImportPopulation(options);
+  std::string jobcentre, team;
+  for (const v1::Event& event : events) {
+    if (event.has_case_opened()) {
+      jobcentre = event.case_opened().jobcentre_id();
+      team = event.case_opened().team_id();
+    }
+  }
+  v1::ReportRequest request;
+  request.set_as_of("2025-06-30");
+  request.mutable_filter()->add_jobcentre_ids(jobcentre);
+  request.mutable_filter()->add_team_ids(team);
+  v1::ReportResponse indexed = Report(request);
+  ASSERT_GT(indexed.monitors_size(), 0) << "no follow-up: nothing is tested";
+  EXPECT_GT(indexed.basis().cases_examined(), indexed.basis().cases_counted());
+  *request.mutable_known_at() = indexed.basis().known_at();
+  request.set_source(v1::REPORT_SOURCE_LOG);
+  v1::ReportResponse from_log = Report(request);
+  for (v1::ReportResponse* r : {&indexed, &from_log}) {
+    r->mutable_basis()->clear_cases_examined();
+  }
+  ExpectSameAnswer(indexed, from_log);
+
+  v1::TrendRequest trend;
+  trend.set_from("2024-07-01");
+  trend.set_to("2025-06-30");
+  trend.set_step(v1::TREND_STEP_MONTH);
+  *trend.mutable_filter() = request.filter();
+  *trend.mutable_known_at() = indexed.basis().known_at();
+  v1::TrendResponse trend_indexed, trend_log;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(projections_->Trend(&context, trend, &trend_indexed).ok());
+  }
+  ASSERT_GT(trend_indexed.monitors_size(), 0);
+  trend.set_source(v1::REPORT_SOURCE_LOG);
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(projections_->Trend(&context, trend, &trend_log).ok());
+  }
+  EXPECT_LT(trend_indexed.basis().cases_examined(),
+            trend_log.basis().cases_examined());
+  for (v1::TrendResponse* r : {&trend_indexed, &trend_log}) {
+    r->mutable_basis()->clear_cases_examined();
+  }
+  ExpectSameAnswer(trend_indexed, trend_log);
 }
 
 TEST_F(ReportsTest, BadPopulationRequestsAreRefusedNamingTheField) {
@@ -475,12 +667,18 @@ TEST_F(ReportsTest, RebuildUnderAppendsAndQueriesLosesNothing) {
   v1::ReportRequest request;
   request.set_as_of("2020-06-30");
   request.mutable_filter()->add_jobcentre_ids("jc-live");
-  const v1::ReportResponse after = Report(request);
+  v1::ReportResponse after = Report(request);
   EXPECT_EQ(after.basis().projection_version(), old_version + 1);
   EXPECT_EQ(after.basis().cases_counted(), acknowledged.load());
+  // The new version's case index lists exactly the live cases for jc-live.
+  EXPECT_EQ(after.basis().cases_examined(), acknowledged.load());
   *request.mutable_known_at() = after.basis().known_at();
   request.set_source(v1::REPORT_SOURCE_LOG);
-  ExpectSameAnswer(after, Report(request));
+  v1::ReportResponse from_log = Report(request);
+  EXPECT_GT(from_log.basis().cases_examined(), acknowledged.load());
+  after.mutable_basis()->clear_cases_examined();
+  from_log.mutable_basis()->clear_cases_examined();
+  ExpectSameAnswer(after, from_log);
   // The old answer, asked again as known then, from the new projection:
   // the same groups, though more of the log was read.
   v1::ReportRequest quarter = QuarterRequest();

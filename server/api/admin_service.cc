@@ -168,9 +168,10 @@ grpc::Status AdminService::WhatIf(grpc::ServerContext* context,
     if (!query.ok()) return query.status();
     WhatIfBuilder builder(query->population, std::move(query->after),
                           query->limit);
-    absl::Status ran = RunPopulation(population_, store_, query->population,
-                                     v1::REPORT_SOURCE_MATERIALIZED, now,
-                                     context, builder, response);
+    absl::Status ran = RunPopulation(
+        population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
+        now, context, builder, response,
+        CandidateCases(query->population.filter, /*whole_jobcentres=*/false));
     if (!ran.ok()) return ran;
     HideOthers(*caller, *response);
     for (const v1::CaseChange& changed : response->cases()) {

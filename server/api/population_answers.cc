@@ -26,11 +26,42 @@ void StateRuleSets(const std::vector<v1::RuleSet>& rule_sets,
   }
 }
 
+std::optional<store::CaseSelection> CandidateCases(const v1::CaseFilter& filter,
+                                                   bool whole_jobcentres) {
+  auto select =
+      [&](store::CaseIndex index,
+          const google::protobuf::RepeatedPtrField<std::string>& ids) {
+        return store::CaseSelection{
+            index,
+            {ids.begin(), ids.end()},
+            {filter.jobcentre_ids().begin(), filter.jobcentre_ids().end()}};
+      };
+  // An empty id matches a case without that field (a day before its first
+  // assignment), which the index does not list.
+  for (const auto* ids : {&filter.jobcentre_ids(), &filter.team_ids(),
+                          &filter.caseworker_ids()}) {
+    if (std::find(ids->begin(), ids->end(), "") != ids->end()) {
+      return std::nullopt;
+    }
+  }
+  if (!whole_jobcentres && !filter.caseworker_ids().empty()) {
+    return select(store::CaseIndex::kCaseworker, filter.caseworker_ids());
+  }
+  if (!whole_jobcentres && !filter.team_ids().empty()) {
+    return select(store::CaseIndex::kTeam, filter.team_ids());
+  }
+  if (!filter.jobcentre_ids().empty()) {
+    return select(store::CaseIndex::kJobcentre, filter.jobcentre_ids());
+  }
+  return std::nullopt;
+}
+
 absl::Status ScanPopulation(
     const store::EventStore& store, v1::ReportSource requested,
     absl::Time known_at, absl::Time now, grpc::ServerContext* context,
     const std::function<void(absl::Span<const v1::Event>)>& add,
-    v1::ReportBasis* basis) {
+    v1::ReportBasis* basis,
+    const std::optional<store::CaseSelection>& selection) {
   int64_t seen = 0;
   const store::CaseVisitor visit =
       [&](absl::string_view /*case_id*/,
@@ -61,7 +92,9 @@ absl::Status ScanPopulation(
   absl::StatusOr<store::ScanBasis> scanned =
       // Cut at the target: the follower's pages may end inside an append,
       // a position the log acknowledged never does.
-      from_log ? store.ScanLog(visit) : store.ScanMaterialized(visit, target);
+      from_log ? store.ScanLog(visit)
+               : store.ScanMaterialized(visit, target,
+                                        selection ? &*selection : nullptr);
   if (!scanned.ok()) return scanned.status();
 
   basis->set_source(from_log ? v1::REPORT_SOURCE_LOG

@@ -7,6 +7,7 @@
 #define CASELINE_SERVER_API_POPULATION_ANSWERS_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -30,37 +31,49 @@ inline constexpr int kPopulationQueriesMax = 4;
 // before it reads the log instead.
 inline constexpr absl::Duration kProjectionWaitMax = absl::Seconds(2);
 
+// The cases an answer over `filter` needs to read, through the case index:
+// those of its caseworkers, else of its teams, else of its jobcentres (a
+// case counts only if it matches every list, so any one list's cases hold
+// those that count); nullopt (every case) for a filter naming none.
+// `whole_jobcentres`: the answer also judges every case of the filter's
+// jobcentres, whatever its teams and caseworkers (STAR's follow-up in
+// reports and trends), so only the jobcentre index will do.
+std::optional<store::CaseSelection> CandidateCases(const v1::CaseFilter& filter,
+                                                   bool whole_jobcentres);
+
 // Reads every case (from the materialization unless `requested` is
-// REPORT_SOURCE_LOG, or the materialization cannot answer `known_at`) and
-// hands each to `add`; fills `basis` with the source, the position, the
-// projection version, the known_at stated and a note. CANCELLED when the
-// caller gives up.
+// REPORT_SOURCE_LOG, or the materialization cannot answer `known_at`), or
+// from the materialization only the cases `selection` names when it is
+// given, and hands each to `add`; fills `basis` with the source, the
+// position, the projection version, the known_at stated and a note.
+// CANCELLED when the caller gives up.
 absl::Status ScanPopulation(
     const store::EventStore& store, v1::ReportSource requested,
     absl::Time known_at, absl::Time now, grpc::ServerContext* context,
     const std::function<void(absl::Span<const v1::Event>)>& add,
-    v1::ReportBasis* basis);
+    v1::ReportBasis* basis,
+    const std::optional<store::CaseSelection>& selection = std::nullopt);
 
 // Names the rule sets judged by in the basis.
 void StateRuleSets(const std::vector<v1::RuleSet>& rule_sets,
                    v1::ReportBasis* basis);
 
 // The end every population answer shares: holds a place among those
-// running, feeds every case to `builder` (made from `query`), lets it
-// write `response`, and states the basis.
+// running, feeds every case (or those of `selection`) to `builder` (made
+// from `query`), lets it write `response`, and states the basis.
 template <typename Builder, typename Response>
-absl::Status RunPopulation(Admission& admission, const store::EventStore& store,
-                           const PopulationQuery& query,
-                           v1::ReportSource source, absl::Time now,
-                           grpc::ServerContext* context, Builder& builder,
-                           Response* response) {
+absl::Status RunPopulation(
+    Admission& admission, const store::EventStore& store,
+    const PopulationQuery& query, v1::ReportSource source, absl::Time now,
+    grpc::ServerContext* context, Builder& builder, Response* response,
+    const std::optional<store::CaseSelection>& selection = std::nullopt) {
   absl::StatusOr<Admission::Place> place = admission.Enter();
   if (!place.ok()) return place.status();
   v1::ReportBasis* basis = response->mutable_basis();
   absl::Status scanned = ScanPopulation(
       store, source, query.known_at, now, context,
       [&](absl::Span<const v1::Event> events) { builder.AddCase(events); },
-      basis);
+      basis, selection);
   if (!scanned.ok()) return scanned;
   builder.Finish(response);
   basis->set_as_of(FormatDate(query.as_of));

@@ -225,9 +225,10 @@ grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
   }
   ReportBuilder builder(query->population, std::move(query->group_by),
                         query->waiting_limit);
-  const absl::Status answered =
-      RunPopulation(population_, store_, query->population, query->source, now,
-                    context, builder, response);
+  const absl::Status answered = RunPopulation(
+      population_, store_, query->population, query->source, now, context,
+      builder, response,
+      CandidateCases(query->population.filter, /*whole_jobcentres=*/true));
   HideOthers(*caller, *response);
   // The cases the answer names (its waiting referrals) are logged with it.
   Use use{{}, {}, Criterion(scoped)};
@@ -257,9 +258,10 @@ grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
                           query.status());
   }
   TrendBuilder builder(query->population, std::move(query->days));
-  const absl::Status answered =
-      RunPopulation(population_, store_, query->population, query->source, now,
-                    context, builder, response);
+  const absl::Status answered = RunPopulation(
+      population_, store_, query->population, query->source, now, context,
+      builder, response,
+      CandidateCases(query->population.filter, /*whole_jobcentres=*/true));
   HideOthers(*caller, *response);
   return access_.Answer(*caller, Rpc::kTrend, Use{{}, {}, Criterion(scoped)},
                         answered);
@@ -287,7 +289,8 @@ grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
   WorklistBuilder builder(query->population, query->horizon_days, query->limit);
   const absl::Status answered = RunPopulation(
       population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
-      now, context, builder, response);
+      now, context, builder, response,
+      CandidateCases(query->population.filter, /*whole_jobcentres=*/false));
   HideOthers(*caller, *response);
   // The cases and citizens the worklist names are logged with it.
   Use use{{}, {}, Criterion(scoped)};

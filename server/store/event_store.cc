@@ -15,6 +15,7 @@
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "server/store/internal/store_internal.h"
+#include "spdlog/spdlog.h"
 
 namespace caseline::store {
 
@@ -32,19 +33,26 @@ namespace {
 // memtable is filled, never what is stored. RocksDB 7 shares these hints
 // with range tombstones, so a range deletion must never have a bound in its
 // domain: the projections' are version prefixes of at most 8 bytes
-// (keys_test checks).
+// (keys_test checks). In the projections family only event keys end in a
+// version; the case index's keys are outside the domain.
 class CaseVersionPrefix : public rocksdb::SliceTransform {
  public:
-  const char* Name() const override { return "caseline.CaseVersionPrefix"; }
+  explicit CaseVersionPrefix(bool projections) : projections_(projections) {}
+  const char* Name() const override {
+    return projections_ ? "caseline.ProjectionCaseVersionPrefix"
+                        : "caseline.CaseVersionPrefix";
+  }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     return rocksdb::Slice(key.data(), key.size() - kVersionBytes);
   }
   bool InDomain(const rocksdb::Slice& key) const override {
+    if (projections_) return IsProjectionEventKey(View(key));
     return key.size() > kVersionBytes;
   }
 
  private:
   static constexpr size_t kVersionBytes = 8;
+  const bool projections_;
 };
 
 }  // namespace
@@ -96,12 +104,12 @@ absl::Status EventStore::Impl::Open() {
   event_ids.memtable_whole_key_filtering = true;
   event_ids.memtable_prefix_bloom_size_ratio = 0.05;
 
-  std::shared_ptr<const rocksdb::SliceTransform> case_prefix =
-      std::make_shared<CaseVersionPrefix>();
   rocksdb::ColumnFamilyOptions cases = indexed;
-  cases.memtable_insert_with_hint_prefix_extractor = case_prefix;
+  cases.memtable_insert_with_hint_prefix_extractor =
+      std::make_shared<CaseVersionPrefix>(/*projections=*/false);
   rocksdb::ColumnFamilyOptions projections;
-  projections.memtable_insert_with_hint_prefix_extractor = case_prefix;
+  projections.memtable_insert_with_hint_prefix_extractor =
+      std::make_shared<CaseVersionPrefix>(/*projections=*/true);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kFamilyCount; ++i) {
@@ -156,7 +164,20 @@ absl::Status EventStore::Impl::LoadHead() {
   } else if (!got.ok()) {
     return FromRocks(got, "cannot read the format version");
   }
-  if (value != absl::StrCat(kFormatVersion)) {
+  if (value == absl::StrCat(kFormatVersionUpgraded) && !options_.verify_only) {
+    // Marked first: from here on, a build of the older format refuses the
+    // directory instead of misreading the keys this one adds.
+    value = absl::StrCat(kFormatVersion);
+    absl::Status put = FromRocks(
+        db_->Put(sync_write_, family(Family::kMeta), kMetaFormatVersion, value),
+        "cannot write the format version");
+    if (!put.ok()) return put;
+    spdlog::info("data directory {} upgraded to format {}", options_.path,
+                 kFormatVersion);
+  }
+  if (value != absl::StrCat(kFormatVersion) &&
+      !(options_.verify_only &&
+        value == absl::StrCat(kFormatVersionUpgraded))) {
     return absl::FailedPreconditionError(
         absl::StrCat("data directory ", options_.path, " has format version ",
                      value, "; this server reads format ", kFormatVersion));
@@ -291,8 +312,9 @@ uint64_t EventStore::WaitForProjection(uint64_t position,
 }
 
 absl::StatusOr<ScanBasis> EventStore::ScanMaterialized(
-    const CaseVisitor& visit, uint64_t max_position) const {
-  return impl_->projections().ScanMaterialized(visit, max_position);
+    const CaseVisitor& visit, uint64_t max_position,
+    const CaseSelection* selection) const {
+  return impl_->projections().ScanMaterialized(visit, max_position, selection);
 }
 
 absl::StatusOr<ScanBasis> EventStore::ScanLog(const CaseVisitor& visit) const {

@@ -30,6 +30,7 @@
 #include "caseline/v1/projections.pb.h"
 #include "caseline/v1/rules.pb.h"
 #include "projections/event_kinds.h"
+#include "server/store/keys.h"
 
 namespace caseline::store {
 
@@ -158,6 +159,19 @@ using KindFilter = absl::flat_hash_set<EventKind>;
 using CaseVisitor = std::function<absl::Status(
     absl::string_view case_id, absl::Span<const v1::Event> events)>;
 
+// The cases a population scan may read instead of all: those the case
+// index lists under any of `ids` (every case with an event that names one
+// of them in the index's field; keys.h), for a team or caseworker index
+// only those of `jobcentre_ids` when it is not empty. A superset of the
+// cases whose jobcentre, or team or caseworker on some day, is one of
+// `ids`, as known at any moment: the caller's filter still decides which
+// of them count.
+struct CaseSelection {
+  CaseIndex index = CaseIndex::kJobcentre;
+  std::vector<std::string> ids;
+  std::vector<std::string> jobcentre_ids;
+};
+
 // What a population scan saw.
 struct ScanBasis {
   // The materialized projection read; 0 for a scan of the log.
@@ -167,6 +181,8 @@ struct ScanBasis {
   // recorded_at of the event at last_position (InfinitePast if none).
   absl::Time last_recorded_at = absl::InfinitePast();
   int64_t cases = 0;
+  // The scan read only the cases of a CaseSelection, through the index.
+  bool indexed = false;
 };
 
 // The materialized projections: per case, its events grouped and in
@@ -333,8 +349,12 @@ class EventStore {
   // to `max_position` (0: every event materialized). The follower's pages
   // may end inside an append; a position last_position() returned never
   // does, so a caller that wants whole appends passes one.
-  absl::StatusOr<ScanBasis> ScanMaterialized(const CaseVisitor& visit,
-                                             uint64_t max_position = 0) const;
+  // With a selection, only its cases are visited (in case_id order, from
+  // the same snapshot), when the active version's case index is whole;
+  // otherwise every case, and the basis says which.
+  absl::StatusOr<ScanBasis> ScanMaterialized(
+      const CaseVisitor& visit, uint64_t max_position = 0,
+      const CaseSelection* selection = nullptr) const;
 
   // The same from the log (the cases index and the events), for answers
   // the materialization cannot give and to check it.

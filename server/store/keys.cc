@@ -1,6 +1,7 @@
 #include "server/store/keys.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -47,6 +48,7 @@ uint32_t ReadU32(absl::string_view bytes) {
 // Tags after the version in the projections family. 0xff sorts after every
 // tag: the version's end.
 constexpr char kProjectionEventsTag = 'e';
+constexpr char kProjectionIndexTag = 'i';
 constexpr char kProjectionVersionEndTag = '\xff';
 
 }  // namespace
@@ -145,13 +147,96 @@ std::string ProjectionEventsPrefix(uint32_t version) {
   return prefix;
 }
 
+std::string ProjectionEventsEnd(uint32_t version) {
+  std::string end = EncodeU32(version);
+  end.push_back(kProjectionEventsTag + 1);
+  return end;
+}
+
+std::string ProjectionIndexedKey(uint32_t version) {
+  std::string key = EncodeU32(version);
+  key.push_back(kProjectionIndexTag);
+  return key;
+}
+
+std::string ProjectionIndexPrefix(uint32_t version, CaseIndex index,
+                                  absl::string_view id,
+                                  absl::string_view jobcentre_id) {
+  std::string prefix = ProjectionIndexedKey(version);
+  prefix.push_back(static_cast<char>(index));
+  prefix.append(id.data(), id.size());
+  prefix.push_back('\0');
+  if (index != CaseIndex::kJobcentre && !jobcentre_id.empty()) {
+    prefix.append(jobcentre_id.data(), jobcentre_id.size());
+    prefix.push_back('\0');
+  }
+  return prefix;
+}
+
+std::string ProjectionIndexKey(uint32_t version, CaseIndex index,
+                               absl::string_view id,
+                               absl::string_view jobcentre_id,
+                               absl::string_view case_id) {
+  std::string key = ProjectionIndexPrefix(version, index, id, jobcentre_id);
+  key.append(case_id.data(), case_id.size());
+  return key;
+}
+
+absl::StatusOr<ProjectionIndexEntry> DecodeProjectionIndexKey(
+    absl::string_view key, absl::string_view prefix, CaseIndex index,
+    bool prefix_has_jobcentre) {
+  if (!absl::StartsWith(key, prefix)) {
+    return Corrupt("case index key", key.size());
+  }
+  ProjectionIndexEntry entry;
+  absl::string_view rest = key.substr(prefix.size());
+  if (index != CaseIndex::kJobcentre && !prefix_has_jobcentre) {
+    // The jobcentre, then the case.
+    const size_t end = rest.find('\0');
+    if (end == 0 || end == absl::string_view::npos) {
+      return Corrupt("case index key", key.size());
+    }
+    entry.jobcentre_id = rest.substr(0, end);
+    rest.remove_prefix(end + 1);
+  }
+  if (rest.empty() || rest.find('\0') != absl::string_view::npos) {
+    return Corrupt("case index key", key.size());
+  }
+  entry.case_id = rest;
+  return entry;
+}
+
+std::string ProjectionIndexBegin(uint32_t version) {
+  // The marker is the version and the tag alone; entries have more.
+  std::string begin = ProjectionIndexedKey(version);
+  begin.push_back('\0');
+  return begin;
+}
+
+std::string ProjectionIndexEnd(uint32_t version) {
+  std::string end = EncodeU32(version);
+  end.push_back(kProjectionIndexTag + 1);
+  return end;
+}
+
+std::string ProjectionCaseEventsPrefix(uint32_t version,
+                                       absl::string_view case_id) {
+  std::string prefix = ProjectionEventsPrefix(version);
+  prefix.append(case_id.data(), case_id.size());
+  prefix.push_back('\0');
+  return prefix;
+}
+
 std::string ProjectionEventKey(uint32_t version, absl::string_view case_id,
                                uint64_t case_version) {
-  std::string key = ProjectionEventsPrefix(version);
-  key.append(case_id.data(), case_id.size());
-  key.push_back('\0');
+  std::string key = ProjectionCaseEventsPrefix(version, case_id);
   AppendU64(&key, case_version);
   return key;
+}
+
+bool IsProjectionEventKey(absl::string_view key) {
+  return key.size() > kU32Bytes + 1 + kU64Bytes &&
+         key[kU32Bytes] == kProjectionEventsTag;
 }
 
 absl::StatusOr<ProjectionEventKeyParts> DecodeProjectionEventKey(

@@ -25,6 +25,14 @@
 //   projections  version (u32 BE) 'e' case_id 0x00    serialized v1::Event,
 //                case_version (u64 BE)                the log's bytes as
 //                                                     they are
+//                version (u32 BE) 'i'                 empty: the version's
+//                                                     case index is whole
+//                version (u32 BE) 'i' 'j' jobcentre   empty: the case is
+//                0x00 case_id                         the jobcentre's
+//                version (u32 BE) 'i' 't' or 'w' id   empty: an event of
+//                0x00 jobcentre 0x00 case_id          the case (of that
+//                                                     jobcentre) names the
+//                                                     team or caseworker
 //   access_log   at, Unix micros (u64 BE)             serialized
 //                sequence (u64 BE)                    v1::AccessEntry
 //                0xff x 16 "/next_sequence"           end of the sequences
@@ -38,9 +46,16 @@
 // A projection version's keys are contiguous, and within them one case's
 // events are contiguous and in version order: a population scan is one
 // sequential iteration, and a version is deleted with one DeleteRange. The
-// 'e' tag leaves room for other kinds of per-version keys. A missing
-// "projection_active" (a database from before projections) means version 1
-// with nothing materialized.
+// 'e' tag leaves room for other kinds of per-version keys: the case index
+// ('i') follows the events. It lists, per jobcentre, and per team and
+// caseworker id and jobcentre (index 'j', 't', 'w'), every case with an
+// event naming it (case_opened, caseworker_changed), so that an answer
+// about one team reads only the cases that were ever the team's (team ids
+// repeat across jobcentres, so a team's cases are kept per jobcentre). Its
+// marker is written with a version's first page, so a version begun by a build
+// without the index has none, and is read in full until it is rebuilt. A
+// missing "projection_active" (a database from before projections) means
+// version 1 with nothing materialized.
 #ifndef CASELINE_SERVER_STORE_KEYS_H_
 #define CASELINE_SERVER_STORE_KEYS_H_
 
@@ -67,8 +82,12 @@ inline constexpr int kFamilyCount = 6;
 inline constexpr std::array<absl::string_view, kFamilyCount> kFamilyNames = {
     "events", "cases", "event_ids", "meta", "projections", "access_log"};
 
-// The on-disk format this build reads and writes.
-inline constexpr int kFormatVersion = 1;
+// The on-disk format this build reads and writes. Format 2 added the
+// projections' case index, whose keys a format 1 build would take for
+// corrupt events; a format 1 directory is upgraded at open (it has no index
+// keys to change, and its projection is read whole until rebuilt).
+inline constexpr int kFormatVersion = 2;
+inline constexpr int kFormatVersionUpgraded = 1;
 inline constexpr char kMetaFormatVersion[] = "format_version";
 inline constexpr char kMetaHead[] = "head";
 
@@ -122,15 +141,61 @@ std::string ProjectionVersionEnd(uint32_t version);
 std::string ProjectionEventsPrefix(uint32_t version);
 std::string ProjectionEventKey(uint32_t version, absl::string_view case_id,
                                uint64_t case_version);
+// The prefix of one case's event keys in `version`.
+std::string ProjectionCaseEventsPrefix(uint32_t version,
+                                       absl::string_view case_id);
 struct ProjectionEventKeyParts {
   uint32_t version = 0;
   // Points into the decoded key.
   absl::string_view case_id;
   uint64_t case_version = 0;
 };
+// Whether `key` has the shape of a projection event key (the version, the
+// events' tag, something, and a u64): the cheap test of the memtable's
+// insert hints, not a full decode.
+bool IsProjectionEventKey(absl::string_view key);
 // Splits a projection event key; INTERNAL if it is malformed.
 absl::StatusOr<ProjectionEventKeyParts> DecodeProjectionEventKey(
     absl::string_view key);
+
+// The end of `version`'s event keys (the case index follows them).
+std::string ProjectionEventsEnd(uint32_t version);
+
+// The case index of a projection version (see the table above).
+enum class CaseIndex : char {
+  kJobcentre = 'j',
+  kTeam = 't',
+  kCaseworker = 'w',
+};
+// Present when `version`'s index holds every case it materialized.
+std::string ProjectionIndexedKey(uint32_t version);
+// The prefix of the index entries of one id: for a team or caseworker, of
+// its cases in one jobcentre when `jobcentre_id` is given (it is ignored
+// for the jobcentre index), else of its cases in every jobcentre.
+std::string ProjectionIndexPrefix(uint32_t version, CaseIndex index,
+                                  absl::string_view id,
+                                  absl::string_view jobcentre_id = {});
+// An entry: the case `case_id` of `jobcentre_id` under `id`.
+std::string ProjectionIndexKey(uint32_t version, CaseIndex index,
+                               absl::string_view id,
+                               absl::string_view jobcentre_id,
+                               absl::string_view case_id);
+// What an index key holds after a ProjectionIndexPrefix; both point into
+// the key.
+struct ProjectionIndexEntry {
+  // Empty when the prefix named it, or for the jobcentre index.
+  absl::string_view jobcentre_id;
+  absl::string_view case_id;
+};
+// Splits an index key that begins with `prefix`, a ProjectionIndexPrefix of
+// `index`, with or without a jobcentre; INTERNAL if the rest is malformed.
+absl::StatusOr<ProjectionIndexEntry> DecodeProjectionIndexKey(
+    absl::string_view key, absl::string_view prefix, CaseIndex index,
+    bool prefix_has_jobcentre);
+// Every index entry of `version` (not its marker) sorts in
+// [ProjectionIndexBegin, ProjectionIndexEnd).
+std::string ProjectionIndexBegin(uint32_t version);
+std::string ProjectionIndexEnd(uint32_t version);
 
 // What one projection version has materialized: every event up to
 // `position`, the last of them recorded at `recorded_micros`.

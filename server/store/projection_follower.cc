@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "projections/instants.h"
 #include "rocksdb/iterator.h"
@@ -75,6 +76,8 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
   copied.last_position = from - 1;
   size_t bytes = 0;
   v1::Event event;
+  // The jobcentres of the page's cases, for their case index entries.
+  absl::flat_hash_map<std::string, std::string> jobcentres;
   for (it->Seek(PositionKey(from));
        it->Valid() && copied.events < kProjectionPageEventsMax &&
        bytes < kProjectionPageBytesMax;
@@ -90,6 +93,25 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
         family(Family::kProjections),
         ProjectionEventKey(version, event.case_id(), event.case_version()),
         it->value());
+    if (event.has_case_opened()) {
+      // A case is reopened only in its jobcentre: this is the case's.
+      jobcentres[event.case_id()] = event.case_opened().jobcentre_id();
+    }
+    if (event.has_case_opened() || event.has_caseworker_changed()) {
+      auto known = jobcentres.find(event.case_id());
+      if (known == jobcentres.end()) {
+        absl::StatusOr<std::string> jobcentre = internal::CaseJobcentre(
+            db_, family(Family::kCases), family(Family::kEvents), read,
+            event.case_id());
+        if (!jobcentre.ok()) return jobcentre.status();
+        known =
+            jobcentres.emplace(event.case_id(), *std::move(jobcentre)).first;
+      }
+      internal::ForEachIndexKey(
+          version, event, known->second, [&](const std::string& key) {
+            batch.Put(family(Family::kProjections), key, rocksdb::Slice());
+          });
+    }
     bytes += it->value().size();
     copied.last_position = expected;
     copied.last_recorded_micros = ToMicros(event.recorded_at());
@@ -102,6 +124,11 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
   if (copied.events == 0) {
     return absl::DataLossError(absl::StrCat("the log has no event at position ",
                                             from, " though it ends at ", to));
+  }
+  // A version copied from its beginning has its whole case index.
+  if (from == 1) {
+    batch.Put(family(Family::kProjections), ProjectionIndexedKey(version),
+              rocksdb::Slice());
   }
   if (write_mark) {
     batch.Put(family(Family::kMeta), ProjectionMarkKey(version),

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "projections/instants.h"
 #include "rocksdb/iterator.h"
@@ -128,61 +131,168 @@ class LogEventReader {
 }  // namespace
 
 absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
-    const CaseVisitor& visit, uint64_t max_position) const {
+    const CaseVisitor& visit, uint64_t max_position,
+    const CaseSelection* selection) const {
   Snapshot snapshot(db_);
   // The version and its mark come from the snapshot too, so that a switch
   // is seen whole or not at all.
   absl::StatusOr<Active> active =
       ReadActive(db_, family(Family::kMeta), snapshot.read());
   if (!active.ok()) return active.status();
+  const uint32_t version = active->version;
   ScanBasis basis;
-  basis.projection_version = active->version;
+  basis.projection_version = version;
   basis.last_position = active->mark.position;
   basis.last_recorded_at = RecordedAt(active->mark);
-  // Cut at max_position when the mark is past it; the recorded_at of the
-  // event there is then the latest seen.
-  const bool cut = max_position > 0 && max_position < active->mark.position;
-  if (cut) {
+  // Cut at max_position when the mark is past it; the log's event there
+  // was recorded last of those seen (recorded_at follows position).
+  if (max_position > 0 && max_position < active->mark.position) {
+    absl::StatusOr<absl::Time> recorded =
+        LogRecordedAt(snapshot.read(), max_position);
+    if (!recorded.ok()) return recorded.status();
     basis.last_position = max_position;
-    basis.last_recorded_at = absl::InfinitePast();
+    basis.last_recorded_at = *recorded;
   }
 
   rocksdb::ReadOptions read = snapshot.read();
-  const std::string upper = ProjectionVersionEnd(active->version);
+  const std::string upper = ProjectionEventsEnd(version);
   const rocksdb::Slice upper_slice(upper);
   read.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(read, family(Family::kProjections)));
   CaseGrouper grouper(visit);
   v1::Event parsed;
-  for (it->Seek(ProjectionEventsPrefix(active->version)); it->Valid();
-       it->Next()) {
-    absl::StatusOr<ProjectionEventKeyParts> key =
-        DecodeProjectionEventKey(View(it->key()));
-    if (!key.ok()) return Lost(key.status());
-    if (!parsed.ParseFromArray(it->value().data(),
-                               static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat(
-          "projection version ", active->version, ": the event of case ",
-          key->case_id, " version ", key->case_version, " is corrupt"));
+  // Hands the events of keys beginning with `prefix`, from where `it`
+  // stands, to the grouper.
+  auto read_events = [&](absl::string_view prefix) -> absl::Status {
+    for (; it->Valid() && absl::StartsWith(View(it->key()), prefix);
+         it->Next()) {
+      absl::StatusOr<ProjectionEventKeyParts> key =
+          DecodeProjectionEventKey(View(it->key()));
+      if (!key.ok()) return Lost(key.status());
+      if (!parsed.ParseFromArray(it->value().data(),
+                                 static_cast<int>(it->value().size()))) {
+        return absl::DataLossError(absl::StrCat(
+            "projection version ", version, ": the event of case ",
+            key->case_id, " version ", key->case_version, " is corrupt"));
+      }
+      if (parsed.position() > basis.last_position) continue;
+      absl::StatusOr<v1::Event*> event = grouper.Next(key->case_id);
+      if (!event.ok()) return event.status();
+      **event = std::move(parsed);
     }
-    if (parsed.position() > basis.last_position) continue;
-    if (cut) {
-      basis.last_recorded_at =
-          std::max(basis.last_recorded_at,
-                   RecordedAt(ProjectionMark{parsed.position(),
-                                             ToMicros(parsed.recorded_at())}));
+    if (!it->status().ok()) {
+      return FromRocks(it->status(), "cannot read the projection");
     }
-    absl::StatusOr<v1::Event*> event = grouper.Next(key->case_id);
-    if (!event.ok()) return event.status();
-    **event = std::move(parsed);
-  }
-  if (!it->status().ok()) {
-    return FromRocks(it->status(), "cannot read the projection");
+    return absl::OkStatus();
+  };
+
+  absl::StatusOr<std::optional<std::vector<std::string>>> selected =
+      SelectedCases(snapshot.read(), version, selection);
+  if (!selected.ok()) return selected.status();
+  if (selected->has_value()) {
+    basis.indexed = true;
+    for (const std::string& case_id : **selected) {
+      const std::string prefix = ProjectionCaseEventsPrefix(version, case_id);
+      it->Seek(prefix);
+      if (absl::Status read_case = read_events(prefix); !read_case.ok()) {
+        return read_case;
+      }
+    }
+  } else {
+    const std::string prefix = ProjectionEventsPrefix(version);
+    it->Seek(prefix);
+    if (absl::Status read_all = read_events(prefix); !read_all.ok()) {
+      return read_all;
+    }
   }
   if (absl::Status visited = grouper.Flush(); !visited.ok()) return visited;
   basis.cases = grouper.cases();
   return basis;
+}
+
+absl::StatusOr<std::optional<std::vector<std::string>>>
+ProjectionStore::SelectedCases(const rocksdb::ReadOptions& snapshot,
+                               uint32_t version,
+                               const CaseSelection* selection) const {
+  if (selection == nullptr) return std::nullopt;
+  std::string marker;
+  rocksdb::Status got = db_->Get(snapshot, family(Family::kProjections),
+                                 ProjectionIndexedKey(version), &marker);
+  if (got.IsNotFound()) return std::nullopt;
+  if (!got.ok()) return FromRocks(got, "cannot read the case index");
+
+  const CaseIndex index = selection->index;
+  const absl::flat_hash_set<std::string> jobcentres(
+      selection->jobcentre_ids.begin(), selection->jobcentre_ids.end());
+  // A team's or caseworker's cases in the jobcentres asked: a seek for each
+  // pair when they are few, else one per id, skipping other jobcentres.
+  const bool by_pair =
+      index != CaseIndex::kJobcentre && !jobcentres.empty() &&
+      selection->ids.size() * jobcentres.size() <= kSelectionSeeksMax;
+  const bool skip_others =
+      index != CaseIndex::kJobcentre && !jobcentres.empty() && !by_pair;
+  std::vector<std::string> case_ids;
+  rocksdb::ReadOptions read = snapshot;
+  const std::string upper = ProjectionIndexEnd(version);
+  const rocksdb::Slice upper_slice(upper);
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read, family(Family::kProjections)));
+  // Lists the cases under `prefix`; false when there are too many to be
+  // worth a seek each.
+  auto list = [&](const std::string& prefix) -> absl::StatusOr<bool> {
+    for (it->Seek(prefix);
+         it->Valid() && absl::StartsWith(View(it->key()), prefix); it->Next()) {
+      absl::StatusOr<ProjectionIndexEntry> entry =
+          DecodeProjectionIndexKey(View(it->key()), prefix, index, by_pair);
+      if (!entry.ok()) return Lost(entry.status());
+      if (skip_others && !jobcentres.contains(entry->jobcentre_id)) continue;
+      if (case_ids.size() == kSelectedCasesMax) return false;
+      case_ids.emplace_back(entry->case_id);
+    }
+    if (!it->status().ok()) {
+      return FromRocks(it->status(), "cannot read the case index");
+    }
+    return true;
+  };
+  for (const std::string& id : selection->ids) {
+    std::vector<std::string> prefixes;
+    if (by_pair) {
+      for (const std::string& jobcentre_id : selection->jobcentre_ids) {
+        prefixes.push_back(
+            ProjectionIndexPrefix(version, index, id, jobcentre_id));
+      }
+    } else {
+      prefixes.push_back(ProjectionIndexPrefix(version, index, id));
+    }
+    for (const std::string& prefix : prefixes) {
+      absl::StatusOr<bool> listed = list(prefix);
+      if (!listed.ok()) return listed.status();
+      if (!*listed) return std::nullopt;
+    }
+  }
+  std::sort(case_ids.begin(), case_ids.end());
+  case_ids.erase(std::unique(case_ids.begin(), case_ids.end()), case_ids.end());
+  return case_ids;
+}
+
+absl::StatusOr<absl::Time> ProjectionStore::LogRecordedAt(
+    const rocksdb::ReadOptions& snapshot, uint64_t position) const {
+  std::string value;
+  rocksdb::Status got = db_->Get(snapshot, family(Family::kEvents),
+                                 PositionKey(position), &value);
+  if (got.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("the event at position ", position, " is missing"));
+  }
+  if (!got.ok()) return FromRocks(got, "cannot read the log");
+  v1::Event event;
+  if (!event.ParseFromString(value) || event.position() != position) {
+    return absl::DataLossError(
+        absl::StrCat("the event at position ", position, " is corrupt"));
+  }
+  return RecordedAt(ProjectionMark{position, ToMicros(event.recorded_at())});
 }
 
 absl::StatusOr<ScanBasis> ProjectionStore::ScanLog(

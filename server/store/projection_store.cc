@@ -56,6 +56,36 @@ absl::StatusOr<Active> ReadActive(rocksdb::DB* db,
   return active;
 }
 
+absl::StatusOr<std::string> CaseJobcentre(rocksdb::DB* db,
+                                          rocksdb::ColumnFamilyHandle* cases,
+                                          rocksdb::ColumnFamilyHandle* events,
+                                          const rocksdb::ReadOptions& read,
+                                          absl::string_view case_id) {
+  std::string value;
+  rocksdb::Status got =
+      db->Get(read, cases, CaseVersionKey(case_id, 1), &value);
+  if (got.IsNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat("case ", case_id, " has no first event in the log"));
+  }
+  if (!got.ok()) return FromRocks(got, "cannot read the cases index");
+  absl::StatusOr<uint64_t> position = DecodeU64(value);
+  if (!position.ok()) return Lost(position.status());
+  got = db->Get(read, events, PositionKey(*position), &value);
+  if (!got.ok()) {
+    return got.IsNotFound()
+               ? absl::DataLossError(absl::StrCat("the event at position ",
+                                                  *position, " is missing"))
+               : FromRocks(got, "cannot read the log");
+  }
+  v1::Event opened;
+  if (!opened.ParseFromString(value) || !opened.has_case_opened()) {
+    return absl::DataLossError(absl::StrCat("the first event of case ", case_id,
+                                            " is not its case_opened"));
+  }
+  return std::move(*opened.mutable_case_opened()->mutable_jobcentre_id());
+}
+
 }  // namespace internal
 
 ProjectionStore::ProjectionStore(
@@ -83,6 +113,21 @@ absl::Status ProjectionStore::Open(uint64_t log_position, bool follow_log) {
   }
   if (absl::Status removed = RemoveLeftovers(active->version); !removed.ok()) {
     return removed;
+  }
+  if (active->mark.position > 0) {
+    std::string marker;
+    rocksdb::Status got =
+        db_->Get(rocksdb::ReadOptions(), family(Family::kProjections),
+                 ProjectionIndexedKey(active->version), &marker);
+    if (got.IsNotFound()) {
+      spdlog::warn(
+          "projection version {} was begun without a case index, so answers "
+          "about one team, caseworker or jobcentre read every case; `caseline "
+          "rebuild` makes a version with one",
+          active->version);
+    } else if (!got.ok()) {
+      return FromRocks(got, "cannot read the case index");
+    }
   }
   {
     std::lock_guard<std::mutex> follow(follow_mu_);

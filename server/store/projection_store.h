@@ -24,6 +24,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -58,6 +60,14 @@ inline constexpr absl::Duration kFollowBackoffMax = absl::Seconds(10);
 // ScanLog reads a case's events with MultiGet in chunks of this many, which
 // bounds the keys and values held at once for one long case.
 inline constexpr size_t kScanLogChunkEventsMax = 256;
+// A selection's cases are read with a seek each; past this many (a quarter
+// of a national store), one sequential pass over every case costs about
+// the same and holds no list, so the scan reads every case instead.
+inline constexpr size_t kSelectedCasesMax = 250'000;
+// A team's or caseworker's cases in named jobcentres are found with a seek
+// per (id, jobcentre) up to this many pairs, else with one per id that
+// passes over the other jobcentres' entries.
+inline constexpr size_t kSelectionSeeksMax = 1024;
 
 class ProjectionStore {
  public:
@@ -85,8 +95,9 @@ class ProjectionStore {
 
   ProjectionStatus status() const;
   uint64_t WaitForProjection(uint64_t position, absl::Time deadline) const;
-  absl::StatusOr<ScanBasis> ScanMaterialized(const CaseVisitor& visit,
-                                             uint64_t max_position) const;
+  absl::StatusOr<ScanBasis> ScanMaterialized(
+      const CaseVisitor& visit, uint64_t max_position,
+      const CaseSelection* selection) const;
   absl::StatusOr<ScanBasis> ScanLog(const CaseVisitor& visit) const;
   absl::StatusOr<uint32_t> Rebuild(const RebuildObserver& observer);
 
@@ -117,6 +128,14 @@ class ProjectionStore {
   absl::Status FollowPage();
   absl::StatusOr<Copied> CopyPage(uint32_t version, uint64_t from, uint64_t to,
                                   bool write_mark) const;
+  // The case ids `selection` names in `version`'s case index, sorted and
+  // each once; none (read every case) without a selection or a whole index.
+  absl::StatusOr<std::optional<std::vector<std::string>>> SelectedCases(
+      const rocksdb::ReadOptions& snapshot, uint32_t version,
+      const CaseSelection* selection) const;
+  // recorded_at of the log's event at `position`.
+  absl::StatusOr<absl::Time> LogRecordedAt(const rocksdb::ReadOptions& snapshot,
+                                           uint64_t position) const;
   // A rebuild's shadow copy as it goes.
   struct ShadowCopy {
     uint32_t old_version = 0;

@@ -3,10 +3,14 @@
 #define CASELINE_SERVER_STORE_INTERNAL_PROJECTION_INTERNAL_H_
 
 #include <cstdint>
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "caseline/v1/events.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "server/store/keys.h"
@@ -40,6 +44,36 @@ struct Active {
 absl::StatusOr<Active> ReadActive(rocksdb::DB* db,
                                   rocksdb::ColumnFamilyHandle* meta,
                                   const rocksdb::ReadOptions& read);
+
+// The case index keys an event of a case of `jobcentre_id` gives in
+// `version`: the ids its case_opened or caseworker_changed names (empty
+// ids name nothing).
+template <typename Add>
+void ForEachIndexKey(uint32_t version, const v1::Event& event,
+                     absl::string_view jobcentre_id, Add add) {
+  auto named = [&](CaseIndex index, const std::string& id) {
+    if (!id.empty()) {
+      add(ProjectionIndexKey(version, index, id, jobcentre_id,
+                             event.case_id()));
+    }
+  };
+  if (event.has_case_opened()) {
+    named(CaseIndex::kJobcentre, event.case_opened().jobcentre_id());
+    named(CaseIndex::kTeam, event.case_opened().team_id());
+    named(CaseIndex::kCaseworker, event.case_opened().caseworker_id());
+  } else if (event.has_caseworker_changed()) {
+    named(CaseIndex::kTeam, event.caseworker_changed().team_id());
+    named(CaseIndex::kCaseworker, event.caseworker_changed().caseworker_id());
+  }
+}
+
+// The jobcentre of a case, from its case_opened in the log as `read` sees
+// it; DATA_LOSS if the case has none.
+absl::StatusOr<std::string> CaseJobcentre(rocksdb::DB* db,
+                                          rocksdb::ColumnFamilyHandle* cases,
+                                          rocksdb::ColumnFamilyHandle* events,
+                                          const rocksdb::ReadOptions& read,
+                                          absl::string_view case_id);
 
 }  // namespace caseline::store::internal
 
