@@ -23,6 +23,7 @@
 #include "rocksdb/db.h"
 #include "server/store/event_store.h"
 #include "server/store/keys.h"
+#include "server/store/projection_store.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
 
@@ -309,6 +310,43 @@ TEST_F(ProjectionStoreTest, MaterializationEqualsTheLog) {
   EXPECT_EQ(status.active_version, 1u);
   EXPECT_EQ(status.position, store_->last_position());
   EXPECT_EQ(status.rebuilding_version, 0u);
+}
+
+// A materialized scan reads ahead on a thread of its own, in batches of
+// whole cases: across many batches, and with a case larger than a batch,
+// every case is visited once, whole and in order; a visitor that stops
+// ends the scan at once, and the next scan is whole again.
+TEST_F(ProjectionStoreTest, AScanAcrossManyBatchesVisitsEveryCaseWholeInOrder) {
+  OpenCases(0, 400, 6);
+  // c-big: three times a batch, in appends of at most kAppendEventsMax.
+  const std::string big = "c-big";
+  Append(Command(big, {CaseOpened(big + "-open", big)}));
+  const int big_events = 3 * static_cast<int>(kScanBatchEventsMin);
+  for (int first = 1; first < big_events;
+       first += static_cast<int>(kAppendEventsMax)) {
+    const int count =
+        std::min(static_cast<int>(kAppendEventsMax), big_events - first);
+    Append(Command(big, Interviews(big, first, count)));
+  }
+  ASSERT_GT(store_->last_position(), 4 * kScanBatchEventsMin);
+  ExpectMaterializedEqualsLog(1);
+  const Scan materialized = ScanMaterialized(*store_);
+  EXPECT_EQ(materialized.order.size(), 401u);
+  EXPECT_TRUE(
+      std::is_sorted(materialized.order.begin(), materialized.order.end()));
+  EXPECT_EQ(materialized.cases.at(big).size(), static_cast<size_t>(big_events));
+
+  for (int stop_at : {1, 150, 401}) {
+    int visited = 0;
+    auto visit = [&](absl::string_view, absl::Span<const v1::Event>) {
+      return ++visited == stop_at ? absl::AbortedError("enough")
+                                  : absl::OkStatus();
+    };
+    EXPECT_EQ(store_->ScanMaterialized(visit).status(),
+              absl::AbortedError("enough"));
+    EXPECT_EQ(visited, stop_at);
+  }
+  EXPECT_EQ(ScanMaterialized(*store_).cases, materialized.cases);
 }
 
 // A scan cut at a position sees exactly the events up to it, and states

@@ -3,9 +3,13 @@
 #include "server/store/projection_store.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -60,6 +64,135 @@ class CaseGrouper {
   std::string case_id_;
   std::vector<v1::Event> events_;
   int64_t cases_ = 0;
+};
+
+// Cases read on one thread and visited on another, so that reading and
+// parsing the projection overlaps with what the visitor does with each
+// case (a report's fold and judgement): the reader fills batches of whole
+// cases, the visitor takes them in order, and the batches and their events
+// are reused, so a scan allocates few messages. At most kScanBatchesAhead
+// batches wait.
+class CasePipe {
+ public:
+  explicit CasePipe(const CaseVisitor& visit) : visit_(visit) {}
+
+  // Reader: a slot for the next event, of `case_id` (as CaseGrouper::Next).
+  // CANCELLED once the visitor has stopped.
+  absl::StatusOr<v1::Event*> Next(absl::string_view case_id) {
+    if (filling_ == nullptr) filling_ = TakeFree();
+    if (case_id != case_id_) {
+      EndCase();
+      if (filling_->used >= kScanBatchEventsMin) {
+        if (!Push()) {
+          return absl::CancelledError("the scan's visitor stopped");
+        }
+        filling_ = TakeFree();
+      }
+      case_id_.assign(case_id.data(), case_id.size());
+    }
+    if (filling_->used == filling_->events.size()) {
+      filling_->events.emplace_back();
+    }
+    return &filling_->events[filling_->used++];
+  }
+
+  // Reader: no more cases; `status` is the reader's outcome.
+  void Close(absl::Status status) {
+    if (filling_ != nullptr) {
+      EndCase();
+      if (!filling_->cases.empty()) Push();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    reader_status_ = std::move(status);
+    changed_.notify_all();
+  }
+
+  // Visitor: visits every case as it arrives, until the reader closes; the
+  // visitor's error, else the reader's.
+  absl::Status Visit() {
+    for (;;) {
+      std::unique_ptr<Batch> batch;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        changed_.wait(lock, [&] { return !full_.empty() || closed_; });
+        if (full_.empty()) return reader_status_;
+        batch = std::move(full_.front());
+        full_.pop_front();
+        changed_.notify_all();
+      }
+      size_t begin = 0;
+      for (const auto& [case_id, end] : batch->cases) {
+        ++cases_;
+        absl::Status visited = visit_(
+            case_id,
+            absl::MakeConstSpan(batch->events.data() + begin, end - begin));
+        begin = end;
+        if (!visited.ok()) {
+          std::unique_lock<std::mutex> lock(mu_);
+          stopped_ = true;
+          changed_.notify_all();
+          changed_.wait(lock, [&] { return closed_; });
+          return visited;
+        }
+      }
+      batch->used = 0;
+      batch->cases.clear();
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(std::move(batch));
+    }
+  }
+
+  int64_t cases() const { return cases_; }
+
+ private:
+  struct Batch {
+    // events[0, used) hold the batch's cases; the rest wait to be reused.
+    std::vector<v1::Event> events;
+    size_t used = 0;
+    // Each case's id and the end of its events.
+    std::vector<std::pair<std::string, size_t>> cases;
+  };
+
+  void EndCase() {
+    const size_t begun =
+        filling_->cases.empty() ? 0 : filling_->cases.back().second;
+    if (filling_->used > begun)
+      filling_->cases.emplace_back(case_id_, filling_->used);
+  }
+
+  std::unique_ptr<Batch> TakeFree() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return std::make_unique<Batch>();
+    std::unique_ptr<Batch> batch = std::move(free_.back());
+    free_.pop_back();
+    return batch;
+  }
+
+  // Hands the filling batch over; false if the visitor stopped.
+  bool Push() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock,
+                  [&] { return full_.size() < kScanBatchesAhead || stopped_; });
+    if (stopped_) return false;
+    full_.push_back(std::move(filling_));
+    changed_.notify_all();
+    return true;
+  }
+
+  const CaseVisitor& visit_;
+  // Reader's.
+  std::unique_ptr<Batch> filling_;
+  std::string case_id_;
+  // Visitor's.
+  int64_t cases_ = 0;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<std::unique_ptr<Batch>> full_;
+  std::vector<std::unique_ptr<Batch>> free_;
+  bool closed_ = false;
+  bool stopped_ = false;
+  absl::Status reader_status_;
 };
 
 // Reads the log's events by position, a case at a time, into a grouper: the
@@ -154,16 +287,21 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
     basis.last_recorded_at = *recorded;
   }
 
+  absl::StatusOr<std::optional<std::vector<std::string>>> selected =
+      SelectedCases(snapshot.read(), version, selection);
+  if (!selected.ok()) return selected.status();
+  basis.indexed = selected->has_value();
+
   rocksdb::ReadOptions read = snapshot.read();
   const std::string upper = ProjectionEventsEnd(version);
   const rocksdb::Slice upper_slice(upper);
   read.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(read, family(Family::kProjections)));
-  CaseGrouper grouper(visit);
+  CasePipe pipe(visit);
   v1::Event parsed;
   // Hands the events of keys beginning with `prefix`, from where `it`
-  // stands, to the grouper.
+  // stands, to the pipe.
   auto read_events = [&](absl::string_view prefix) -> absl::Status {
     for (; it->Valid() && absl::StartsWith(View(it->key()), prefix);
          it->Next()) {
@@ -177,9 +315,10 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
             key->case_id, " version ", key->case_version, " is corrupt"));
       }
       if (parsed.position() > basis.last_position) continue;
-      absl::StatusOr<v1::Event*> event = grouper.Next(key->case_id);
+      absl::StatusOr<v1::Event*> event = pipe.Next(key->case_id);
       if (!event.ok()) return event.status();
-      **event = std::move(parsed);
+      // The slot's old event is parsed over next.
+      (*event)->Swap(&parsed);
     }
     if (!it->status().ok()) {
       return FromRocks(it->status(), "cannot read the projection");
@@ -187,11 +326,12 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
     return absl::OkStatus();
   };
 
-  absl::StatusOr<std::optional<std::vector<std::string>>> selected =
-      SelectedCases(snapshot.read(), version, selection);
-  if (!selected.ok()) return selected.status();
-  if (selected->has_value()) {
-    basis.indexed = true;
+  auto read_cases = [&]() -> absl::Status {
+    if (!selected->has_value()) {
+      const std::string prefix = ProjectionEventsPrefix(version);
+      it->Seek(prefix);
+      return read_events(prefix);
+    }
     for (const std::string& case_id : **selected) {
       const std::string prefix = ProjectionCaseEventsPrefix(version, case_id);
       it->Seek(prefix);
@@ -199,15 +339,13 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
         return read_case;
       }
     }
-  } else {
-    const std::string prefix = ProjectionEventsPrefix(version);
-    it->Seek(prefix);
-    if (absl::Status read_all = read_events(prefix); !read_all.ok()) {
-      return read_all;
-    }
-  }
-  if (absl::Status visited = grouper.Flush(); !visited.ok()) return visited;
-  basis.cases = grouper.cases();
+    return absl::OkStatus();
+  };
+  std::thread reader([&] { pipe.Close(read_cases()); });
+  const absl::Status visited = pipe.Visit();
+  reader.join();
+  if (!visited.ok()) return visited;
+  basis.cases = pipe.cases();
   return basis;
 }
 

@@ -60,6 +60,11 @@ inline constexpr absl::Duration kFollowBackoffMax = absl::Seconds(10);
 // ScanLog reads a case's events with MultiGet in chunks of this many, which
 // bounds the keys and values held at once for one long case.
 inline constexpr size_t kScanLogChunkEventsMax = 256;
+// A materialized scan reads on a thread of its own and hands the visitor
+// batches of whole cases of at least this many events, at most this many
+// batches ahead: enough to keep both threads busy, a few MB per scan.
+inline constexpr size_t kScanBatchEventsMin = 1024;
+inline constexpr size_t kScanBatchesAhead = 4;
 // A selection's cases are read with a seek each; past this many (a quarter
 // of a national store), one sequential pass over every case costs about
 // the same and holds no list, so the scan reads every case instead.
