@@ -603,7 +603,7 @@ void EvaluateRequirement(const v1::RuleSet& rule_set,
   base.requirement_id = requirement.id();
   base.title = requirement.title();
   base.source =
-      requirement.has_source() ? requirement.source() : rule_set.source();
+      requirement.has_source() ? &requirement.source() : &rule_set.source();
   base.clock = requirement.clock();
   base.period_index = period_index;
   base.target_group = period.target_group;

@@ -290,9 +290,9 @@ struct ReportBuilder::State {
       }
       const RequirementKey key = KeyOf(row);
       auto info = requirements.try_emplace(
-          key,
-          RequirementInfo{row.rule_set_version, row.rule_set_kind, row.title,
-                          std::nullopt, std::nullopt, std::nullopt});
+          key, RequirementInfo{row.rule_set_version, row.rule_set_kind,
+                               std::string(row.title), std::nullopt,
+                               std::nullopt, std::nullopt});
       const bool in_measure =
           info.first->second.measured() && Measured(row, period, query.as_of);
       per_case[{grouping.RowKey(case_key, row), key}].Add(row, in_measure);

@@ -100,7 +100,7 @@ struct WorklistBuilder::State {
     item.set_caseworker_id(on.caseworker_id);
     item.set_team_id(on.team_id);
     item.set_jobcentre_id(on.jobcentre_id);
-    item.set_title(row.title);
+    item.set_title(std::string(row.title));
     item.set_target_group(row.target_group);
     item.set_status(ComplianceStatusOf(row));
     item.set_deadline_on(FormatDate(*row.deadline_on));

@@ -549,11 +549,12 @@ void AppendRows(std::string& out, absl::string_view label,
     absl::StrAppend(
         &out, label, " ", row.rule_set_id, " v", row.rule_set_version, " ",
         row.rule_set_kind, " ", row.requirement_id, " \"", row.title, "\" [",
-        row.source.ShortDebugString(), "] clock ", row.clock, " \"", row.item,
-        "\" period ", row.period_index, " ", row.target_group, " anchor ",
-        Day(row.anchor_on), " ", VerdictName(row.verdict), " deadline ",
-        Day(row.deadline_on), " met ", Day(row.met_on), " events [",
-        absl::StrJoin(row.event_ids, ","), "] note \"", row.note, "\"\n");
+        row.source != nullptr ? row.source->ShortDebugString() : "none",
+        "] clock ", row.clock, " \"", row.item, "\" period ", row.period_index,
+        " ", row.target_group, " anchor ", Day(row.anchor_on), " ",
+        VerdictName(row.verdict), " deadline ", Day(row.deadline_on), " met ",
+        Day(row.met_on), " events [", absl::StrJoin(row.event_ids, ","),
+        "] note \"", row.note, "\"\n");
   }
 }
 

@@ -42,8 +42,8 @@ void ToResults(const std::vector<RequirementResult>& results,
     out->set_rule_set_version(result.rule_set_version);
     out->set_rule_set_kind(result.rule_set_kind);
     out->set_requirement_id(result.requirement_id);
-    out->set_title(result.title);
-    *out->mutable_source() = result.source;
+    out->set_title(std::string(result.title));
+    if (result.source != nullptr) *out->mutable_source() = *result.source;
     out->set_clock(result.clock);
     out->set_item(result.item);
     out->set_period_index(result.period_index);
