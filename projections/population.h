@@ -203,6 +203,9 @@ class TrendBuilder {
   TrendBuilder& operator=(const TrendBuilder&) = delete;
 
   void AddCase(absl::Span<const v1::Event> events);
+  // Adds what a builder of the same query and days was given (other cases),
+  // so that builders fed on several threads answer as one fed every case.
+  void Merge(const TrendBuilder& other);
   void Finish(v1::TrendResponse* response) const;
 
  private:

@@ -189,6 +189,28 @@ void TrendBuilder::AddCase(absl::Span<const v1::Event> events) {
   s.AddMonitored(events);
 }
 
+void TrendBuilder::Merge(const TrendBuilder& other) {
+  State& s = *state_;
+  const State& o = *other.state_;
+  assert(s.days == o.days);
+  for (size_t i = 0; i < s.points.size() && i < o.points.size(); ++i) {
+    PointTotals& into = s.points[i];
+    const PointTotals& from = o.points[i];
+    into.open_cases += from.open_cases;
+    into.statutory.Add(from.statutory);
+    into.local.Add(from.local);
+    for (const auto& [key, tally] : from.measures) {
+      into.measures[key].Merge(tally);
+    }
+    into.switches_planned += from.switches_planned;
+    into.switches_unplanned += from.switches_unplanned;
+    into.offers_started += from.offers_started;
+    into.wait_days_sum += from.wait_days_sum;
+  }
+  s.monitors.Merge(o.monitors);
+  s.seen.Merge(o.seen);
+}
+
 void TrendBuilder::Finish(v1::TrendResponse* response) const {
   const State& s = *state_;
   for (size_t i = 0; i < s.days.size(); ++i) {

@@ -1746,6 +1746,70 @@ TEST(TrendTest, EachPointJudgesTheCasesOpenOnIt) {
   EXPECT_EQ(response.points(3).measures(0).met(), 1);
 }
 
+// Builders fed some of the cases each, merged, answer exactly as one fed
+// every case: points, measures, switches, waits, the follow-up and the
+// counts; whichever builder got which case, and with one fed nothing.
+TEST(TrendTest, BuildersMergedAnswerAsOneFedEveryCase) {
+  struct Span {
+    const char* from;
+    const char* to;
+    v1::TrendStep step;
+    Population population;
+  };
+  std::vector<Span> spans;
+  spans.push_back(
+      {"2020-02-01", "2020-02-29", v1::TREND_STEP_WEEK, TrendPopulation()});
+  spans.push_back(
+      {"2024-01-01", "2024-06-30", v1::TREND_STEP_MONTH,
+       FollowUpPopulation(std::vector<std::pair<int, int>>(6, {10, 7}))});
+  for (const Span& span : spans) {
+    SCOPED_TRACE(span.from);
+    const std::vector<absl::CivilDay> days =
+        *TrendDays(Day(span.from), Day(span.to), span.step);
+    TrendBuilder whole(Query(span.from, span.from), days);
+    for (const Case& one : span.population) whole.AddCase(one.events());
+    v1::TrendResponse want;
+    whole.Finish(&want);
+    ASSERT_GT(want.basis().cases_counted(), 2);
+    ASSERT_GT(want.points_size(), 2);
+    for (size_t split : {size_t{1}, size_t{2}, size_t{3}}) {
+      SCOPED_TRACE(split);
+      // Case i to builder i % split, then everything merged into the
+      // first; with split 3, the third of a population of 3 gets one.
+      std::vector<std::unique_ptr<TrendBuilder>> parts;
+      for (size_t b = 0; b < split + 1; ++b) {
+        parts.push_back(
+            std::make_unique<TrendBuilder>(Query(span.from, span.from), days));
+      }
+      for (size_t i = 0; i < span.population.size(); ++i) {
+        parts[i % split]->AddCase(span.population[i].events());
+      }
+      // parts[split] was fed nothing.
+      for (size_t b = 1; b < parts.size(); ++b) parts[0]->Merge(*parts[b]);
+      v1::TrendResponse got;
+      parts[0]->Finish(&got);
+      EXPECT_EQ(got.SerializeAsString(), want.SerializeAsString())
+          << got.ShortDebugString() << "\nwant " << want.ShortDebugString();
+    }
+  }
+  // The follow-up came through the merge.
+  TrendBuilder empty(
+      Query("2024-01-01", "2024-01-01"),
+      *TrendDays(Day("2024-01-01"), Day("2024-06-30"), v1::TREND_STEP_MONTH));
+  TrendBuilder fed(
+      Query("2024-01-01", "2024-01-01"),
+      *TrendDays(Day("2024-01-01"), Day("2024-06-30"), v1::TREND_STEP_MONTH));
+  for (const Case& one :
+       FollowUpPopulation(std::vector<std::pair<int, int>>(6, {10, 7}))) {
+    fed.AddCase(one.events());
+  }
+  empty.Merge(fed);
+  v1::TrendResponse merged;
+  empty.Finish(&merged);
+  ASSERT_EQ(merged.monitors_size(), 1);
+  EXPECT_EQ(merged.monitors(0).run(), 6);
+}
+
 TEST(TrendTest, TheFilterAppliesOnEachDay) {
   // t2 is cw-b's from 2020-02-12 to its closure on 2020-02-20.
   const v1::TrendResponse response = Trend(OfCaseworker("cw-b"));

@@ -349,6 +349,58 @@ TEST_F(ProjectionStoreTest, AScanAcrossManyBatchesVisitsEveryCaseWholeInOrder) {
   EXPECT_EQ(ScanMaterialized(*store_).cases, materialized.cases);
 }
 
+// With several visitors, each on a thread of its own, every case goes to
+// exactly one of them, whole, and each sees its cases in order; one that
+// stops ends the scan for all with its error.
+TEST_F(ProjectionStoreTest, SeveralVisitorsShareTheCasesEachOnce) {
+  OpenCases(0, 900, 5);
+  ExpectMaterializedEqualsLog(1);
+  const Scan whole = ScanMaterialized(*store_);
+  constexpr int kVisitors = 3;
+  std::vector<Scan> parts(kVisitors);
+  std::vector<CaseVisitor> visitors;
+  for (int i = 0; i < kVisitors; ++i) {
+    visitors.push_back([&parts, i](absl::string_view case_id,
+                                   absl::Span<const v1::Event> events) {
+      Scan& part = parts[i];
+      part.order.emplace_back(case_id);
+      CaseEvents& collected = part.cases[std::string(case_id)];
+      for (const v1::Event& event : events) {
+        collected.emplace_back(event.position(), event.SerializeAsString());
+      }
+      return absl::OkStatus();
+    });
+  }
+  absl::StatusOr<ScanBasis> basis =
+      store_->ScanMaterialized(visitors, 0, nullptr);
+  ASSERT_TRUE(basis.ok()) << basis.status();
+  EXPECT_EQ(basis->cases, 900);
+  Population joined;
+  size_t visited = 0;
+  for (const Scan& part : parts) {
+    EXPECT_TRUE(std::is_sorted(part.order.begin(), part.order.end()));
+    visited += part.order.size();
+    for (const auto& [case_id, events] : part.cases) {
+      EXPECT_TRUE(joined.emplace(case_id, events).second)
+          << case_id << " was visited twice";
+    }
+  }
+  EXPECT_EQ(visited, 900u);
+  EXPECT_EQ(FirstDifference(joined, whole.cases), "");
+
+  std::atomic<int> calls = 0;
+  std::vector<CaseVisitor> stopping(
+      kVisitors, [&](absl::string_view, absl::Span<const v1::Event>) {
+        return ++calls == 100 ? absl::AbortedError("enough") : absl::OkStatus();
+      });
+  EXPECT_EQ(store_->ScanMaterialized(stopping, 0, nullptr).status(),
+            absl::AbortedError("enough"));
+  // The others finish the case in hand, at most a batch each.
+  EXPECT_LT(calls.load(),
+            100 + kVisitors * static_cast<int>(kScanBatchEventsMin));
+  EXPECT_EQ(ScanMaterialized(*store_).cases, whole.cases);
+}
+
 // A scan cut at a position sees exactly the events up to it, and states
 // it and its event's recorded_at: what a population answer asks for, so
 // that it never sees part of an append the follower copied.

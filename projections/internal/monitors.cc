@@ -63,6 +63,16 @@ void MonitorTally::Add(const std::string& jobcentre_id,
   }
 }
 
+void MonitorTally::Merge(const MonitorTally& other) {
+  for (const auto& [where, months] : other.months_) {
+    Months& into = months_[where];
+    for (const auto& [month, totals] : months) {
+      into[month].population += totals.population;
+      into[month].met += totals.met;
+    }
+  }
+}
+
 void MonitorTally::Fill(
     google::protobuf::RepeatedPtrField<v1::MonitorStatus>* out) const {
   for (const auto& [where, months] : months_) {

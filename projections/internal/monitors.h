@@ -44,6 +44,10 @@ class MonitorTally {
   void Add(const std::string& jobcentre_id,
            const std::vector<RequirementResult>& rows);
 
+  // The cases another tally of the same follow-up (requirements, filter,
+  // as_of) was given.
+  void Merge(const MonitorTally& other);
+
   // One status per jobcentre and monitored requirement with a case
   // measured in the months shown, by jobcentre, then requirement.
   void Fill(google::protobuf::RepeatedPtrField<v1::MonitorStatus>* out) const;

@@ -174,6 +174,17 @@ struct Tally {
   int64_t exempted_by_municipality_cases = 0;
   int64_t counting_cases = 0;
 
+  // Another tally of other cases.
+  void Merge(const Tally& other) {
+    cases += other.cases;
+    rows.Add(other.rows);
+    measured_cases += other.measured_cases;
+    failing_cases += other.failing_cases;
+    exempted_cases += other.exempted_cases;
+    exempted_by_municipality_cases += other.exempted_by_municipality_cases;
+    counting_cases += other.counting_cases;
+  }
+
   void Add(const CaseTally& one_case) {
     if (one_case.applies) ++cases;
     rows.Add(one_case.rows);
@@ -202,6 +213,11 @@ int Limit(int requested, int fallback, int max);
 struct CasesSeen {
   int64_t examined = 0;
   int64_t counted = 0;
+
+  void Merge(const CasesSeen& other) {
+    examined += other.examined;
+    counted += other.counted;
+  }
 
   void FillBasis(v1::ReportBasis* basis) const;
 };

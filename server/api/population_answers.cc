@@ -1,7 +1,9 @@
 #include "server/api/population_answers.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "projections/calendar.h"
@@ -59,20 +61,22 @@ std::optional<store::CaseSelection> CandidateCases(const v1::CaseFilter& filter,
 absl::Status ScanPopulation(
     const store::EventStore& store, v1::ReportSource requested,
     absl::Time known_at, absl::Time now, grpc::ServerContext* context,
-    const std::function<void(absl::Span<const v1::Event>)>& add,
-    v1::ReportBasis* basis,
+    absl::Span<const CaseAdder> adds, v1::ReportBasis* basis,
     const std::optional<store::CaseSelection>& selection) {
-  int64_t seen = 0;
-  const store::CaseVisitor visit =
-      [&](absl::string_view /*case_id*/,
-          absl::Span<const v1::Event> events) -> absl::Status {
-    if (++seen % kCancelCheckCases == 0 && context != nullptr &&
-        context->IsCancelled()) {
-      return absl::CancelledError("the caller cancelled the request");
-    }
-    add(events);
-    return absl::OkStatus();
-  };
+  std::atomic<int64_t> seen = 0;
+  std::vector<store::CaseVisitor> visitors;
+  for (const CaseAdder& add : adds) {
+    visitors.push_back([&](absl::string_view /*case_id*/,
+                           absl::Span<const v1::Event> events) -> absl::Status {
+      if (seen.fetch_add(1, std::memory_order_relaxed) % kCancelCheckCases ==
+              kCancelCheckCases - 1 &&
+          context != nullptr && context->IsCancelled()) {
+        return absl::CancelledError("the caller cancelled the request");
+      }
+      add(events);
+      return absl::OkStatus();
+    });
+  }
 
   // Every event acknowledged before the request arrived must count. The
   // follower is normally milliseconds behind; if it cannot catch up in
@@ -92,8 +96,8 @@ absl::Status ScanPopulation(
   absl::StatusOr<store::ScanBasis> scanned =
       // Cut at the target: the follower's pages may end inside an append,
       // a position the log acknowledged never does.
-      from_log ? store.ScanLog(visit)
-               : store.ScanMaterialized(visit, target,
+      from_log ? store.ScanLog(visitors[0])
+               : store.ScanMaterialized(visitors, target,
                                         selection ? &*selection : nullptr);
   if (!scanned.ok()) return scanned.status();
 

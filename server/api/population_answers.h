@@ -6,9 +6,12 @@
 #ifndef CASELINE_SERVER_API_POPULATION_ANSWERS_H_
 #define CASELINE_SERVER_API_POPULATION_ANSWERS_H_
 
+#include <cassert>
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,11 +50,13 @@ std::optional<store::CaseSelection> CandidateCases(const v1::CaseFilter& filter,
 // given, and hands each to `add`; fills `basis` with the source, the
 // position, the projection version, the known_at stated and a note.
 // CANCELLED when the caller gives up.
+// With several `adds`, each is called on a thread of its own with some of
+// the cases (from the log, the first alone is called).
+using CaseAdder = std::function<void(absl::Span<const v1::Event>)>;
 absl::Status ScanPopulation(
     const store::EventStore& store, v1::ReportSource requested,
     absl::Time known_at, absl::Time now, grpc::ServerContext* context,
-    const std::function<void(absl::Span<const v1::Event>)>& add,
-    v1::ReportBasis* basis,
+    absl::Span<const CaseAdder> adds, v1::ReportBasis* basis,
     const std::optional<store::CaseSelection>& selection = std::nullopt);
 
 // Names the rule sets judged by in the basis.
@@ -60,21 +65,39 @@ void StateRuleSets(const std::vector<v1::RuleSet>& rule_sets,
 
 // The end every population answer shares: holds a place among those
 // running, feeds every case (or those of `selection`) to `builder` (made
-// from `query`), lets it write `response`, and states the basis.
+// from `query`), lets it write `response`, and states the basis. With
+// `helpers` (builders made like `builder`, which has a Merge), they judge
+// cases on threads of their own beside it and are merged into it: for
+// answers that judge each case many times (a trend), the judging is the
+// work, and the machine has more than one core.
 template <typename Builder, typename Response>
 absl::Status RunPopulation(
     Admission& admission, const store::EventStore& store,
     const PopulationQuery& query, v1::ReportSource source, absl::Time now,
     grpc::ServerContext* context, Builder& builder, Response* response,
-    const std::optional<store::CaseSelection>& selection = std::nullopt) {
+    const std::optional<store::CaseSelection>& selection = std::nullopt,
+    std::type_identity_t<absl::Span<Builder* const>> helpers = {}) {
   absl::StatusOr<Admission::Place> place = admission.Enter();
   if (!place.ok()) return place.status();
   v1::ReportBasis* basis = response->mutable_basis();
-  absl::Status scanned = ScanPopulation(
-      store, source, query.known_at, now, context,
-      [&](absl::Span<const v1::Event> events) { builder.AddCase(events); },
-      basis, selection);
+  std::vector<CaseAdder> adds;
+  adds.push_back(
+      [&](absl::Span<const v1::Event> events) { builder.AddCase(events); });
+  for (Builder* helper : helpers) {
+    adds.push_back([helper](absl::Span<const v1::Event> events) {
+      helper->AddCase(events);
+    });
+  }
+  absl::Status scanned = ScanPopulation(store, source, query.known_at, now,
+                                        context, adds, basis, selection);
   if (!scanned.ok()) return scanned;
+  if constexpr (requires(Builder & b) { b.Merge(b); }) {
+    for (Builder* helper : helpers) builder.Merge(*helper);
+  } else {
+    // A builder that cannot merge must have no helpers: their cases would
+    // be lost.
+    assert(helpers.empty());
+  }
   builder.Finish(response);
   basis->set_as_of(FormatDate(query.as_of));
   basis->set_from(FormatDate(query.from));

@@ -257,11 +257,16 @@ grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
     return access_.Answer(*caller, Rpc::kTrend, Use{{}, {}, Criterion(scoped)},
                           query.status());
   }
-  TrendBuilder builder(query->population, std::move(query->days));
+  TrendBuilder builder(query->population, query->days);
+  // A trend judges each case once per point: a second builder judges some
+  // of the cases on the other core.
+  TrendBuilder helper(query->population, std::move(query->days));
+  TrendBuilder* const helpers[] = {&helper};
   const absl::Status answered = RunPopulation(
       population_, store_, query->population, query->source, now, context,
       builder, response,
-      CandidateCases(query->population.filter, /*whole_jobcentres=*/true));
+      CandidateCases(query->population.filter, /*whole_jobcentres=*/true),
+      helpers);
   HideOthers(*caller, *response);
   return access_.Answer(*caller, Rpc::kTrend, Use{{}, {}, Criterion(scoped)},
                         answered);

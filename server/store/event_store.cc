@@ -314,7 +314,15 @@ uint64_t EventStore::WaitForProjection(uint64_t position,
 absl::StatusOr<ScanBasis> EventStore::ScanMaterialized(
     const CaseVisitor& visit, uint64_t max_position,
     const CaseSelection* selection) const {
-  return impl_->projections().ScanMaterialized(visit, max_position, selection);
+  return impl_->projections().ScanMaterialized(absl::MakeConstSpan(&visit, 1),
+                                               max_position, selection);
+}
+
+absl::StatusOr<ScanBasis> EventStore::ScanMaterialized(
+    absl::Span<const CaseVisitor> visitors, uint64_t max_position,
+    const CaseSelection* selection) const {
+  return impl_->projections().ScanMaterialized(visitors, max_position,
+                                               selection);
 }
 
 absl::StatusOr<ScanBasis> EventStore::ScanLog(const CaseVisitor& visit) const {

@@ -355,6 +355,12 @@ class EventStore {
   absl::StatusOr<ScanBasis> ScanMaterialized(
       const CaseVisitor& visit, uint64_t max_position = 0,
       const CaseSelection* selection = nullptr) const;
+  // The same with several visitors, each called on a thread of its own (the
+  // first on the caller's) with some of the cases, each case by one of
+  // them, whole; each visitor sees its cases in case_id order.
+  absl::StatusOr<ScanBasis> ScanMaterialized(
+      absl::Span<const CaseVisitor> visitors, uint64_t max_position,
+      const CaseSelection* selection) const;
 
   // The same from the log (the cases index and the events), for answers
   // the materialization cannot give and to check it.

@@ -3,6 +3,8 @@
 #include "server/store/projection_store.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cassert>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -69,12 +71,13 @@ class CaseGrouper {
 // Cases read on one thread and visited on another, so that reading and
 // parsing the projection overlaps with what the visitor does with each
 // case (a report's fold and judgement): the reader fills batches of whole
-// cases, the visitor takes them in order, and the batches and their events
+// cases, the visitors take them in order, and the batches and their events
 // are reused, so a scan allocates few messages. At most kScanBatchesAhead
-// batches wait.
+// batches wait. With several visitors, each on a thread of its own, a batch
+// goes to whichever is free.
 class CasePipe {
  public:
-  explicit CasePipe(const CaseVisitor& visit) : visit_(visit) {}
+  CasePipe() = default;
 
   // Reader: a slot for the next event, of `case_id` (as CaseGrouper::Next).
   // CANCELLED once the visitor has stopped.
@@ -108,14 +111,17 @@ class CasePipe {
     changed_.notify_all();
   }
 
-  // Visitor: visits every case as it arrives, until the reader closes; the
-  // visitor's error, else the reader's.
-  absl::Status Visit() {
+  // Visitor: visits the cases of every batch it takes, until the reader
+  // closes or a visitor stops; this visitor's error, else the reader's
+  // (OK when another visitor stopped: that one reports why).
+  absl::Status Visit(const CaseVisitor& visit) {
     for (;;) {
       std::unique_ptr<Batch> batch;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        changed_.wait(lock, [&] { return !full_.empty() || closed_; });
+        changed_.wait(lock,
+                      [&] { return !full_.empty() || closed_ || stopped_; });
+        if (stopped_) return absl::OkStatus();
         if (full_.empty()) return reader_status_;
         batch = std::move(full_.front());
         full_.pop_front();
@@ -123,8 +129,8 @@ class CasePipe {
       }
       size_t begin = 0;
       for (const auto& [case_id, end] : batch->cases) {
-        ++cases_;
-        absl::Status visited = visit_(
+        cases_.fetch_add(1, std::memory_order_relaxed);
+        absl::Status visited = visit(
             case_id,
             absl::MakeConstSpan(batch->events.data() + begin, end - begin));
         begin = end;
@@ -143,7 +149,7 @@ class CasePipe {
     }
   }
 
-  int64_t cases() const { return cases_; }
+  int64_t cases() const { return cases_.load(); }
 
  private:
   struct Batch {
@@ -180,12 +186,11 @@ class CasePipe {
     return true;
   }
 
-  const CaseVisitor& visit_;
   // Reader's.
   std::unique_ptr<Batch> filling_;
   std::string case_id_;
-  // Visitor's.
-  int64_t cases_ = 0;
+  // Visitors'.
+  std::atomic<int64_t> cases_ = 0;
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Batch>> full_;
@@ -264,8 +269,9 @@ class LogEventReader {
 }  // namespace
 
 absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
-    const CaseVisitor& visit, uint64_t max_position,
+    absl::Span<const CaseVisitor> visitors, uint64_t max_position,
     const CaseSelection* selection) const {
+  assert(!visitors.empty());
   Snapshot snapshot(db_);
   // The version and its mark come from the snapshot too, so that a switch
   // is seen whole or not at all.
@@ -298,7 +304,7 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
   read.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(read, family(Family::kProjections)));
-  CasePipe pipe(visit);
+  CasePipe pipe;
   v1::Event parsed;
   // Hands the events of keys beginning with `prefix`, from where `it`
   // stands, to the pipe.
@@ -342,9 +348,17 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
     return absl::OkStatus();
   };
   std::thread reader([&] { pipe.Close(read_cases()); });
-  const absl::Status visited = pipe.Visit();
+  std::vector<absl::Status> visited(visitors.size());
+  std::vector<std::thread> others;
+  for (size_t i = 1; i < visitors.size(); ++i) {
+    others.emplace_back([&, i] { visited[i] = pipe.Visit(visitors[i]); });
+  }
+  visited[0] = pipe.Visit(visitors[0]);
+  for (std::thread& other : others) other.join();
   reader.join();
-  if (!visited.ok()) return visited;
+  for (const absl::Status& status : visited) {
+    if (!status.ok()) return status;
+  }
   basis.cases = pipe.cases();
   return basis;
 }

@@ -101,7 +101,7 @@ class ProjectionStore {
   ProjectionStatus status() const;
   uint64_t WaitForProjection(uint64_t position, absl::Time deadline) const;
   absl::StatusOr<ScanBasis> ScanMaterialized(
-      const CaseVisitor& visit, uint64_t max_position,
+      absl::Span<const CaseVisitor> visitors, uint64_t max_position,
       const CaseSelection* selection) const;
   absl::StatusOr<ScanBasis> ScanLog(const CaseVisitor& visit) const;
   absl::StatusOr<uint32_t> Rebuild(const RebuildObserver& observer);
