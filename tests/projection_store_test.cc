@@ -993,6 +993,14 @@ std::vector<CaseSelection> Selections() {
 // cut, and after a rebuild.
 TEST_F(ProjectionStoreTest, ASelectionReadsExactlyTheCasesTheirEventsName) {
   OpenIndexedCases(*store_, 40);
+  // After a restart the follower has forgotten which jobcentre c-5 is in
+  // and finds it in the log.
+  WaitForProjection();
+  Reopen();
+  v1::Event moved =
+      CaseworkerChanged("c-5-moved", CaseId(5), "2018-09-20", "cw-9");
+  moved.mutable_caseworker_changed()->set_team_id("team-b");
+  Append(Command(CaseId(5), {moved}));
   const uint64_t cut = store_->last_position() - 5;
   WaitForProjection();
   for (uint32_t version : {1u, 2u}) {
@@ -1033,7 +1041,12 @@ TEST_F(ProjectionStoreTest, ASelectionReadsExactlyTheCasesTheirEventsName) {
     }
     // The selections are not all empty, nor all everything.
     EXPECT_EQ(ScanSelected(*store_, Selections()[0]).cases.size(), 13u);
+    // cw-9 in jc-2: c-5, and c-8, c-20 and c-32 (every fourth of jc-2).
     EXPECT_EQ(ScanSelected(*store_, Selections()[6]).cases.size(), 3u);
+    EXPECT_EQ(
+        ScanSelected(*store_, {CaseIndex::kCaseworker, {"cw-9"}, {"jc-2"}})
+            .order,
+        (std::vector<std::string>{"c-20", "c-32", "c-5", "c-8"}));
     EXPECT_TRUE(ScanSelected(*store_, Selections()[7]).cases.empty());
   }
   absl::StatusOr<VerifyReport> verified = store_->Verify();

@@ -7,7 +7,6 @@
 #include <memory>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "projections/instants.h"
 #include "rocksdb/iterator.h"
@@ -51,7 +50,8 @@ absl::Status ProjectionStore::FollowPage() {
   const uint64_t to = log_position();
   if (mark_.position >= to) return absl::OkStatus();
   absl::StatusOr<Copied> copied =
-      CopyPage(version_, mark_.position + 1, to, /*write_mark=*/true);
+      CopyPage(version_, mark_.position + 1, to, /*write_mark=*/true,
+               follow_jobcentres_);
   if (!copied.ok()) return copied.status();
   mark_ = ProjectionMark{copied->last_position, copied->last_recorded_micros};
   {
@@ -63,7 +63,8 @@ absl::Status ProjectionStore::FollowPage() {
 }
 
 absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
-    uint32_t version, uint64_t from, uint64_t to, bool write_mark) const {
+    uint32_t version, uint64_t from, uint64_t to, bool write_mark,
+    internal::CaseJobcentres& jobcentres) const {
   assert(from >= 1 && from <= to);
   rocksdb::ReadOptions read;
   const std::string upper = PositionKey(to + 1);
@@ -76,8 +77,6 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
   copied.last_position = from - 1;
   size_t bytes = 0;
   v1::Event event;
-  // The jobcentres of the page's cases, for their case index entries.
-  absl::flat_hash_map<std::string, std::string> jobcentres;
   for (it->Seek(PositionKey(from));
        it->Valid() && copied.events < kProjectionPageEventsMax &&
        bytes < kProjectionPageBytesMax;
@@ -95,20 +94,20 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
         it->value());
     if (event.has_case_opened()) {
       // A case is reopened only in its jobcentre: this is the case's.
-      jobcentres[event.case_id()] = event.case_opened().jobcentre_id();
+      jobcentres.Remember(event.case_id(), event.case_opened().jobcentre_id());
     }
     if (event.has_case_opened() || event.has_caseworker_changed()) {
-      auto known = jobcentres.find(event.case_id());
-      if (known == jobcentres.end()) {
+      const std::string* known = jobcentres.Find(event.case_id());
+      if (known == nullptr) {
         absl::StatusOr<std::string> jobcentre = internal::CaseJobcentre(
             db_, family(Family::kCases), family(Family::kEvents), read,
             event.case_id());
         if (!jobcentre.ok()) return jobcentre.status();
-        known =
-            jobcentres.emplace(event.case_id(), *std::move(jobcentre)).first;
+        jobcentres.Remember(event.case_id(), *jobcentre);
+        known = jobcentres.Find(event.case_id());
       }
       internal::ForEachIndexKey(
-          version, event, known->second, [&](const std::string& key) {
+          version, event, *known, [&](const std::string& key) {
             batch.Put(family(Family::kProjections), key, rocksdb::Slice());
           });
     }

@@ -96,8 +96,9 @@ absl::Status ProjectionStore::Report(ShadowCopy& copy,
 
 absl::Status ProjectionStore::CopyShadowPage(ShadowCopy& copy,
                                              uint64_t target) const {
-  absl::StatusOr<Copied> page = CopyPage(
-      copy.progress.version, copy.position + 1, target, /*write_mark=*/false);
+  absl::StatusOr<Copied> page =
+      CopyPage(copy.progress.version, copy.position + 1, target,
+               /*write_mark=*/false, copy.jobcentres);
   if (!page.ok()) return page.status();
   copy.position = page->last_position;
   copy.recorded_micros = page->last_recorded_micros;

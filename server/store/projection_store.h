@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "rocksdb/db.h"
 #include "server/store/event_store.h"
+#include "server/store/internal/projection_internal.h"
 #include "server/store/keys.h"
 
 namespace caseline::store {
@@ -132,7 +133,8 @@ class ProjectionStore {
   void FollowLoop();
   absl::Status FollowPage();
   absl::StatusOr<Copied> CopyPage(uint32_t version, uint64_t from, uint64_t to,
-                                  bool write_mark) const;
+                                  bool write_mark,
+                                  internal::CaseJobcentres& jobcentres) const;
   // The case ids `selection` names in `version`'s case index, sorted and
   // each once; none (read every case) without a selection or a whole index.
   absl::StatusOr<std::optional<std::vector<std::string>>> SelectedCases(
@@ -149,6 +151,7 @@ class ProjectionStore {
     int64_t recorded_micros = 0;
     absl::Time started;
     RebuildProgress progress;
+    internal::CaseJobcentres jobcentres;
   };
 
   absl::StatusOr<uint32_t> RunRebuild(uint32_t old_version, uint32_t version,
@@ -179,6 +182,7 @@ class ProjectionStore {
   // Guarded by follow_mu_: the version the follower writes and its mark.
   uint32_t version_ = 0;
   ProjectionMark mark_;
+  internal::CaseJobcentres follow_jobcentres_;
 
   mutable std::mutex state_mu_;
   // Wakes the follower: the log grew, or stop_.
