@@ -213,6 +213,12 @@ class RawDb {
     ASSERT_TRUE(put.ok()) << put.ToString();
   }
 
+  void Delete(Family f, const std::string& key) {
+    rocksdb::Status deleted =
+        db_->Delete(rocksdb::WriteOptions(), family(f), key);
+    ASSERT_TRUE(deleted.ok()) << deleted.ToString();
+  }
+
  private:
   RawDb() = default;
   std::unique_ptr<rocksdb::DB> db_;
@@ -886,11 +892,7 @@ TEST_F(ProjectionStoreTest, VerifyNamesAProjectionThatDiffersFromTheLog) {
   {
     std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
     ASSERT_NE(raw, nullptr);
-    ASSERT_TRUE(raw->db()
-                    .Delete(rocksdb::WriteOptions(),
-                            raw->family(Family::kProjections),
-                            ProjectionEventKey(1, "c-1", 2))
-                    .ok());
+    raw->Delete(Family::kProjections, ProjectionEventKey(1, "c-1", 2));
   }
   Reopen();
   // c-1 is the second case: its events are at positions 4 to 6.
@@ -1104,10 +1106,7 @@ TEST_F(ProjectionStoreTest, VerifyNamesACaseIndexThatDiffersFromTheEvents) {
     const std::string key =
         ProjectionIndexKey(1, CaseIndex::kCaseworker, "cw-9", "jc-1", "c-4");
     ASSERT_TRUE(raw->Has(Family::kProjections, key));
-    ASSERT_TRUE(raw->db()
-                    .Delete(rocksdb::WriteOptions(),
-                            raw->family(Family::kProjections), key)
-                    .ok());
+    raw->Delete(Family::kProjections, key);
   }
   Reopen();
   EXPECT_EQ(store_->Verify().status(),
@@ -1139,12 +1138,9 @@ TEST_F(ProjectionStoreTest, VerifyNamesACaseIndexThatDiffersFromTheEvents) {
     // Without the stray entry the index agrees with the events again.
     std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
     ASSERT_NE(raw, nullptr);
-    ASSERT_TRUE(raw->db()
-                    .Delete(rocksdb::WriteOptions(),
-                            raw->family(Family::kProjections),
-                            ProjectionIndexKey(1, CaseIndex::kTeam, "team-z",
-                                               "jc-0", "c-3"))
-                    .ok());
+    raw->Delete(
+        Family::kProjections,
+        ProjectionIndexKey(1, CaseIndex::kTeam, "team-z", "jc-0", "c-3"));
     // 8 cases give 3 entries each, and the 2 moved 2 more each.
     EXPECT_EQ(raw->Count(Family::kProjections, ProjectionIndexBegin(1),
                          ProjectionIndexEnd(1)),

@@ -20,6 +20,7 @@
 namespace caseline::store {
 
 using internal::Active;
+using internal::BoundedIterator;
 using internal::FromRocks;
 using internal::Lost;
 using internal::ReadActive;
@@ -272,12 +273,8 @@ absl::Status ProjectionStore::Verify(const rocksdb::ReadOptions& snapshot,
   ProjectionChecker checker(db_, family(Family::kEvents),
                             family(Family::kProjections), snapshot,
                             active->version, active->mark, got.ok());
-  rocksdb::ReadOptions read = snapshot;
-  const std::string upper = ProjectionEventsEnd(active->version);
-  const rocksdb::Slice upper_slice(upper);
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(read, family(Family::kProjections)));
+  BoundedIterator it(db_, family(Family::kProjections), snapshot,
+                     ProjectionEventsEnd(active->version));
   for (it->Seek(ProjectionEventsPrefix(active->version)); it->Valid();
        it->Next()) {
     if (absl::Status checked =
@@ -289,12 +286,8 @@ absl::Status ProjectionStore::Verify(const rocksdb::ReadOptions& snapshot,
   if (!it->status().ok()) {
     return FromRocks(it->status(), "cannot read the projection");
   }
-  rocksdb::ReadOptions index_read = snapshot;
-  const std::string index_upper = ProjectionIndexEnd(active->version);
-  const rocksdb::Slice index_upper_slice(index_upper);
-  index_read.iterate_upper_bound = &index_upper_slice;
-  std::unique_ptr<rocksdb::Iterator> index(
-      db_->NewIterator(index_read, family(Family::kProjections)));
+  BoundedIterator index(db_, family(Family::kProjections), snapshot,
+                        ProjectionIndexEnd(active->version));
   if (absl::Status finished = checker.Finish(); !finished.ok()) {
     return finished;
   }

@@ -66,12 +66,9 @@ absl::StatusOr<ProjectionStore::Copied> ProjectionStore::CopyPage(
     uint32_t version, uint64_t from, uint64_t to, bool write_mark,
     internal::CaseJobcentres& jobcentres) const {
   assert(from >= 1 && from <= to);
-  rocksdb::ReadOptions read;
-  const std::string upper = PositionKey(to + 1);
-  const rocksdb::Slice upper_slice(upper);
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(read, family(Family::kEvents)));
+  const rocksdb::ReadOptions read;
+  internal::BoundedIterator it(db_, family(Family::kEvents), read,
+                               PositionKey(to + 1));
   rocksdb::WriteBatch batch;
   Copied copied;
   copied.last_position = from - 1;

@@ -26,6 +26,7 @@
 namespace caseline::store {
 
 using internal::Active;
+using internal::BoundedIterator;
 using internal::FromRocks;
 using internal::Lost;
 using internal::ReadActive;
@@ -298,12 +299,8 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
   if (!selected.ok()) return selected.status();
   basis.indexed = selected->has_value();
 
-  rocksdb::ReadOptions read = snapshot.read();
-  const std::string upper = ProjectionEventsEnd(version);
-  const rocksdb::Slice upper_slice(upper);
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(read, family(Family::kProjections)));
+  BoundedIterator it(db_, family(Family::kProjections), snapshot.read(),
+                     ProjectionEventsEnd(version));
   CasePipe pipe;
   v1::Event parsed;
   // Hands the events of keys beginning with `prefix`, from where `it`
@@ -385,12 +382,8 @@ ProjectionStore::SelectedCases(const rocksdb::ReadOptions& snapshot,
   const bool skip_others =
       index != CaseIndex::kJobcentre && !jobcentres.empty() && !by_pair;
   std::vector<std::string> case_ids;
-  rocksdb::ReadOptions read = snapshot;
-  const std::string upper = ProjectionIndexEnd(version);
-  const rocksdb::Slice upper_slice(upper);
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(read, family(Family::kProjections)));
+  BoundedIterator it(db_, family(Family::kProjections), snapshot,
+                     ProjectionIndexEnd(version));
   // Lists the cases under `prefix`; false when there are too many to be
   // worth a seek each.
   auto list = [&](const std::string& prefix) -> absl::StatusOr<bool> {

@@ -3,13 +3,16 @@
 #define CASELINE_SERVER_STORE_INTERNAL_STORE_INTERNAL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/status.h"
@@ -40,6 +43,29 @@ inline rocksdb::Slice Slice(absl::string_view view) {
 }
 
 // A RocksDB snapshot, released when it goes out of scope.
+// An iterator over `family` as `read` sees it that ends before `upper`.
+// RocksDB keeps a pointer to the bound, so the bound lives here with it.
+class BoundedIterator {
+ public:
+  BoundedIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                  const rocksdb::ReadOptions& read, std::string upper)
+      : upper_(std::move(upper)), upper_slice_(upper_), read_(read) {
+    read_.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(read_, family));
+  }
+  BoundedIterator(const BoundedIterator&) = delete;
+  BoundedIterator& operator=(const BoundedIterator&) = delete;
+
+  rocksdb::Iterator* operator->() const { return it_.get(); }
+  rocksdb::Iterator& operator*() const { return *it_; }
+
+ private:
+  const std::string upper_;
+  const rocksdb::Slice upper_slice_;
+  rocksdb::ReadOptions read_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 class Snapshot {
  public:
   explicit Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
