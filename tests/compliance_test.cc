@@ -573,8 +573,9 @@ TEST(ComplianceTest, FaaborgTargetsDoNotJudgeABrondbyCaseUnlessNamed) {
   EXPECT_EQ(CountRowsOf(rows, kFaaborg), 0) << DescribeAll(rows);
   EXPECT_GT(CountRowsOf(rows, kLab2016), 0);
   // Named, the rule set judges whatever case it is given.
-  const Rows named =
-      Judge(log, "2018-09-01", kNow, {ShippedRuleSet(kFaaborg)}, true);
+  // Rows point into the rule sets they were judged by: kept while used.
+  const std::vector<v1::RuleSet> faaborg = {ShippedRuleSet(kFaaborg)};
+  const Rows named = Judge(log, "2018-09-01", kNow, faaborg, true);
   EXPECT_TRUE(Judged(OnlyRow(named, kFaaborg, "service-call"), Verdict::kMet,
                      "2018-08-20", "2018-08-20"));
   EXPECT_EQ(CountRowsOf(named, kLab2016), 0) << DescribeAll(named);

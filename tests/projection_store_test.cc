@@ -401,10 +401,37 @@ TEST_F(ProjectionStoreTest, SeveralVisitorsShareTheCasesEachOnce) {
       });
   EXPECT_EQ(store_->ScanMaterialized(stopping, 0, nullptr).status(),
             absl::AbortedError("enough"));
-  // The others finish the case in hand, at most a batch each.
+  // The others finish the batch in hand, at most one each.
   EXPECT_LT(calls.load(),
             100 + kVisitors * static_cast<int>(kScanBatchEventsMin));
   EXPECT_EQ(ScanMaterialized(*store_).cases, whole.cases);
+}
+
+// A corrupt event ends a scan with DATA_LOSS, and no visitor sees part of
+// its case.
+TEST_F(ProjectionStoreTest, ACorruptEventEndsTheScanWithoutPartOfItsCase) {
+  OpenCases(0, 600, 4);
+  WaitForProjection();
+  Close();
+  {
+    std::unique_ptr<RawDb> raw = RawDb::Open(dir_.path());
+    ASSERT_NE(raw, nullptr);
+    raw->Put(Family::kProjections, ProjectionEventKey(1, "c-500", 3),
+             "not an event");
+  }
+  Reopen();
+  std::map<std::string, size_t> seen;
+  auto visit = [&](absl::string_view case_id,
+                   absl::Span<const v1::Event> events) {
+    seen[std::string(case_id)] = events.size();
+    return absl::OkStatus();
+  };
+  const absl::Status status = store_->ScanMaterialized(visit).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_FALSE(seen.contains("c-500"));
+  for (const auto& [case_id, events] : seen) {
+    EXPECT_EQ(events, 4u) << case_id << " was visited in part";
+  }
 }
 
 // A scan cut at a position sees exactly the events up to it, and states

@@ -6,7 +6,6 @@
 #ifndef CASELINE_SERVER_API_POPULATION_ANSWERS_H_
 #define CASELINE_SERVER_API_POPULATION_ANSWERS_H_
 
-#include <cassert>
 #include <functional>
 #include <optional>
 #include <string>
@@ -47,7 +46,7 @@ std::optional<store::CaseSelection> CandidateCases(const v1::CaseFilter& filter,
 // Reads every case (from the materialization unless `requested` is
 // REPORT_SOURCE_LOG, or the materialization cannot answer `known_at`), or
 // from the materialization only the cases `selection` names when it is
-// given, and hands each to `add`; fills `basis` with the source, the
+// given, and hands each to one of `adds`; fills `basis` with the source, the
 // position, the projection version, the known_at stated and a note.
 // CANCELLED when the caller gives up.
 // With several `adds`, each is called on a thread of its own with some of
@@ -77,6 +76,12 @@ absl::Status RunPopulation(
     grpc::ServerContext* context, Builder& builder, Response* response,
     const std::optional<store::CaseSelection>& selection = std::nullopt,
     std::type_identity_t<absl::Span<Builder* const>> helpers = {}) {
+  if constexpr (!requires(Builder & b) { b.Merge(b); }) {
+    // Their cases could not be merged, and would be lost.
+    if (!helpers.empty()) {
+      return absl::InternalError("helpers given to a builder without Merge");
+    }
+  }
   absl::StatusOr<Admission::Place> place = admission.Enter();
   if (!place.ok()) return place.status();
   v1::ReportBasis* basis = response->mutable_basis();
@@ -93,10 +98,6 @@ absl::Status RunPopulation(
   if (!scanned.ok()) return scanned;
   if constexpr (requires(Builder & b) { b.Merge(b); }) {
     for (Builder* helper : helpers) builder.Merge(*helper);
-  } else {
-    // A builder that cannot merge must have no helpers: their cases would
-    // be lost.
-    assert(helpers.empty());
   }
   builder.Finish(response);
   basis->set_as_of(FormatDate(query.as_of));

@@ -155,7 +155,8 @@ using KindFilter = absl::flat_hash_set<EventKind>;
 
 // One case's events, in version order, as a population scan hands them over.
 // The span is valid only during the call. A non-OK status ends the scan
-// with that status.
+// with that status (with several visitors, the others may still finish
+// the batch of cases in hand; an exception is an INTERNAL status).
 using CaseVisitor = std::function<absl::Status(
     absl::string_view case_id, absl::Span<const v1::Event> events)>;
 

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -101,12 +102,15 @@ class CasePipe {
   }
 
   // Reader: no more cases; `status` is the reader's outcome.
+  // After an error nothing more is visited: the batch being filled may
+  // hold part of a case, and the error is the answer.
   void Close(absl::Status status) {
-    if (filling_ != nullptr) {
+    if (filling_ != nullptr && status.ok()) {
       EndCase();
       if (!filling_->cases.empty()) Push();
     }
     std::lock_guard<std::mutex> lock(mu_);
+    if (!status.ok()) full_.clear();
     closed_ = true;
     reader_status_ = std::move(status);
     changed_.notify_all();
@@ -344,13 +348,29 @@ absl::StatusOr<ScanBasis> ProjectionStore::ScanMaterialized(
     }
     return absl::OkStatus();
   };
-  std::thread reader([&] { pipe.Close(read_cases()); });
+  // No exception may leave a thread (or leave a thread unjoined): each is
+  // an error status, and stops the scan.
+  auto guarded = [](const auto& work) -> absl::Status {
+    try {
+      return work();
+    } catch (const std::exception& e) {
+      return absl::InternalError(absl::StrCat("the scan failed: ", e.what()));
+    }
+  };
+  std::thread reader([&] { pipe.Close(guarded(read_cases)); });
   std::vector<absl::Status> visited(visitors.size());
-  std::vector<std::thread> others;
-  for (size_t i = 1; i < visitors.size(); ++i) {
-    others.emplace_back([&, i] { visited[i] = pipe.Visit(visitors[i]); });
+  std::vector<CaseVisitor> safe;
+  for (const CaseVisitor& visitor : visitors) {
+    safe.push_back([&guarded, &visitor](absl::string_view case_id,
+                                        absl::Span<const v1::Event> events) {
+      return guarded([&] { return visitor(case_id, events); });
+    });
   }
-  visited[0] = pipe.Visit(visitors[0]);
+  std::vector<std::thread> others;
+  for (size_t i = 1; i < safe.size(); ++i) {
+    others.emplace_back([&, i] { visited[i] = pipe.Visit(safe[i]); });
+  }
+  visited[0] = pipe.Visit(safe[0]);
   for (std::thread& other : others) other.join();
   reader.join();
   for (const absl::Status& status : visited) {

@@ -42,7 +42,6 @@ inline rocksdb::Slice Slice(absl::string_view view) {
   return rocksdb::Slice(view.data(), view.size());
 }
 
-// A RocksDB snapshot, released when it goes out of scope.
 // An iterator over `family` as `read` sees it that ends before `upper`.
 // RocksDB keeps a pointer to the bound, so the bound lives here with it.
 class BoundedIterator {
@@ -66,6 +65,7 @@ class BoundedIterator {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+// A RocksDB snapshot, released when it goes out of scope.
 class Snapshot {
  public:
   explicit Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
