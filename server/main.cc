@@ -29,6 +29,7 @@
 #include "server/api/admin_service.h"
 #include "server/api/call_metrics.h"
 #include "server/api/event_store_service.h"
+#include "server/api/json_api.h"
 #include "server/api/population_answers.h"
 #include "server/api/projections_service.h"
 #include "server/api/rule_book.h"
@@ -306,7 +307,18 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   }
 
   boost::asio::io_context io;
+  // Declared after `io`, so it is gone (its calls answered) before `io` is.
+  grpc::ChannelArguments api_channel;
+  api_channel.SetMaxReceiveMessageSize(kGrpcSendBytesMax);
+  api_channel.SetMaxSendMessageSize(kGrpcReceiveBytesMax);
+  caseline::api::JsonApi json_api(server->InProcessChannel(api_channel),
+                                  access.forwarding_key());
   caseline::HttpServer::Handlers handlers;
+  handlers.api =
+      [&json_api](caseline::HttpServer::ApiCall call,
+                  std::function<void(caseline::HttpServer::ApiAnswer)> done) {
+        json_api.Handle(std::move(call), std::move(done));
+      };
   handlers.healthy = [&store] { return store.health().ok(); };
   handlers.metrics = [&metrics, &store, &population] {
     return metrics.RenderPrometheus(
@@ -386,7 +398,8 @@ void AddFlags(CLI::App& app, Flags& flags) {
                  "gRPC address host:port (port 0 picks a free one)")
       ->capture_default_str();
   app.add_option("--http", flags.http,
-                 "HTTP address for /healthz and /metrics (port 0 picks one)")
+                 "HTTP address for /healthz, /metrics and the JSON API (port 0 "
+                 "picks one)")
       ->capture_default_str();
   app.add_option("--log-level", flags.log_level,
                  "trace, debug, info, warn, error")

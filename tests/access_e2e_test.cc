@@ -23,6 +23,7 @@
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
+#include "tests/test_issuer.h"
 
 namespace caseline {
 namespace {
@@ -30,8 +31,6 @@ namespace {
 using namespace ::caseline::testing;  // NOLINT: event builders.
 using grpc::StatusCode;
 
-constexpr char kIssuer[] = "https://idp.test";
-constexpr char kAudience[] = "caseline";
 // The scoped tokens' jobcentre; the other cases are jc-middelfart's.
 constexpr char kMine[] = "jc-aarhus";
 
@@ -45,14 +44,6 @@ v1::Event OpenedIn(const std::string& case_id, const std::string& jobcentre) {
 class AccessTest : public ::testing::Test {
  public:
   void SetUp() override {
-    absl::StatusOr<auth::SigningKey> key =
-        auth::GenerateSigningKey(auth::Algorithm::kEs256, "test-1");
-    ASSERT_TRUE(key.ok());
-    key_ = *key;
-    absl::StatusOr<std::string> jwks = auth::PublicJwks({key_});
-    ASSERT_TRUE(jwks.ok());
-    jwks_path_ = dir_.path() + "/jwks.json";
-    WriteFile(jwks_path_, *jwks);
     StartServer();
     for (const char* role : {"recorder", "caseworker", "analyst"}) {
       tokens_[role] = Token(absl::StrCat("user-", role), {role}, {kMine});
@@ -76,24 +67,15 @@ class AccessTest : public ::testing::Test {
 
   std::string Token(const std::string& subject, std::vector<std::string> roles,
                     std::vector<std::string> jobcentres) {
-    auth::TokenClaims claims;
-    claims.subject = subject;
-    claims.roles = std::move(roles);
-    claims.jobcentres =
-        jobcentres.empty() ? std::vector<std::string>{"*"} : jobcentres;
-    claims.issuer = kIssuer;
-    claims.audience = kAudience;
-    claims.expires_at = absl::Now() + absl::Hours(1);
-    absl::StatusOr<std::string> token = auth::SignToken(key_, claims);
-    EXPECT_TRUE(token.ok());
-    return *token;
+    return issuer_.Token(subject, std::move(roles),
+                         jobcentres.empty() ? std::vector<std::string>{"*"}
+                                            : std::move(jobcentres));
   }
 
   void StartServer() {
-    server_ = std::make_unique<ServerProcess>(
-        dir_.path() + "/data", "127.0.0.1:0", CASELINE_RULES_DIR,
-        std::vector<std::string>{"--auth-keys", jwks_path_, "--auth-issuer",
-                                 kIssuer, "--auth-audience", kAudience});
+    server_ = std::make_unique<ServerProcess>(dir_.path() + "/data",
+                                              "127.0.0.1:0", CASELINE_RULES_DIR,
+                                              issuer_.ServerArgs());
     events_ = v1::EventStore::NewStub(server_->Channel());
     projections_ = v1::Projections::NewStub(server_->Channel());
     admin_ = v1::Admin::NewStub(server_->Channel());
@@ -116,8 +98,7 @@ class AccessTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  auth::SigningKey key_;
-  std::string jwks_path_;
+  TestIssuer issuer_{dir_.path() + "/jwks.json"};
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::EventStore::Stub> events_;
   std::unique_ptr<v1::Projections::Stub> projections_;
@@ -667,7 +648,7 @@ TEST_F(AccessTest, KeysRotateOnSighup) {
       auth::GenerateSigningKey(auth::Algorithm::kRs256, "test-2");
   ASSERT_TRUE(next.ok());
   const std::string old_token = tokens_.at("admin");
-  key_ = *next;
+  issuer_.key = *next;
   const std::string new_token = Token("user-admin", {"admin"}, {});
   auto status_with = [&](const std::string& token) {
     grpc::ClientContext context;
@@ -678,9 +659,9 @@ TEST_F(AccessTest, KeysRotateOnSighup) {
   EXPECT_EQ(status_with(old_token), StatusCode::OK);
   EXPECT_EQ(status_with(new_token), StatusCode::UNAUTHENTICATED);
 
-  absl::StatusOr<std::string> jwks = auth::PublicJwks({key_});
+  absl::StatusOr<std::string> jwks = auth::PublicJwks({issuer_.key});
   ASSERT_TRUE(jwks.ok());
-  WriteFile(jwks_path_, *jwks);
+  WriteFile(issuer_.jwks_path, *jwks);
   kill(server_->pid(), SIGHUP);
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (status_with(new_token) != StatusCode::OK && absl::Now() < deadline) {

@@ -1,5 +1,5 @@
-// A minimal blocking HTTP/1.1 GET over a POSIX socket, for end-to-end tests
-// of the server's /healthz and /metrics.
+// A minimal blocking HTTP/1.1 client over a POSIX socket, for end-to-end
+// tests of the server's /healthz, /metrics and JSON API.
 #ifndef CASELINE_TESTS_HTTP_GET_H_
 #define CASELINE_TESTS_HTTP_GET_H_
 
@@ -9,13 +9,33 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 namespace caseline::testing {
 
-// The whole response (status line, headers, body); empty on failure.
-inline std::string HttpGet(int port, const std::string& path) {
+struct HttpReply {
+  int status = 0;       // 0 when no answer came.
+  std::string headers;  // The status line and headers.
+  std::string body;
+};
+
+// One request with `headers` ("Name: value" lines) and `body`, on a
+// connection of its own; the reply split into status, headers and body.
+inline HttpReply HttpCall(int port, const std::string& method,
+                          const std::string& target,
+                          const std::vector<std::string>& headers = {},
+                          const std::string& body = "") {
+  std::string request = method + " " + target +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        "Connection: close\r\n";
+  for (const std::string& header : headers) request += header + "\r\n";
+  if (!body.empty() || method == "POST") {
+    request += "Content-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
+  if (fd < 0) return {};
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
@@ -23,20 +43,35 @@ inline std::string HttpGet(int port, const std::string& path) {
   std::string response;
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
       0) {
-    const std::string request = "GET " + path +
-                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                "Connection: close\r\n\r\n";
-    if (write(fd, request.data(), request.size()) ==
-        static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      ssize_t n;
-      while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
-        response.append(buffer, static_cast<size_t>(n));
-      }
+    size_t sent = 0;
+    while (sent < request.size()) {
+      const ssize_t n = write(fd, request.data() + sent, request.size() - sent);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    char buffer[65536];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
+      response.append(buffer, static_cast<size_t>(n));
     }
   }
   close(fd);
-  return response;
+  HttpReply reply;
+  const size_t end = response.find("\r\n\r\n");
+  if (response.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) {
+    return reply;
+  }
+  reply.status = std::stoi(response.substr(9, 3));
+  reply.headers = response.substr(0, end);
+  reply.body = response.substr(end + 4);
+  return reply;
+}
+
+// The whole response (status line, headers, body) of a GET; empty on
+// failure.
+inline std::string HttpGet(int port, const std::string& path) {
+  const HttpReply reply = HttpCall(port, "GET", path);
+  return reply.status == 0 ? "" : reply.headers + "\r\n\r\n" + reply.body;
 }
 
 }  // namespace caseline::testing

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
@@ -41,6 +45,19 @@ std::string Metadata(const grpc::ServerContext& context,
   auto it = metadata.find(key);
   if (it == metadata.end()) return "";
   return std::string(it->second.data(), it->second.size());
+}
+
+// 32 bytes from OpenSSL's random generator, in hex.
+std::string RandomKey() {
+  std::array<unsigned char, 32> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    // Without a key no forwarded address is believed: HTTP callers are
+    // then logged under the in-process peer, which is safe.
+    spdlog::error("no random bytes for the JSON API's forwarding key");
+    return "";
+  }
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 bool HasRole(const Caller& caller, Role role) {
@@ -163,9 +180,27 @@ bool RoleMay(Role role, Rpc rpc) {
   return false;
 }
 
+Access::Access(auth::Authenticator* authenticator, store::EventStore& store,
+               Metrics& metrics)
+    : authenticator_(authenticator),
+      forwarding_key_(RandomKey()),
+      store_(store),
+      metrics_(metrics) {}
+
+std::string Access::CallerAddress(const grpc::ServerContext& context) const {
+  const std::string key = Metadata(context, kForwardingKeyMetadata);
+  const std::string forwarded = Metadata(context, kHttpPeerMetadata);
+  if (!forwarding_key_.empty() && !forwarded.empty() &&
+      key.size() == forwarding_key_.size() &&
+      CRYPTO_memcmp(key.data(), forwarding_key_.data(), key.size()) == 0) {
+    return forwarded;
+  }
+  return PeerAddress(context.peer());
+}
+
 absl::StatusOr<Caller> Access::Admit(const grpc::ServerContext& context,
                                      Rpc rpc) {
-  const std::string peer = PeerAddress(context.peer());
+  const std::string peer = CallerAddress(context);
   // Printable ASCII only, so that whatever a client sends, the access log
   // stays readable text.
   std::string purpose = Metadata(context, kPurposeMetadata);

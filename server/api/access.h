@@ -63,6 +63,11 @@ bool RoleMay(Role role, Rpc rpc);
 inline constexpr char kPurposeMetadata[] = "x-caseline-purpose";
 // A longer purpose is cut to this: it is a short reason, not a document.
 inline constexpr size_t kPurposeBytesMax = 200;
+// Metadata the JSON API sends its HTTP client's address in. Believed only
+// with kForwardingKeyMetadata equal to Access::forwarding_key(), a secret
+// that never leaves the process; from anyone else it is ignored.
+inline constexpr char kHttpPeerMetadata[] = "x-caseline-http-peer";
+inline constexpr char kForwardingKeyMetadata[] = "x-caseline-forwarding-key";
 
 struct Caller {
   // Recorded as recorded_by on the events the caller appends.
@@ -95,8 +100,12 @@ class Access {
   // every caller is "anonymous" with every role and every jobcentre. Every
   // use and every refusal is recorded in `store`'s access log.
   Access(auth::Authenticator* authenticator, store::EventStore& store,
-         Metrics& metrics)
-      : authenticator_(authenticator), store_(store), metrics_(metrics) {}
+         Metrics& metrics);
+
+  // The secret by which the JSON API's in-process calls vouch for the HTTP
+  // client's address (kForwardingKeyMetadata): 32 random bytes in hex, made
+  // anew by each Access. Never logged, never sent over a network.
+  const std::string& forwarding_key() const { return forwarding_key_; }
 
   // The caller of `rpc`, or the status that refuses the call (recorded in
   // the access log): UNAUTHENTICATED (no or bad token), RESOURCE_EXHAUSTED
@@ -139,7 +148,11 @@ class Access {
   void RecordRefusal(const Caller& caller, Rpc rpc,
                      const absl::Status& refusal);
 
+  // The client's address: gRPC's peer, or the one the JSON API vouches for.
+  std::string CallerAddress(const grpc::ServerContext& context) const;
+
   auth::Authenticator* authenticator_;
+  const std::string forwarding_key_;
   store::EventStore& store_;
   Metrics& metrics_;
   std::mutex refusals_mu_;

@@ -35,8 +35,16 @@ using Response = http::response<http::string_body>;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
 constexpr char kTextContentType[] = "text/plain; charset=utf-8";
+// Paths under this go to the API handler.
+constexpr std::string_view kApiPrefix = "/v1/";
+// The header a caller says why it looks with, as gRPC's x-caseline-purpose.
+constexpr char kPurposeHeader[] = "X-Caseline-Purpose";
 constexpr char kMetricsContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
+
+std::string Text(beast::string_view text) {
+  return std::string(text.data(), text.size());
+}
 
 absl::StatusOr<tcp::endpoint> ParseListenAddress(std::string_view address) {
   auto invalid = [address](std::string_view why) {
@@ -195,17 +203,44 @@ class Session : public Connection,
     }
   }
 
+  // Reads the header first: the body's limit depends on the path. Beast
+  // checks a Content-Length against the limit as the header ends, so the
+  // larger limit holds until then.
   void ReadRequest() {
     parser_.emplace();
     parser_->header_limit(HttpServer::kRequestHeaderBytesMax);
-    parser_->body_limit(HttpServer::kRequestBodyBytesMax);
+    parser_->body_limit(HttpServer::kApiRequestBodyBytesMax);
     beast::get_lowest_layer(stream_).expires_after(
         HttpServer::kConnectionIdleTimeout);
-    http::async_read(
+    http::async_read_header(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code error, size_t) {
-          self->OnRead(error);
+          self->OnHeader(error);
         });
+  }
+
+  void OnHeader(beast::error_code error) {
+    if (error) return OnRead(error);
+    if (!IsApiCall(parser_->get())) {
+      // Beast has checked a Content-Length only against the larger limit.
+      const auto length = parser_->content_length();
+      if (length && *length > HttpServer::kRequestBodyBytesMax) {
+        return OnRead(http::error::body_limit);
+      }
+      parser_->body_limit(HttpServer::kRequestBodyBytesMax);
+    }
+    if (parser_->is_done()) return OnRead(error);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](
+                         beast::error_code read_error, size_t) {
+                       self->OnRead(read_error);
+                     });
+  }
+
+  bool IsApiCall(const Request& request) const {
+    const std::string_view target(request.target().data(),
+                                  request.target().size());
+    return server_->handlers.api && target.starts_with(kApiPrefix);
   }
 
   // Pending operations complete with operation_aborted and release the
@@ -238,12 +273,51 @@ class Session : public Connection,
       return WriteResponse(std::move(response));
     }
     const Request& request = parser_->get();
+    if (IsApiCall(request)) return CallApi(request);
     Response response = Route(request, server_->handlers);
     response.version(request.version());
     response.keep_alive(request.keep_alive());
     // Content-Length stays that of the GET response, as HEAD requires.
     if (request.method() == http::verb::head) response.body().clear();
     WriteResponse(std::move(response));
+  }
+
+  // Hands the request to the API handler; its answer comes back on the
+  // io_context's thread and is written like any other response.
+  void CallApi(const Request& request) {
+    HttpServer::ApiCall call;
+    call.method = Text(request.method_string());
+    call.target = Text(request.target());
+    call.body = request.body();
+    call.authorization = Text(request[http::field::authorization]);
+    call.purpose = Text(request[kPurposeHeader]);
+    beast::error_code ignored;
+    const asio::ip::address peer = beast::get_lowest_layer(stream_)
+                                       .socket()
+                                       .remote_endpoint(ignored)
+                                       .address();
+    // As gRPC writes peers: IPv6 in brackets.
+    call.peer = peer.is_v6() ? "[" + peer.to_string() + "]" : peer.to_string();
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    server_->handlers.api(std::move(call), [self = this->shared_from_this(),
+                                            version, keep_alive](
+                                               HttpServer::ApiAnswer answer) {
+      asio::post(self->stream_.get_executor(), [self, version, keep_alive,
+                                                answer = std::move(answer)] {
+        Response response(static_cast<http::status>(answer.status), version);
+        response.set(http::field::content_type, answer.content_type);
+        // Answers hold personal data: not for caches.
+        response.set(http::field::cache_control, "no-store");
+        if (!answer.allow.empty()) {
+          response.set(http::field::allow, answer.allow);
+        }
+        response.body() = std::move(answer.body);
+        response.prepare_payload();
+        response.keep_alive(keep_alive);
+        self->WriteResponse(std::move(response));
+      });
+    });
   }
 
   void WriteResponse(Response response) {

@@ -17,7 +17,8 @@
 
 namespace caseline {
 
-// Serves GET (and HEAD) /healthz and /metrics; other paths get 404, other
+// Serves GET (and HEAD) /healthz and /metrics, and hands every request under
+// /v1/ to the API handler when one is given; other paths get 404, other
 // methods 405. Connections are kept alive, time out when idle, and are capped
 // in number; request sizes are capped (see the limits below).
 //
@@ -33,9 +34,15 @@ class HttpServer {
   // bytes; 8 KiB is the usual server default and bounds what one client can
   // pin.
   static constexpr size_t kRequestHeaderBytesMax = 8 * 1024;
-  // Our endpoints take no body. A small allowance still lets a client that
-  // sends one (a POST, say) get a 405 instead of a dropped connection.
+  // /healthz and /metrics take no body. A small allowance still lets a
+  // client that sends one (a POST, say) get a 405 instead of a dropped
+  // connection.
   static constexpr size_t kRequestBodyBytesMax = 1024;
+  // An API request's body: the JSON of one request message. The largest a
+  // client sends is a what-if with a candidate rule set (the shipped ones are
+  // under 10 KiB of text); 1 MiB leaves room for many times that, and bounds
+  // what the open connections can pin to kConnectionsMax MiB.
+  static constexpr size_t kApiRequestBodyBytesMax = 1024 * 1024;
   // A connection that sends no request, or does not take our response, for this
   // long is closed, so stuck clients cannot hold connections forever. Scrapers
   // poll every 15-60 s and reconnect cheaply when they miss the window.
@@ -45,12 +52,34 @@ class HttpServer {
   // connection holds at most one request and one response).
   static constexpr size_t kConnectionsMax = 256;
 
+  // A request under /v1/, as the API handler gets it.
+  struct ApiCall {
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // Path and query, as sent ("/v1/report?x=1").
+    std::string body;
+    std::string authorization;  // The Authorization header, if any.
+    std::string purpose;        // The X-Caseline-Purpose header, if any.
+    std::string peer;           // The client's IP address.
+  };
+  struct ApiAnswer {
+    int status = 200;  // An HTTP status code.
+    std::string content_type;
+    std::string body;
+    std::string allow;  // The Allow header of a 405, else empty.
+  };
+  // Answers `call` by calling `done` once, on any thread.
+  using ApiHandler =
+      std::function<void(ApiCall call, std::function<void(ApiAnswer)> done)>;
+
   struct Handlers {
     // GET /healthz: 200 "ok\n" if true, 503 "unavailable\n" if false.
     std::function<bool()> healthy;
     // GET /metrics: 200 with the returned text, Content-Type
     // "text/plain; version=0.0.4; charset=utf-8".
     std::function<std::string()> metrics;
+    // Every request whose path begins with /v1/; without it they get 404.
+    // A connection waits for its answer before it reads the next request.
+    ApiHandler api;
   };
 
   // TLS for the port: a certificate chain and its private key (PEM text),
