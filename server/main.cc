@@ -36,6 +36,7 @@
 #include "server/auth/authenticator.h"
 #include "server/auth/loopback.h"
 #include "server/http/http_server.h"
+#include "server/http/static_files.h"
 #include "server/metrics.h"
 #include "server/rule_files.h"
 #include "server/store/event_store.h"
@@ -314,6 +315,7 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   caseline::api::JsonApi json_api(server->InProcessChannel(api_channel),
                                   access.forwarding_key());
   caseline::HttpServer::Handlers handlers;
+  handlers.files = caseline::DashboardFiles();
   handlers.api =
       [&json_api](caseline::HttpServer::ApiCall call,
                   std::function<void(caseline::HttpServer::ApiAnswer)> done) {

@@ -49,10 +49,20 @@ inline HttpReply HttpCall(int port, const std::string& method,
       if (n <= 0) break;
       sent += static_cast<size_t>(n);
     }
+    // Until the peer closes, or the Content-Length is in (not every server
+    // closes after "Connection: close").
     char buffer[65536];
     ssize_t n;
     while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
       response.append(buffer, static_cast<size_t>(n));
+      const size_t end = response.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      std::string head = response.substr(0, end);
+      for (char& c : head) c = static_cast<char>(tolower(c));
+      const size_t length_at = head.find("\r\ncontent-length:");
+      if (length_at == std::string::npos) continue;
+      const size_t length = std::stoul(head.substr(length_at + 17));
+      if (response.size() >= end + 4 + length) break;
     }
   }
   close(fd);

@@ -301,7 +301,7 @@ TEST(HttpServerStartTest, MalformedAddressIsInvalidArgument) {
         "localhost:8080", "[::1:80"}) {
     const absl::StatusOr<std::unique_ptr<HttpServer>> server =
         HttpServer::Start(io, address,
-                          {[] { return true; }, [] { return ""; }, {}});
+                          {[] { return true; }, [] { return ""; }, {}, {}});
     EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument)
         << address;
     EXPECT_NE(std::string(server.status().message()).find(address),
@@ -313,7 +313,7 @@ TEST(HttpServerStartTest, MalformedAddressIsInvalidArgument) {
 TEST(HttpServerStartTest, PortInUseIsUnavailable) {
   asio::io_context io;
   const HttpServer::Handlers handlers = {
-      [] { return true; }, [] { return ""; }, {}};
+      [] { return true; }, [] { return ""; }, {}, {}};
   absl::StatusOr<std::unique_ptr<HttpServer>> first =
       HttpServer::Start(io, "127.0.0.1:0", handlers);
   ASSERT_TRUE(first.ok()) << first.status();

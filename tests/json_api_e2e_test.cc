@@ -27,7 +27,7 @@
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 #include "tests/test_issuer.h"
-#include "tools/generate.h"
+#include "tests/test_population.h"
 
 namespace caseline {
 namespace {
@@ -78,32 +78,15 @@ class JsonApiTest : public ::testing::Test {
     options.cases = 120;
     options.from = absl::CivilDay(2019, 7, 1);
     options.to = absl::CivilDay(2020, 6, 30);
-    std::vector<v1::Event> events;
-    ASSERT_TRUE(GenerateEvents(options, [&](const v1::Event& event) {
-                  events.push_back(event);
-                }).ok());
-    auto admin = v1::Admin::NewStub(server_->Channel());
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + admin_token_);
-    auto stream = admin->ImportHistory(&context);
-    for (const v1::Event& event : events) {
-      if (event.has_case_opened()) {
-        const v1::CaseOpened& opened = event.case_opened();
-        if (!case_of_.contains(opened.jobcentre_id())) {
-          case_of_[opened.jobcentre_id()] = event.case_id();
-          team_of_[opened.jobcentre_id()] = opened.team_id();
-        }
+    for (const v1::Event& event :
+         ImportGenerated(*server_, admin_token_, options)) {
+      if (!event.has_case_opened()) continue;
+      const v1::CaseOpened& opened = event.case_opened();
+      if (!case_of_.contains(opened.jobcentre_id())) {
+        case_of_[opened.jobcentre_id()] = event.case_id();
+        team_of_[opened.jobcentre_id()] = opened.team_id();
       }
-      v1::AppendRequest request;
-      request.set_case_id(event.case_id());
-      *request.add_events() = event;
-      ASSERT_TRUE(stream->Write(request));
     }
-    stream->WritesDone();
-    v1::AppendResponse response;
-    while (stream->Read(&response)) {
-    }
-    ASSERT_TRUE(stream->Finish().ok());
     ASSERT_EQ(case_of_.size(), 2u);
     mine_ = case_of_.begin()->first;
     theirs_ = std::next(case_of_.begin())->first;
@@ -486,10 +469,18 @@ TEST_F(JsonApiTest, EachHttpReadIsLoggedWithTheHttpClientAndItsPurpose) {
   EXPECT_EQ(after.back().peer(), "127.0.0.1");
 }
 
-TEST_F(JsonApiTest, HealthAndMetricsStayBesideTheApi) {
+TEST_F(JsonApiTest, HealthMetricsAndTheDashboardStayBesideTheApi) {
   EXPECT_EQ(Http("GET", "/healthz", "").status, 200);
   const HttpReply metrics = Http("GET", "/metrics", "");
   EXPECT_EQ(metrics.status, 200);
+  // The dashboard's page, kept to this server's own scripts.
+  const HttpReply page = Http("GET", "/", "");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_TRUE(absl::StrContains(page.body, "/dashboard.js"));
+  EXPECT_TRUE(absl::StrContains(page.headers, "script-src 'self'"));
+  EXPECT_TRUE(absl::StrContains(page.headers, "frame-ancestors 'none'"));
+  EXPECT_EQ(Http("GET", "/dashboard.js", "").status, 200);
+  EXPECT_EQ(Http("GET", "/missing.js", "").status, 404);
   // A body on /healthz is still capped at its own small limit.
   EXPECT_EQ(Http("POST", "/healthz", "", std::string(4096, 'x')).status, 413);
 }

@@ -3,6 +3,7 @@
 #ifndef CASELINE_TESTS_TEST_ISSUER_H_
 #define CASELINE_TESTS_TEST_ISSUER_H_
 
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,7 +11,6 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "server/auth/signing.h"
-#include "tests/cli_testing.h"
 
 namespace caseline::testing {
 
@@ -26,7 +26,7 @@ struct TestIssuer {
     key = *made;
     absl::StatusOr<std::string> jwks = auth::PublicJwks({key});
     EXPECT_TRUE(jwks.ok());
-    WriteFile(jwks_path, *jwks);
+    std::ofstream(jwks_path) << *jwks;
   }
 
   // The server flags that make it trust this issuer.

@@ -35,6 +35,14 @@ using Response = http::response<http::string_body>;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
 constexpr char kTextContentType[] = "text/plain; charset=utf-8";
+// A served page may load scripts, styles and data from this server only (no
+// inline script, no other site: jobcentres' networks are closed, and a
+// page that shows citizens' cases must not run anyone else's code), and may
+// not be framed by another site.
+constexpr char kFileSecurityPolicy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'";
 // Paths under this go to the API handler.
 constexpr std::string_view kApiPrefix = "/v1/";
 // The header a caller says why it looks with, as gRPC's x-caseline-purpose.
@@ -76,6 +84,16 @@ absl::StatusOr<tcp::endpoint> ParseListenAddress(std::string_view address) {
   return tcp::endpoint(ip, port);
 }
 
+// The file served at `path`, if any; "/" is "/index.html".
+const StaticFile* FindFile(const std::vector<StaticFile>& files,
+                           std::string_view path) {
+  if (path == "/") path = "/index.html";
+  for (const StaticFile& file : files) {
+    if (file.path == path) return &file;
+  }
+  return nullptr;
+}
+
 Response MakeResponse(http::status status, const char* content_type,
                       std::string body) {
   Response response(status, /*version=*/11);
@@ -91,7 +109,8 @@ Response Route(const Request& request, const HttpServer::Handlers& handlers) {
   const std::string_view target(request.target().data(),
                                 request.target().size());
   const std::string_view path = target.substr(0, target.find('?'));
-  if (path != "/healthz" && path != "/metrics") {
+  const StaticFile* file = FindFile(handlers.files, path);
+  if (path != "/healthz" && path != "/metrics" && file == nullptr) {
     return MakeResponse(http::status::not_found, kTextContentType,
                         "not found\n");
   }
@@ -105,6 +124,18 @@ Response Route(const Request& request, const HttpServer::Handlers& handlers) {
   if (path == "/metrics") {
     return MakeResponse(http::status::ok, kMetricsContentType,
                         handlers.metrics());
+  }
+  if (file != nullptr) {
+    Response response(http::status::ok, /*version=*/11);
+    response.set(http::field::content_type, std::string(file->content_type));
+    // Always asked anew: a new server version brings a new page.
+    response.set(http::field::cache_control, "no-cache");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Content-Security-Policy", kFileSecurityPolicy);
+    response.set("Referrer-Policy", "no-referrer");
+    response.body() = std::string(file->body);
+    response.prepare_payload();
+    return response;
   }
   return handlers.healthy()
              ? MakeResponse(http::status::ok, kTextContentType, "ok\n")

@@ -10,17 +10,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
 #include "absl/status/statusor.h"
+#include "server/http/static_files.h"
 
 namespace caseline {
 
-// Serves GET (and HEAD) /healthz and /metrics, and hands every request under
-// /v1/ to the API handler when one is given; other paths get 404, other
-// methods 405. Connections are kept alive, time out when idle, and are capped
-// in number; request sizes are capped (see the limits below).
+// Serves GET (and HEAD) /healthz, /metrics and the static files it is given,
+// and hands every request under /v1/ to the API handler when one is given;
+// other paths get 404, other methods 405. Connections are kept alive, time out
+// when idle, and are capped in number; request sizes are capped (see the limits
+// below).
 //
 // All I/O runs on the caller's io_context, which must be run by exactly one
 // thread and must outlive the HttpServer. The handlers are called on that
@@ -80,6 +83,9 @@ class HttpServer {
     // Every request whose path begins with /v1/; without it they get 404.
     // A connection waits for its answer before it reads the next request.
     ApiHandler api;
+    // Served on GET and HEAD of their paths ("/" is "/index.html"), with
+    // headers that keep a page to this server's own scripts.
+    std::vector<StaticFile> files;
   };
 
   // TLS for the port: a certificate chain and its private key (PEM text),

@@ -1,0 +1,484 @@
+// caseline's dashboard: the JSON API (/v1/...) drawn for team leads and
+// analysts. No framework and no build step: the server serves this file as
+// it is. Every figure comes from one API answer; the page computes nothing
+// of its own beyond formatting, so what it shows is what Report, Trend,
+// Worklist and GetCompliance answer.
+'use strict';
+
+const TEXT = {
+  da: {
+    'title': 'caseline · rettidighed',
+    'nav.overview': 'Overblik', 'nav.worklist': 'Arbejdsliste', 'nav.case': 'Sag (id)',
+    'token.summary': 'Adgang', 'token.label': 'Token (bearer)',
+    'controls.jobcentre': 'Jobcenter', 'controls.team': 'Team',
+    'controls.caseworker': 'Sagsbehandler', 'controls.target_group': 'Målgruppe',
+    'controls.as_of': 'Bedømt pr.', 'controls.known_at': 'Som kendt',
+    'controls.days': 'Arbejdsdage frem', 'controls.show': 'Vis',
+    'all': 'Alle', 'language': 'English', 'loading': 'Henter …',
+    'basis': 'Bedømt pr. {as_of}, som kendt {known_at}; logposition {position}; {cases} sager talt.',
+    'overview.requirements': 'Rettidighed pr. krav', 'overview.trend': 'Rettidighed måned for måned',
+    'overview.monitors': 'STAR\'s opfølgning', 'overview.switches': 'Sagsbehandlerskift',
+    'overview.waits': 'Ventetid fra henvisning til tilbud', 'overview.none': 'Ingen sager i udvalget.',
+    'col.jobcentre': 'Jobcenter', 'col.rule_set': 'Regelsæt', 'col.requirement': 'Krav',
+    'col.cases': 'Sager', 'col.met': 'Rettidigt', 'col.met_late': 'For sent',
+    'col.overdue': 'Overskredet', 'col.due': 'Kommende', 'col.share': 'Andel rettidig',
+    'col.measure': 'Måltal / flag', 'col.month': 'Måned', 'col.open': 'Åbne sager',
+    'col.local_share': 'Lokale mål', 'col.planned': 'Planlagte', 'col.unplanned': 'Ikke planlagte',
+    'col.case_years': 'Sagsår', 'col.per_case_year': 'Ikke planlagte pr. sagsår',
+    'col.offer_kind': 'Tilbud', 'col.provider': 'Leverandør', 'col.started': 'Startet',
+    'col.mean': 'Gns. dage', 'col.median': 'Median', 'col.p90': '90 %', 'col.max': 'Maks.',
+    'col.waiting': 'Venter', 'col.run': 'Måneder i træk under', 'col.triggered': 'Betingelsen opfyldt',
+    'col.case': 'Sag', 'col.citizen': 'Borger', 'col.caseworker': 'Sagsbehandler', 'col.team': 'Team',
+    'col.target_group': 'Målgruppe', 'col.status': 'Status', 'col.deadline': 'Frist',
+    'col.days_left': 'Arbejdsdage tilbage', 'col.met_on': 'Opfyldt', 'col.event': 'Hændelse',
+    'col.source': 'Kilde', 'col.item': 'Del', 'col.occurred': 'Skete', 'col.recorded': 'Registreret',
+    'col.kind': 'Hændelse', 'col.version': 'Version',
+    'csv': 'Hent CSV', 'print': 'Udskriv', 'yes': 'ja', 'no': 'nej', 'flagged': 'flag',
+    'target.met': 'mål nået', 'target.missed': 'mål ikke nået',
+    'worklist.title': 'Hvad forfalder', 'worklist.pick': 'Vælg et team eller en sagsbehandler.',
+    'worklist.total': '{shown} af {total} punkter',
+    'case.title': 'Sag {id}', 'case.verdicts': 'Krav og afgørelser', 'case.timeline': 'Hændelser',
+    'legend.statutory': 'Lovkrav', 'legend.local': 'Lokale mål',
+    'status.MET': 'rettidigt', 'status.MET_LATE': 'for sent', 'status.OVERDUE': 'overskredet',
+    'status.DUE': 'kommende', 'status.NOT_APPLICABLE': 'ikke relevant', 'status.COUNTS': 'tæller med',
+    'status.DOES_NOT_COUNT': 'tæller ikke med', 'status.EXEMPTED': 'fritaget',
+  },
+  en: {
+    'title': 'caseline · timeliness',
+    'nav.overview': 'Overview', 'nav.worklist': 'Worklist', 'nav.case': 'Case (id)',
+    'token.summary': 'Access', 'token.label': 'Token (bearer)',
+    'controls.jobcentre': 'Jobcentre', 'controls.team': 'Team',
+    'controls.caseworker': 'Caseworker', 'controls.target_group': 'Target group',
+    'controls.as_of': 'Judged on', 'controls.known_at': 'As known at',
+    'controls.days': 'Working days ahead', 'controls.show': 'Show',
+    'all': 'All', 'language': 'Dansk', 'loading': 'Loading …',
+    'basis': 'Judged on {as_of}, as known at {known_at}; log position {position}; {cases} cases counted.',
+    'overview.requirements': 'Timeliness per requirement', 'overview.trend': 'Timeliness month by month',
+    'overview.monitors': 'STAR\'s follow-up', 'overview.switches': 'Caseworker switches',
+    'overview.waits': 'Waiting from referral to offer', 'overview.none': 'No cases in the selection.',
+    'col.jobcentre': 'Jobcentre', 'col.rule_set': 'Rule set', 'col.requirement': 'Requirement',
+    'col.cases': 'Cases', 'col.met': 'On time', 'col.met_late': 'Late',
+    'col.overdue': 'Overdue', 'col.due': 'Due', 'col.share': 'Share on time',
+    'col.measure': 'Target / flag', 'col.month': 'Month', 'col.open': 'Open cases',
+    'col.local_share': 'Local targets', 'col.planned': 'Planned', 'col.unplanned': 'Unplanned',
+    'col.case_years': 'Case-years', 'col.per_case_year': 'Unplanned per case-year',
+    'col.offer_kind': 'Offer', 'col.provider': 'Provider', 'col.started': 'Started',
+    'col.mean': 'Mean days', 'col.median': 'Median', 'col.p90': '90th', 'col.max': 'Max',
+    'col.waiting': 'Waiting', 'col.run': 'Months under in a row', 'col.triggered': 'Condition holds',
+    'col.case': 'Case', 'col.citizen': 'Citizen', 'col.caseworker': 'Caseworker', 'col.team': 'Team',
+    'col.target_group': 'Target group', 'col.status': 'Status', 'col.deadline': 'Deadline',
+    'col.days_left': 'Working days left', 'col.met_on': 'Met on', 'col.event': 'Event',
+    'col.source': 'Source', 'col.item': 'Item', 'col.occurred': 'Occurred', 'col.recorded': 'Recorded',
+    'col.kind': 'Event', 'col.version': 'Version',
+    'csv': 'Download CSV', 'print': 'Print', 'yes': 'yes', 'no': 'no', 'flagged': 'flagged',
+    'target.met': 'target met', 'target.missed': 'target missed',
+    'worklist.title': 'What falls due', 'worklist.pick': 'Choose a team or a caseworker.',
+    'worklist.total': '{shown} of {total} items',
+    'case.title': 'Case {id}', 'case.verdicts': 'Requirements and verdicts', 'case.timeline': 'Events',
+    'legend.statutory': 'Statutory', 'legend.local': 'Local targets',
+    'status.MET': 'met', 'status.MET_LATE': 'met late', 'status.OVERDUE': 'overdue',
+    'status.DUE': 'due', 'status.NOT_APPLICABLE': 'not applicable', 'status.COUNTS': 'counts',
+    'status.DOES_NOT_COUNT': 'does not count', 'status.EXEMPTED': 'exempted',
+  },
+};
+
+const TARGET_GROUPS = [
+  'A_DAGPENGE', 'SYGEDAGPENGE', 'KONTANTHJAELP_JOBPARAT', 'KONTANTHJAELP_AKTIVITETSPARAT',
+  'UDDANNELSESHJAELP', 'JOBAFKLARING', 'RESSOURCEFORLOEB', 'LEDIGHEDSYDELSE', 'REVALIDERING',
+];
+// Worklist and event pages stop here; the API's own limits are larger.
+const LIST_LIMIT = 500;
+const MONTHS_IN_TREND = 12;
+
+let language = localStorage.getItem('caseline.language') === 'en' ? 'en' : 'da';
+
+function t(key, values = {}) {
+  const text = TEXT[language][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
+}
+
+// An element with attributes and children (strings become text, never HTML).
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// The page and its parameters, from the address: #/overview?as_of=...
+function currentRoute() {
+  const [path, query] = location.hash.replace(/^#/, '').split('?');
+  return { path: path || '/overview', params: new URLSearchParams(query || '') };
+}
+
+// Appends nodes and lists of nodes (a table comes with its tools).
+function add(parent, ...children) {
+  parent.append(...children.flat(Infinity).filter((child) => child !== null));
+}
+
+function go(path, params) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value) query.set(name, value);
+  location.hash = `${path}?${query}`;
+}
+
+class ApiError extends Error {}
+
+// One call of the JSON API: POST with the request message as JSON.
+async function api(path, request) {
+  const headers = { 'Content-Type': 'application/json' };
+  const token = sessionStorage.getItem('caseline.token');
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(request) });
+  const answer = await response.json();
+  if (!response.ok) throw new ApiError(`${answer.code}: ${answer.message}`);
+  return answer;
+}
+
+const number = (value) => Number(value ?? 0);
+const share = (value) => `${(number(value) * 100).toFixed(1)} %`;
+const targetGroupName = (value) => String(value ?? '').replace(/^TARGET_GROUP_/, '');
+const statusName = (value) => String(value ?? '').replace(/^COMPLIANCE_STATUS_/, '');
+
+// A table of `rows` (arrays of cells: a string, a number, or a Node), with a
+// CSV download of what it shows.
+function table(name, headings, rows, rowAttributes = () => ({})) {
+  const numeric = headings.map((_, i) => rows.length > 0 && rows.every(
+    (row) => typeof row[i] === 'number'));
+  const node = el('table', { 'data-table': name },
+    el('thead', {}, el('tr', {}, headings.map((heading, i) =>
+      el('th', { class: numeric[i] ? 'number' : null }, heading)))),
+    el('tbody', {}, rows.map((row, r) => el('tr', rowAttributes(r),
+      row.map((cell, i) => el('td', { class: numeric[i] ? 'number' : null }, cell))))));
+  const csv = () => {
+    const quote = (text) => `"${String(text).replace(/"/g, '""')}"`;
+    const lines = [headings, ...rows.map((row) => row.map(
+      (cell) => cell instanceof Node ? cell.textContent : cell))];
+    const blob = new Blob([lines.map((line) => line.map(quote).join(',')).join('\r\n')],
+      { type: 'text/csv;charset=utf-8' });
+    const link = el('a', { href: URL.createObjectURL(blob), download: `caseline-${name}.csv` });
+    link.click();
+    URL.revokeObjectURL(link.href);
+  };
+  return [node, el('div', { class: 'table-tools' },
+    el('button', { type: 'button', onclick: csv }, t('csv')))];
+}
+
+function parameters() {
+  const { params } = currentRoute();
+  return {
+    jobcentre: params.get('jobcentre') || '', team: params.get('team') || '',
+    caseworker: params.get('caseworker') || '', target_group: params.get('target_group') || '',
+    as_of: params.get('as_of') || new Date().toISOString().slice(0, 10),
+    known_at: params.get('known_at') || '', days: params.get('days') || '14',
+  };
+}
+
+function filterOf(p) {
+  const filter = {};
+  if (p.jobcentre) filter.jobcentre_ids = [p.jobcentre];
+  if (p.team) filter.team_ids = [p.team];
+  if (p.caseworker) filter.caseworker_ids = [p.caseworker];
+  if (p.target_group) filter.target_groups = [`TARGET_GROUP_${p.target_group}`];
+  return filter;
+}
+
+function withKnownAt(request, p) {
+  if (p.known_at) request.known_at = p.known_at;
+  return request;
+}
+
+function showBasis(basis, position = basis.last_position) {
+  document.getElementById('basis').dataset.knownAt = basis.known_at;
+  document.getElementById('basis').textContent = t('basis', {
+    as_of: basis.as_of, known_at: basis.known_at, position,
+    cases: number(basis.cases_counted),
+  });
+}
+
+// The last day of each of the MONTHS_IN_TREND months up to as_of's.
+function trendWindow(asOf) {
+  const [year, month] = asOf.split('-').map(Number);
+  const monthEnd = (y, m) => new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  return { from: monthEnd(year, month - MONTHS_IN_TREND + 1), to: monthEnd(year, month) };
+}
+
+// A line chart of the trend's shares on time (0-100 %), one point a month.
+function trendChart(points) {
+  const width = 720, height = 220, left = 40, right = 40, top = 10, bottom = 30;
+  const x = (i) => left + (points.length < 2 ? 0 : i * (width - left - right) / (points.length - 1));
+  const y = (value) => top + (1 - value) * (height - top - bottom);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+  const add = (tag, attributes, text) => {
+    const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+    if (text !== undefined) node.textContent = text;
+    svg.append(node);
+  };
+  for (const level of [0, 0.25, 0.5, 0.75, 1]) {
+    add('line', { class: 'grid', x1: left, x2: width - right, y1: y(level), y2: y(level) });
+    add('text', { x: 4, y: y(level) + 4 }, `${level * 100} %`);
+  }
+  points.forEach((point, i) => add('text', { x: x(i) - 14, y: height - 10 }, point.on.slice(0, 7)));
+  const line = (values, name) => {
+    const path = values.map((value, i) => value === null ? null : `${x(i)},${y(value)}`)
+      .filter(Boolean);
+    if (path.length > 0) add('polyline', { class: name, points: path.join(' ') });
+  };
+  line(points.map((p) => number(p.met) + number(p.met_late) + number(p.overdue) > 0
+    ? number(p.share_on_time) : null), 'line-statutory');
+  line(points.map((p) => number(p.local_judged) > 0 ? number(p.local_share_on_time) : null),
+    'line-local');
+  return [svg, el('div', { class: 'legend' },
+    el('span', {}, t('legend.statutory')), el('span', { class: 'local' }, t('legend.local')))];
+}
+
+function measureText(tally) {
+  if (tally.target && number(tally.target.measured) > 0) {
+    const target = tally.target;
+    return `${share(target.share)} (${target.counting}/${number(target.measured) - number(target.exempted)}) ${target.met ? t('target.met') : t('target.missed')}`;
+  }
+  if (tally.measure && number(tally.measure.cases) > 0) {
+    const measure = tally.measure;
+    const text = `${share(measure.share_failing)} (${measure.failing}/${measure.cases})`;
+    return measure.flagged ? el('span', { class: 'flagged' }, `${text} ${t('flagged')}`) : text;
+  }
+  return '';
+}
+
+async function overview(page, p) {
+  const request = withKnownAt({ filter: filterOf(p), as_of: p.as_of,
+    group_by: ['GROUP_BY_JOBCENTRE'] }, p);
+  const window = trendWindow(p.as_of);
+  const [report, trend] = await Promise.all([
+    api('/v1/report', request),
+    api('/v1/trend', withKnownAt({ filter: filterOf(p), from: window.from, to: window.to,
+      step: 'TREND_STEP_MONTH' }, p)),
+  ]);
+  showBasis(report.basis);
+  if (report.groups.length === 0) {
+    add(page, el('p', { class: 'muted' }, t('overview.none')));
+    return;
+  }
+  const tallies = report.groups.flatMap((group) => group.requirements.map(
+    (tally) => ({ jobcentre: group.label.jobcentre_id, tally })));
+  add(page, el('h2', {}, t('overview.requirements')),
+    table('requirements', [t('col.jobcentre'), t('col.rule_set'), t('col.requirement'),
+      t('col.cases'), t('col.met'), t('col.met_late'), t('col.overdue'), t('col.due'),
+      t('col.share'), t('col.measure')],
+    tallies.map(({ jobcentre, tally }) => [jobcentre,
+      `${tally.rule_set_id}@${tally.rule_set_version}`, tally.title, number(tally.cases),
+      number(tally.met), number(tally.met_late), number(tally.overdue), number(tally.due),
+      share(tally.share_on_time), measureText(tally)]),
+    (r) => ({ 'data-requirement': `${tallies[r].jobcentre}/${tallies[r].tally.rule_set_id}/${tallies[r].tally.requirement_id}` })));
+
+  add(page, el('h2', {}, t('overview.trend')), trendChart(trend.points),
+    table('trend', [t('col.month'), t('col.open'), t('col.met'), t('col.met_late'),
+      t('col.overdue'), t('col.due'), t('col.share'), t('col.local_share')],
+    trend.points.map((point) => [point.on.slice(0, 7), number(point.open_cases),
+      number(point.met), number(point.met_late), number(point.overdue), number(point.due),
+      share(point.share_on_time),
+      number(point.local_judged) > 0 ? share(point.local_share_on_time) : ''])));
+
+  if (report.monitors.length > 0) {
+    add(page, el('h2', {}, t('overview.monitors')),
+      table('monitors', [t('col.jobcentre'), t('col.requirement'), t('col.month'),
+        t('col.share'), t('col.run'), t('col.triggered')],
+      report.monitors.map((monitor) => {
+        const last = monitor.months[monitor.months.length - 1];
+        return [monitor.jobcentre_id, monitor.title, last ? last.month : '',
+          last ? share(last.share) : '', monitor.run,
+          monitor.triggered ? el('span', { class: 'flagged' }, t('yes')) : t('no')];
+      })));
+  }
+  add(page, el('h2', {}, t('overview.switches')),
+    table('switches', [t('col.jobcentre'), t('col.planned'), t('col.unplanned'),
+      t('col.case_years'), t('col.per_case_year')],
+    report.groups.map((group) => [group.label.jobcentre_id,
+      number(group.switches.planned), number(group.switches.unplanned),
+      number(group.switches.case_years).toFixed(1),
+      number(group.switches.unplanned_per_case_year).toFixed(2)])));
+  const waits = report.groups.flatMap((group) => group.waits.map(
+    (wait) => ({ jobcentre: group.label.jobcentre_id, wait })));
+  add(page, el('h2', {}, t('overview.waits')),
+    table('waits', [t('col.jobcentre'), t('col.offer_kind'), t('col.provider'),
+      t('col.started'), t('col.mean'), t('col.median'), t('col.p90'), t('col.max'),
+      t('col.waiting')],
+    waits.map(({ jobcentre, wait }) => [jobcentre,
+      String(wait.offer_kind).replace(/^OFFER_KIND_/, ''), wait.provider, number(wait.started),
+      number(wait.mean_days).toFixed(1), number(wait.median_days).toFixed(1),
+      number(wait.p90_days), number(wait.max_days), number(wait.waiting)])));
+}
+
+function caseLink(caseId, p) {
+  return el('a', { href: `#/case?${new URLSearchParams({ id: caseId, as_of: p.as_of,
+    ...(p.known_at ? { known_at: p.known_at } : {}) })}` }, caseId);
+}
+
+async function worklist(page, p) {
+  add(page, el('h2', {}, t('worklist.title')));
+  if (!p.team && !p.caseworker) {
+    add(page, el('p', { class: 'muted' }, t('worklist.pick')));
+    return;
+  }
+  const request = withKnownAt({ as_of: p.as_of, horizon_days: Number(p.days), limit: LIST_LIMIT },
+    p);
+  if (p.jobcentre) request.jobcentre_id = p.jobcentre;
+  if (p.team) request.team_id = p.team;
+  if (p.caseworker) request.caseworker_id = p.caseworker;
+  const answer = await api('/v1/worklist', request);
+  showBasis(answer.basis);
+  add(page, el('p', { class: 'muted' },
+    t('worklist.total', { shown: answer.items.length, total: number(answer.total) })),
+  table('worklist', [t('col.status'), t('col.deadline'), t('col.days_left'), t('col.case'),
+    t('col.caseworker'), t('col.team'), t('col.target_group'), t('col.requirement'),
+    t('col.item')],
+  answer.items.map((item) => [
+    el('span', { class: `status-${statusName(item.status)}` }, t(`status.${statusName(item.status)}`)),
+    item.deadline_on, number(item.working_days_left), caseLink(item.case_id, p),
+    item.caseworker_id, item.team_id, targetGroupName(item.target_group), item.title,
+    item.item])),
+  el('button', { type: 'button', onclick: () => window.print() }, t('print')));
+}
+
+async function casePage(page, p, caseId) {
+  const request = withKnownAt({ case_id: caseId, as_of: p.as_of }, p);
+  const [compliance, events] = await Promise.all([
+    api(`/v1/cases/${encodeURIComponent(caseId)}/compliance`, request),
+    api(`/v1/cases/${encodeURIComponent(caseId)}/events`, { max_count: LIST_LIMIT }),
+  ]);
+  showBasis(compliance.basis, compliance.basis.last_position);
+  add(page, el('h2', {}, t('case.title', { id: caseId })));
+  if (compliance.note) add(page, el('p', { class: 'muted' }, compliance.note));
+  const rows = compliance.results.filter((row) => statusName(row.status) !== 'NOT_APPLICABLE');
+  add(page, el('h2', {}, t('case.verdicts')),
+    table('verdicts', [t('col.rule_set'), t('col.requirement'), t('col.item'), t('col.status'),
+      t('col.deadline'), t('col.met_on'), t('col.event'), t('col.source')],
+    rows.map((row) => [`${row.rule_set_id}@${row.rule_set_version}`, row.title, row.item,
+      el('span', { class: `status-${statusName(row.status)}`, 'data-status': statusName(row.status) },
+        t(`status.${statusName(row.status)}`)),
+      row.deadline_on, row.met_on, row.event_ids.join(' '),
+      [row.source.law, row.source.decision].filter(Boolean).join('; ')]),
+    (r) => ({ 'data-row': `${rows[r].rule_set_id}/${rows[r].requirement_id}/${rows[r].item}/${rows[r].period_index}` })));
+  const knownAt = compliance.basis.known_at;
+  add(page, el('h2', {}, t('case.timeline')),
+    table('events', [t('col.version'), t('col.occurred'), t('col.recorded'), t('col.kind'),
+      t('col.event')],
+    events.events.filter((event) => !knownAt || event.recorded_at <= knownAt)
+      .map((event) => [number(event.case_version), event.occurred_on, event.recorded_at,
+        Object.keys(event).find((key) => typeof event[key] === 'object' && key !== 'recorded_at') ?? '',
+        event.event_id])));
+}
+
+// Fills the controls from the address and draws the page it names.
+async function render() {
+  const { path, params } = currentRoute();
+  const p = parameters();
+  const form = document.getElementById('controls');
+  for (const name of ['team', 'caseworker', 'as_of', 'known_at', 'days']) {
+    form.elements[name].value = p[name];
+  }
+  form.elements.target_group.value = p.target_group;
+  const jobcentres = document.getElementById('jobcentre');
+  if (![...jobcentres.options].some((option) => option.value === p.jobcentre)) {
+    jobcentres.append(el('option', { value: p.jobcentre }, p.jobcentre));
+  }
+  jobcentres.value = p.jobcentre;
+  document.body.classList.toggle('worklist', path === '/worklist');
+  const page = document.getElementById('page');
+  page.replaceChildren(el('p', { class: 'muted' }, t('loading')));
+  document.getElementById('basis').textContent = '';
+  const content = el('div', { 'data-page': path.slice(1) });
+  try {
+    if (path === '/worklist') await worklist(content, p);
+    else if (path === '/case') await casePage(content, p, params.get('id') || '');
+    else await overview(content, p);
+    content.setAttribute('data-ready', 'true');
+    // Milliseconds from the page's load to this page drawn (for the tests).
+    content.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+  } catch (error) {
+    content.replaceChildren(el('p', { class: 'error', 'data-error': 'true' },
+      error instanceof ApiError ? error.message : String(error)));
+    content.setAttribute('data-ready', 'error');
+  }
+  page.replaceChildren(content);
+}
+
+// The jobcentres the caller may see, from a report grouped by jobcentre.
+async function loadJobcentres() {
+  const select = document.getElementById('jobcentre');
+  select.replaceChildren(el('option', { value: '' }, t('all')));
+  try {
+    const report = await api('/v1/report', { group_by: ['GROUP_BY_JOBCENTRE'] });
+    for (const group of report.groups) {
+      const id = group.label.jobcentre_id;
+      select.append(el('option', { value: id }, id));
+    }
+    select.value = parameters().jobcentre;
+  } catch (error) {
+    // The page itself shows the error (a missing token, say).
+  }
+}
+
+function translate() {
+  document.documentElement.lang = language;
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
+  document.getElementById('language').textContent = t('language');
+  const groups = document.querySelector('#controls select[name=target_group]');
+  const chosen = groups.value;
+  groups.replaceChildren(el('option', { value: '' }, t('all')),
+    TARGET_GROUPS.map((group) => el('option', { value: group }, group)));
+  groups.value = chosen;
+}
+
+function start() {
+  translate();
+  const token = document.getElementById('token');
+  token.value = sessionStorage.getItem('caseline.token') || '';
+  const useToken = (event) => {
+    event?.preventDefault();
+    sessionStorage.setItem('caseline.token', token.value.trim());
+    loadJobcentres().then(render);
+  };
+  token.addEventListener('change', useToken);
+  document.getElementById('token-form').addEventListener('submit', useToken);
+  document.getElementById('language').addEventListener('click', () => {
+    language = language === 'da' ? 'en' : 'da';
+    localStorage.setItem('caseline.language', language);
+    translate();
+    render();
+  });
+  document.getElementById('controls').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const values = Object.fromEntries(['jobcentre', 'team', 'caseworker', 'target_group',
+      'as_of', 'known_at', 'days'].map((name) => [name, form.elements[name].value.trim()]));
+    const { path, params } = currentRoute();
+    if (path === '/case') values.id = params.get('id');
+    go(path, values);
+  });
+  document.getElementById('case-search').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = document.getElementById('case-id').value.trim();
+    if (id) go('/case', { ...parameters(), id });
+  });
+  window.addEventListener('hashchange', render);
+  loadJobcentres();
+  render();
+}
+
+start();

@@ -1,0 +1,294 @@
+// Goal: the dashboard, in a real browser, shows what the API answers: the
+// overview's figures are Report's, as known now and as known at a moment in
+// the past; a worklist leads to a case page whose verdicts are
+// GetCompliance's; a token of another jobcentre sees none of the cases.
+// Method: the real caseline-server with --auth-keys and a generated
+// population; Debian's headless Chromium driven by chromedriver over
+// WebDriver; the same questions asked over gRPC. Screenshots of each page go
+// to dashboard_screenshots/ in the test's build directory.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "caseline/v1/projections.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+#include "tests/temp_dir.h"
+#include "tests/test_issuer.h"
+#include "tests/test_population.h"
+#include "tests/webdriver.h"
+
+namespace caseline {
+namespace {
+
+using namespace ::caseline::testing;  // NOLINT: server, browser, issuer.
+
+constexpr char kAsOf[] = "2020-06-30";
+// Halfway through the generated history's recording: the figures as known
+// then differ from those known now.
+constexpr char kKnownThen[] = "2020-03-01T00:00:00Z";
+
+std::string ScreenshotPath(const std::string& name) {
+  const std::string dir =
+      std::string(CASELINE_TEST_OUTPUT_DIR) + "/dashboard_screenshots";
+  mkdir(dir.c_str(), 0755);
+  return dir + "/" + name + ".png";
+}
+
+// Per requirement row ("jobcentre/rule set/requirement"): cases, met, late,
+// overdue, due.
+using Figures = std::map<std::string, std::vector<int64_t>>;
+
+class DashboardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(dir_.path() + "/data",
+                                              "127.0.0.1:0", CASELINE_RULES_DIR,
+                                              issuer_.ServerArgs());
+    const std::string admin = issuer_.Token("user-admin", {"admin"}, {"*"});
+    GenerateOptions options;
+    options.seed = 9;
+    options.jobcentres = 2;
+    options.cases = 400;
+    options.from = absl::CivilDay(2019, 7, 1);
+    options.to = absl::CivilDay(2020, 6, 30);
+    for (const v1::Event& event : ImportGenerated(*server_, admin, options)) {
+      if (!event.has_case_opened()) continue;
+      const v1::CaseOpened& opened = event.case_opened();
+      jobcentres_.insert(opened.jobcentre_id());
+      teams_[opened.jobcentre_id()].insert(opened.team_id());
+      cases_[opened.jobcentre_id()].push_back(event.case_id());
+    }
+    ASSERT_EQ(jobcentres_.size(), 2u);
+    mine_ = *jobcentres_.begin();
+    theirs_ = *jobcentres_.rbegin();
+    analyst_ = issuer_.Token("user-analyst", {"analyst"}, {mine_});
+    projections_ = v1::Projections::NewStub(server_->Channel());
+    browser_ = std::make_unique<Browser>(1300, 1800);
+  }
+
+  std::string Base() const {
+    return "http://127.0.0.1:" + std::to_string(server_->http_port());
+  }
+
+  // Opens the dashboard with `token`, then `hash`, and waits for the page.
+  // Returns the page's data-ready ("true" or "error").
+  std::string Open(const std::string& token, const std::string& hash) {
+    // The token goes into the origin's session storage from a page that
+    // asks nothing, so that no call goes out without it.
+    browser_->Go(Base() + "/healthz");
+    browser_->Run("sessionStorage.setItem('caseline.token', arguments[0]);",
+                  "[\"" + token + "\"]");
+    browser_->Go(Base() + "/" + hash);
+    return WaitForPage();
+  }
+
+  std::string WaitForPage(const std::string& known_at = "") {
+    std::string condition =
+        "const page = document.querySelector('#page > [data-ready]');"
+        "if (!page) return '';";
+    if (!known_at.empty()) {
+      condition += absl::StrCat(
+          "if (document.getElementById('basis').dataset.knownAt !== '",
+          known_at, "') return '';");
+    }
+    return browser_->WaitFor(condition + "return page.dataset.ready;");
+  }
+
+  // The requirement rows of the overview as the page shows them.
+  Figures PageFigures() {
+    const google::protobuf::Value rows = browser_->Run(
+        "return [...document.querySelectorAll("
+        "'table[data-table=requirements] tbody tr')].map(tr => "
+        "[tr.dataset.requirement, ...[...tr.cells].map(td => td.textContent)]"
+        ");");
+    Figures figures;
+    for (const google::protobuf::Value& row : rows.list_value().values()) {
+      const auto& cells = row.list_value().values();
+      std::vector<int64_t> numbers;
+      // Cells: jobcentre, rule set, title, cases, met, late, overdue, due.
+      for (int i = 4; i <= 8; ++i) {
+        numbers.push_back(std::stoll(cells[i].string_value()));
+      }
+      figures[cells[0].string_value()] = numbers;
+    }
+    return figures;
+  }
+
+  // The same rows from Report over gRPC, as the analyst.
+  Figures ReportFigures(const std::string& known_at) {
+    v1::ReportRequest request;
+    request.mutable_filter()->add_jobcentre_ids(mine_);
+    request.set_as_of(kAsOf);
+    request.add_group_by(v1::GROUP_BY_JOBCENTRE);
+    if (!known_at.empty()) {
+      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
+                      "\"" + known_at + "\"", request.mutable_known_at())
+                      .ok());
+    }
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + analyst_);
+    v1::ReportResponse response;
+    const grpc::Status status =
+        projections_->Report(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    Figures figures;
+    for (const v1::ReportGroup& group : response.groups()) {
+      for (const v1::RequirementTally& tally : group.requirements()) {
+        figures[absl::StrCat(group.label().jobcentre_id(), "/",
+                             tally.rule_set_id(), "/",
+                             tally.requirement_id())] = {
+            tally.cases(), tally.met(), tally.met_late(), tally.overdue(),
+            tally.due()};
+      }
+    }
+    return figures;
+  }
+
+  TempDir dir_;
+  TestIssuer issuer_{dir_.path() + "/jwks.json"};
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::Projections::Stub> projections_;
+  std::unique_ptr<Browser> browser_;
+  std::set<std::string> jobcentres_;
+  std::map<std::string, std::set<std::string>> teams_;
+  std::map<std::string, std::vector<std::string>> cases_;
+  std::string mine_, theirs_, analyst_;
+};
+
+TEST_F(DashboardTest, TheOverviewShowsReportsFiguresAsKnownNowAndThen) {
+  ASSERT_EQ(Open(analyst_, absl::StrCat("#/overview?jobcentre=", mine_,
+                                        "&as_of=", kAsOf)),
+            "true");
+  const std::string load_ms =
+      browser_
+          ->Run(
+              "return document.querySelector('#page > [data-ready]')"
+              ".dataset.readyMs;")
+          .string_value();
+  std::cout << "overview drawn " << load_ms << " ms after the page's load\n";
+  browser_->Screenshot(ScreenshotPath("overview"));
+  const Figures now = PageFigures();
+  EXPECT_FALSE(now.empty());
+  EXPECT_EQ(now, ReportFigures(""));
+
+  // The analyst asks how it looked as known on an earlier day, through the
+  // page's own control.
+  browser_->Type("#controls input[name=known_at]", kKnownThen);
+  browser_->Click("#controls button[type=submit]");
+  ASSERT_EQ(WaitForPage(kKnownThen), "true");
+  browser_->Screenshot(ScreenshotPath("overview-as-known-then"));
+  const Figures then = PageFigures();
+  EXPECT_EQ(then, ReportFigures(kKnownThen));
+  EXPECT_NE(then, now);
+}
+
+TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
+  // A team of the analyst's jobcentre with something due.
+  std::string team;
+  for (const std::string& candidate : teams_.at(mine_)) {
+    v1::WorklistRequest request;
+    request.set_jobcentre_id(mine_);
+    request.set_team_id(candidate);
+    request.set_as_of(kAsOf);
+    request.set_horizon_days(14);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + analyst_);
+    v1::WorklistResponse response;
+    ASSERT_TRUE(projections_->Worklist(&context, request, &response).ok());
+    if (response.items_size() > 0) {
+      team = candidate;
+      break;
+    }
+  }
+  ASSERT_FALSE(team.empty());
+  ASSERT_EQ(Open(analyst_,
+                 absl::StrCat("#/worklist?jobcentre=", mine_, "&team=", team,
+                              "&as_of=", kAsOf, "&days=14")),
+            "true");
+  browser_->Screenshot(ScreenshotPath("worklist"));
+  const std::string case_id =
+      browser_
+          ->Run(
+              "return document.querySelector("
+              "'table[data-table=worklist] tbody a').textContent;")
+          .string_value();
+  ASSERT_FALSE(case_id.empty());
+  browser_->Click("table[data-table=worklist] tbody a");
+  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
+                              "'#page > [data-page=case][data-ready]');"
+                              "return page ? page.dataset.ready : '';"),
+            "true");
+  browser_->Screenshot(ScreenshotPath("case"));
+
+  std::map<std::string, std::string> shown;
+  const google::protobuf::Value rows = browser_->Run(
+      "return [...document.querySelectorAll("
+      "'table[data-table=verdicts] tbody tr')].map(tr => "
+      "[tr.dataset.row, tr.querySelector('[data-status]').dataset.status]);");
+  for (const google::protobuf::Value& row : rows.list_value().values()) {
+    shown[row.list_value().values(0).string_value()] =
+        row.list_value().values(1).string_value();
+  }
+  v1::GetComplianceRequest request;
+  request.set_case_id(case_id);
+  request.set_as_of(kAsOf);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + analyst_);
+  v1::GetComplianceResponse response;
+  ASSERT_TRUE(projections_->GetCompliance(&context, request, &response).ok());
+  std::map<std::string, std::string> expected;
+  for (const v1::RequirementResult& row : response.results()) {
+    if (row.status() == v1::COMPLIANCE_STATUS_NOT_APPLICABLE) continue;
+    expected[absl::StrCat(row.rule_set_id(), "/", row.requirement_id(), "/",
+                          row.item(), "/", row.period_index())] =
+        v1::ComplianceStatus_Name(row.status())
+            .substr(std::string("COMPLIANCE_STATUS_").size());
+  }
+  EXPECT_FALSE(expected.empty());
+  EXPECT_EQ(shown, expected);
+}
+
+TEST_F(DashboardTest, ATokenOfAnotherJobcentreSeesNoneOfTheseCases) {
+  const std::string stranger =
+      issuer_.Token("user-other", {"analyst"}, {theirs_});
+  ASSERT_EQ(Open(stranger, absl::StrCat("#/overview?jobcentre=", mine_,
+                                        "&as_of=", kAsOf)),
+            "error");
+  const std::string error =
+      browser_
+          ->Run("return document.querySelector('[data-error]').textContent;")
+          .string_value();
+  EXPECT_TRUE(absl::StrContains(error, "PERMISSION_DENIED")) << error;
+  browser_->Screenshot(ScreenshotPath("overview-other-jobcentre"));
+
+  // Its own overview names only its own jobcentre's figures.
+  ASSERT_EQ(Open(stranger, absl::StrCat("#/overview?as_of=", kAsOf)), "true");
+  const std::string text =
+      browser_->Run("return document.getElementById('page').textContent;")
+          .string_value();
+  EXPECT_TRUE(absl::StrContains(text, theirs_));
+  EXPECT_FALSE(absl::StrContains(text, mine_));
+
+  // A case of the other jobcentre is as unknown as a case that does not exist.
+  const std::string case_id = cases_.at(mine_).front();
+  ASSERT_EQ(
+      Open(stranger, absl::StrCat("#/case?id=", case_id, "&as_of=", kAsOf)),
+      "error");
+  const std::string not_found =
+      browser_
+          ->Run("return document.querySelector('[data-error]').textContent;")
+          .string_value();
+  EXPECT_TRUE(absl::StrContains(not_found, "NOT_FOUND")) << not_found;
+}
+
+}  // namespace
+}  // namespace caseline
