@@ -312,8 +312,9 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   grpc::ChannelArguments api_channel;
   api_channel.SetMaxReceiveMessageSize(kGrpcSendBytesMax);
   api_channel.SetMaxSendMessageSize(kGrpcReceiveBytesMax);
-  caseline::api::JsonApi json_api(server->InProcessChannel(api_channel),
-                                  access.forwarding_key());
+  caseline::api::JsonApi json_api(
+      server->InProcessChannel(api_channel), access.forwarding_key(),
+      /*loopback_hosts_only=*/access.open() && !flags.insecure);
   caseline::HttpServer::Handlers handlers;
   handlers.files = caseline::DashboardFiles();
   handlers.api =

@@ -25,10 +25,14 @@ inline HttpReply HttpCall(int port, const std::string& method,
                           const std::string& target,
                           const std::vector<std::string>& headers = {},
                           const std::string& body = "") {
-  std::string request = method + " " + target +
-                        " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        "Connection: close\r\n";
-  for (const std::string& header : headers) request += header + "\r\n";
+  std::string request =
+      method + " " + target + " HTTP/1.1\r\nConnection: close\r\n";
+  bool host = false;
+  for (const std::string& header : headers) {
+    request += header + "\r\n";
+    host = host || header.rfind("Host:", 0) == 0;
+  }
+  if (!host) request += "Host: 127.0.0.1\r\n";
   if (!body.empty() || method == "POST") {
     request += "Content-Type: application/json\r\nContent-Length: " +
                std::to_string(body.size()) + "\r\n";
@@ -45,7 +49,10 @@ inline HttpReply HttpCall(int port, const std::string& method,
       0) {
     size_t sent = 0;
     while (sent < request.size()) {
-      const ssize_t n = write(fd, request.data() + sent, request.size() - sent);
+      // A server that refuses early may close while we still send: an
+      // error, not a SIGPIPE that ends the test.
+      const ssize_t n =
+          send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
       if (n <= 0) break;
       sent += static_cast<size_t>(n);
     }

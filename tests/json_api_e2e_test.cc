@@ -389,12 +389,24 @@ TEST_F(JsonApiTest, BadRequestsAreRefusedWithTheCodeTheStatusAndTheField) {
     EXPECT_TRUE(absl::StrContains(error.fields().at("message").string_value(),
                                   refusal.message))
         << reply.body;
-    // No token, nor any part of one, comes back.
-    EXPECT_FALSE(absl::StrContains(reply.body, admin_token_.substr(0, 20)));
+    // No token comes back: its signature is the part no other token has.
+    EXPECT_FALSE(absl::StrContains(
+        reply.body, admin_token_.substr(admin_token_.rfind('.') + 1)));
     if (refusal.status == 405) {
       EXPECT_TRUE(absl::StrContains(reply.headers, "Allow: GET, POST"));
     }
   }
+  // A POST must say it is JSON: a form posted by another site is not.
+  const HttpReply form =
+      HttpCall(server_->http_port(), "POST", "/v1/report",
+               {"Authorization: Bearer " + admin_token_,
+                "Content-Type: application/x-www-form-urlencoded"},
+               "as_of=2020-06-30");
+  EXPECT_EQ(form.status, 415) << form.body;
+  EXPECT_TRUE(absl::StrContains(form.body, "application/json")) << form.body;
+  // A 401 says which scheme it wants.
+  EXPECT_TRUE(absl::StrContains(Http("GET", "/v1/rule-sets", "").headers,
+                                "WWW-Authenticate: Bearer"));
   // A body over the limit is refused before it is read whole.
   const HttpReply huge = Http("POST", "/v1/report", admin_token_,
                               std::string(2 * 1024 * 1024, ' '));
@@ -483,6 +495,30 @@ TEST_F(JsonApiTest, HealthMetricsAndTheDashboardStayBesideTheApi) {
   EXPECT_EQ(Http("GET", "/missing.js", "").status, 404);
   // A body on /healthz is still capped at its own small limit.
   EXPECT_EQ(Http("POST", "/healthz", "", std::string(4096, 'x')).status, 413);
+}
+
+// A server without --auth-keys is open to whoever reaches it, so it answers
+// only requests meant for this machine: a web page elsewhere that points its
+// own name at 127.0.0.1 cannot read cases through a user's browser.
+TEST(JsonApiOpenServerTest, AnswersOnlyRequestsForThisMachine) {
+  TempDir dir;
+  ServerProcess server(dir.path() + "/data");
+  for (const std::string host :
+       {"127.0.0.1", "localhost:8080", "[::1]:8080", "127.0.0.1:1"}) {
+    EXPECT_EQ(
+        HttpCall(server.http_port(), "GET", "/v1/rule-sets", {"Host: " + host})
+            .status,
+        200)
+        << host;
+  }
+  for (const std::string host : {"evil.example", "evil.example:8080",
+                                 "10.0.0.7:8080", "127.0.0.1.evil.example"}) {
+    const HttpReply reply =
+        HttpCall(server.http_port(), "GET", "/v1/rule-sets", {"Host: " + host});
+    EXPECT_EQ(reply.status, 403) << host;
+    EXPECT_TRUE(absl::StrContains(reply.body, "without --auth-keys"))
+        << reply.body;
+  }
 }
 
 }  // namespace

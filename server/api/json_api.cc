@@ -11,6 +11,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -19,6 +21,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "server/api/access.h"
+#include "server/auth/loopback.h"
 
 namespace caseline::api {
 namespace {
@@ -125,6 +128,7 @@ HttpServer::ApiAnswer ErrorAnswer(const absl::Status& status,
   (void)protobuf::util::MessageToJsonString(message, &quoted);
   HttpServer::ApiAnswer answer;
   answer.status = http_status != 0 ? http_status : HttpStatus(status.code());
+  if (answer.status == 401) answer.www_authenticate = "Bearer";
   answer.content_type = kJsonContentType;
   answer.body = absl::StrCat(
       "{\"code\":\"", absl::StatusCodeToString(status.code()),
@@ -132,8 +136,9 @@ HttpServer::ApiAnswer ErrorAnswer(const absl::Status& status,
   return answer;
 }
 
-// "%2F" and "+" decoded; nullopt for a malformed escape.
-std::optional<std::string> PercentDecoded(absl::string_view text) {
+// "%2F" decoded, and in a query "+" as a space; nullopt for a malformed
+// escape.
+std::optional<std::string> PercentDecoded(absl::string_view text, bool query) {
   std::string decoded;
   decoded.reserve(text.size());
   auto hex = [](char c) -> int {
@@ -143,7 +148,7 @@ std::optional<std::string> PercentDecoded(absl::string_view text) {
     return -1;
   };
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
+    if (query && text[i] == '+') {
       decoded += ' ';
     } else if (text[i] != '%') {
       decoded += text[i];
@@ -257,9 +262,10 @@ absl::StatusOr<std::string> QueryAsJson(const protobuf::Descriptor& type,
     }
     const size_t equals = pair.find('=');
     const std::optional<std::string> name =
-        PercentDecoded(pair.substr(0, equals));
+        PercentDecoded(pair.substr(0, equals), /*query=*/true);
     const std::optional<std::string> value = PercentDecoded(
-        equals == absl::string_view::npos ? "" : pair.substr(equals + 1));
+        equals == absl::string_view::npos ? "" : pair.substr(equals + 1),
+        /*query=*/true);
     if (!name.has_value() || !value.has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat("query parameter \"", pair, "\": a malformed %-escape"));
@@ -317,6 +323,16 @@ absl::StatusOr<std::unique_ptr<protobuf::Message>> RequestMessage(
     reflection.SetString(request.get(), field, case_id);
   }
   return request;
+}
+
+// "localhost:8080" as it is; "localhost" with a port, for
+// auth::IsLoopbackAddress.
+std::string HostWithPort(absl::string_view host) {
+  const size_t bracket = host.rfind(']');
+  const size_t colon = host.rfind(':');
+  const bool has_port = colon != absl::string_view::npos &&
+                        (bracket == absl::string_view::npos || colon > bracket);
+  return has_port ? std::string(host) : absl::StrCat(host, ":0");
 }
 
 // Metadata values are printable ASCII; anything else becomes '?' (a token
@@ -377,8 +393,10 @@ HttpServer::ApiAnswer JsonAnswer(const PendingCall& call) {
 }  // namespace
 
 JsonApi::JsonApi(std::shared_ptr<grpc::ChannelInterface> channel,
-                 std::string forwarding_key)
-    : stub_(std::move(channel)), forwarding_key_(std::move(forwarding_key)) {}
+                 std::string forwarding_key, bool loopback_hosts_only)
+    : stub_(std::move(channel)),
+      forwarding_key_(std::move(forwarding_key)),
+      loopback_hosts_only_(loopback_hosts_only) {}
 
 JsonApi::~JsonApi() {
   std::unique_lock lock(mu_);
@@ -404,6 +422,25 @@ void JsonApi::Handle(HttpServer::ApiCall call,
     return done(ErrorAnswer(absl::NotFoundError(absl::StrCat(
         "no API path ", path, "; the README's JSON API section lists them"))));
   }
+  if (loopback_hosts_only_ &&
+      !auth::IsLoopbackAddress(HostWithPort(call.host))) {
+    // An open server answers only pages of this machine: a web page
+    // elsewhere that points a name of its own at 127.0.0.1 (DNS rebinding)
+    // must not read it through the user's browser.
+    return done(ErrorAnswer(absl::PermissionDeniedError(absl::StrCat(
+        "Host ", Printable(call.host),
+        ": a server without --auth-keys answers only requests for this "
+        "machine (localhost, 127.0.0.1, [::1])"))));
+  }
+  if (call.method == "POST" &&
+      !absl::StartsWith(absl::AsciiStrToLower(call.content_type),
+                        "application/json")) {
+    // Also keeps other sites' pages from posting forms to the API.
+    return done(ErrorAnswer(
+        absl::InvalidArgumentError(
+            "Content-Type: a POST takes its request as application/json"),
+        /*http_status=*/415));
+  }
   if (call.method != "GET" && call.method != "POST") {
     HttpServer::ApiAnswer answer =
         ErrorAnswer(absl::UnimplementedError(absl::StrCat(
@@ -414,7 +451,8 @@ void JsonApi::Handle(HttpServer::ApiCall call,
     answer.allow = "GET, POST";
     return done(std::move(answer));
   }
-  const std::optional<std::string> case_id = PercentDecoded(encoded_case_id);
+  const std::optional<std::string> case_id =
+      PercentDecoded(encoded_case_id, /*query=*/false);
   if (!case_id.has_value()) {
     return done(ErrorAnswer(absl::InvalidArgumentError(
         "case_id: a malformed %-escape in the path")));
@@ -449,12 +487,15 @@ void JsonApi::Handle(HttpServer::ApiCall call,
       &pending->context, route->grpc_method, grpc::StubOptions(),
       &pending->request, &pending->response,
       [this, pending](grpc::Status status) {
-        pending->done(
-            status.ok()
-                ? JsonAnswer(*pending)
-                : ErrorAnswer(absl::Status(
-                      static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message())));
+        // `done` holds the HTTP session: it is let go before the call
+        // counts as finished, so nothing of it outlives this JsonApi.
+        auto reply = std::move(pending->done);
+        reply(status.ok()
+                  ? JsonAnswer(*pending)
+                  : ErrorAnswer(absl::Status(
+                        static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message())));
+        reply = nullptr;
         Finished();
       });
 }

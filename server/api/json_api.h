@@ -35,8 +35,11 @@ class JsonApi {
   // InProcessChannel, with receive limits at least the server's send limits.
   // `forwarding_key` is Access::forwarding_key() of those services, by which
   // they believe the HTTP client's address the calls carry.
+  // With `loopback_hosts_only` (a server without --auth-keys, open to
+  // anyone who reaches it) a request whose Host header names anything but
+  // this machine is refused.
   JsonApi(std::shared_ptr<grpc::ChannelInterface> channel,
-          std::string forwarding_key);
+          std::string forwarding_key, bool loopback_hosts_only);
   JsonApi(const JsonApi&) = delete;
   JsonApi& operator=(const JsonApi&) = delete;
   // Waits for the calls in flight to be answered (the gRPC server's shutdown
@@ -54,6 +57,7 @@ class JsonApi {
 
   grpc::GenericStub stub_;
   const std::string forwarding_key_;
+  const bool loopback_hosts_only_;
   std::mutex mu_;
   std::condition_variable idle_;
   int in_flight_ = 0;  // Guarded by mu_.

@@ -158,14 +158,21 @@ function table(name, headings, rows, rowAttributes = () => ({})) {
     el('tbody', {}, rows.map((row, r) => el('tr', rowAttributes(r),
       row.map((cell, i) => el('td', { class: numeric[i] ? 'number' : null }, cell))))));
   const csv = () => {
-    const quote = (text) => `"${String(text).replace(/"/g, '""')}"`;
+    // A text cell that a spreadsheet would take for a formula (a name from a
+    // case system can begin with =, +, - or @) is kept as text.
+    const quote = (value) => {
+      const text = String(value);
+      const safe = typeof value !== 'number' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+      return `"${safe.replace(/"/g, '""')}"`;
+    };
     const lines = [headings, ...rows.map((row) => row.map(
       (cell) => cell instanceof Node ? cell.textContent : cell))];
-    const blob = new Blob([lines.map((line) => line.map(quote).join(',')).join('\r\n')],
+    // The byte order mark tells spreadsheets the text is UTF-8 (æ, ø, å).
+    const blob = new Blob(['\ufeff', lines.map((line) => line.map(quote).join(',')).join('\r\n')],
       { type: 'text/csv;charset=utf-8' });
     const link = el('a', { href: URL.createObjectURL(blob), download: `caseline-${name}.csv` });
     link.click();
-    URL.revokeObjectURL(link.href);
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   };
   return [node, el('div', { class: 'table-tools' },
     el('button', { type: 'button', onclick: csv }, t('csv')))];
@@ -203,11 +210,19 @@ function showBasis(basis, position = basis.last_position) {
   });
 }
 
-// The last day of each of the MONTHS_IN_TREND months up to as_of's.
+// Month ends from MONTHS_IN_TREND - 1 months before as_of's month, and as_of
+// itself (never a day after the one judged).
 function trendWindow(asOf) {
   const [year, month] = asOf.split('-').map(Number);
   const monthEnd = (y, m) => new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-  return { from: monthEnd(year, month - MONTHS_IN_TREND + 1), to: monthEnd(year, month) };
+  return { from: monthEnd(year, month - MONTHS_IN_TREND + 1), to: asOf };
+}
+
+// An RFC 3339 instant in UTC ("...:05Z", "...:05.5Z") as text that sorts as
+// the instants do: the fraction padded to nine digits.
+function instantKey(instant) {
+  const match = /^(.*?:\d\d)(?:\.(\d+))?Z$/.exec(instant);
+  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z` : instant;
 }
 
 // A line chart of the trend's shares on time (0-100 %), one point a month.
@@ -375,14 +390,17 @@ async function casePage(page, p, caseId) {
   add(page, el('h2', {}, t('case.timeline')),
     table('events', [t('col.version'), t('col.occurred'), t('col.recorded'), t('col.kind'),
       t('col.event')],
-    events.events.filter((event) => !knownAt || event.recorded_at <= knownAt)
+    events.events.filter((event) => instantKey(event.recorded_at) <= instantKey(knownAt))
       .map((event) => [number(event.case_version), event.occurred_on, event.recorded_at,
         Object.keys(event).find((key) => typeof event[key] === 'object' && key !== 'recorded_at') ?? '',
         event.event_id])));
 }
 
+let renders = 0;  // A newer render replaces the page; an older one does not.
+
 // Fills the controls from the address and draws the page it names.
 async function render() {
+  const generation = ++renders;
   const { path, params } = currentRoute();
   const p = parameters();
   const form = document.getElementById('controls');
@@ -412,7 +430,7 @@ async function render() {
       error instanceof ApiError ? error.message : String(error)));
     content.setAttribute('data-ready', 'error');
   }
-  page.replaceChildren(content);
+  if (generation === renders) page.replaceChildren(content);
 }
 
 // The jobcentres the caller may see, from a report grouped by jobcentre.
@@ -423,7 +441,9 @@ async function loadJobcentres() {
     const report = await api('/v1/report', { group_by: ['GROUP_BY_JOBCENTRE'] });
     for (const group of report.groups) {
       const id = group.label.jobcentre_id;
-      select.append(el('option', { value: id }, id));
+      if (![...select.options].some((option) => option.value === id)) {
+        select.append(el('option', { value: id }, id));
+      }
     }
     select.value = parameters().jobcentre;
   } catch (error) {
@@ -452,7 +472,7 @@ function start() {
   const useToken = (event) => {
     event?.preventDefault();
     sessionStorage.setItem('caseline.token', token.value.trim());
-    loadJobcentres().then(render);
+    render().then(loadJobcentres);
   };
   token.addEventListener('change', useToken);
   document.getElementById('token-form').addEventListener('submit', useToken);
@@ -477,8 +497,8 @@ function start() {
     if (id) go('/case', { ...parameters(), id });
   });
   window.addEventListener('hashchange', render);
-  loadJobcentres();
-  render();
+  // One population answer at a time from this page: the page first.
+  render().then(loadJobcentres);
 }
 
 start();

@@ -322,6 +322,8 @@ class Session : public Connection,
     call.body = request.body();
     call.authorization = Text(request[http::field::authorization]);
     call.purpose = Text(request[kPurposeHeader]);
+    call.host = Text(request[http::field::host]);
+    call.content_type = Text(request[http::field::content_type]);
     beast::error_code ignored;
     const asio::ip::address peer = beast::get_lowest_layer(stream_)
                                        .socket()
@@ -331,24 +333,33 @@ class Session : public Connection,
     call.peer = peer.is_v6() ? "[" + peer.to_string() + "]" : peer.to_string();
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
-    server_->handlers.api(std::move(call), [self = this->shared_from_this(),
-                                            version, keep_alive](
-                                               HttpServer::ApiAnswer answer) {
-      asio::post(self->stream_.get_executor(), [self, version, keep_alive,
-                                                answer = std::move(answer)] {
-        Response response(static_cast<http::status>(answer.status), version);
-        response.set(http::field::content_type, answer.content_type);
-        // Answers hold personal data: not for caches.
-        response.set(http::field::cache_control, "no-store");
-        if (!answer.allow.empty()) {
-          response.set(http::field::allow, answer.allow);
-        }
-        response.body() = std::move(answer.body);
-        response.prepare_payload();
-        response.keep_alive(keep_alive);
-        self->WriteResponse(std::move(response));
-      });
-    });
+    // The session travels into the posted handler, so that it is released
+    // on the io_context's thread, never on the thread that answered.
+    server_->handlers.api(
+        std::move(call), [self = this->shared_from_this(), version,
+                          keep_alive](HttpServer::ApiAnswer answer) mutable {
+          auto executor = self->stream_.get_executor();
+          asio::post(executor, [self = std::move(self), version, keep_alive,
+                                answer = std::move(answer)] {
+            Response response(static_cast<http::status>(answer.status),
+                              version);
+            response.set(http::field::content_type, answer.content_type);
+            // Answers hold personal data: not for caches.
+            response.set(http::field::cache_control, "no-store");
+            response.set("X-Content-Type-Options", "nosniff");
+            if (!answer.www_authenticate.empty()) {
+              response.set(http::field::www_authenticate,
+                           answer.www_authenticate);
+            }
+            if (!answer.allow.empty()) {
+              response.set(http::field::allow, answer.allow);
+            }
+            response.body() = std::move(answer.body);
+            response.prepare_payload();
+            response.keep_alive(keep_alive);
+            self->WriteResponse(std::move(response));
+          });
+        });
   }
 
   void WriteResponse(Response response) {

@@ -63,12 +63,15 @@ class HttpServer {
     std::string authorization;  // The Authorization header, if any.
     std::string purpose;        // The X-Caseline-Purpose header, if any.
     std::string peer;           // The client's IP address.
+    std::string host;           // The Host header.
+    std::string content_type;   // The Content-Type header.
   };
   struct ApiAnswer {
     int status = 200;  // An HTTP status code.
     std::string content_type;
     std::string body;
-    std::string allow;  // The Allow header of a 405, else empty.
+    std::string allow;             // The Allow header of a 405, else empty.
+    std::string www_authenticate;  // The WWW-Authenticate header of a 401.
   };
   // Answers `call` by calling `done` once, on any thread.
   using ApiHandler =
