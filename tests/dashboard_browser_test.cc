@@ -8,6 +8,7 @@
 // to dashboard_screenshots/ in the test's build directory.
 #include <sys/stat.h>
 
+#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -17,11 +18,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "caseline/v1/caseline.grpc.pb.h"
 #include "caseline/v1/projections.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
+#include "tests/test_events.h"
 #include "tests/test_issuer.h"
 #include "tests/test_population.h"
 #include "tests/webdriver.h"
@@ -41,6 +45,19 @@ std::string ScreenshotPath(const std::string& name) {
       std::string(CASELINE_TEST_OUTPUT_DIR) + "/dashboard_screenshots";
   mkdir(dir.c_str(), 0755);
   return dir + "/" + name + ".png";
+}
+
+// `text` for a URL's query: letters and digits as they are, the rest %XX.
+std::string UrlEncoded(const std::string& text) {
+  std::string encoded;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += absl::StrFormat("%%%02X", c);
+    }
+  }
+  return encoded;
 }
 
 // Per requirement row ("jobcentre/rule set/requirement"): cases, met, late,
@@ -292,6 +309,44 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
   }
   EXPECT_FALSE(expected.empty());
   EXPECT_EQ(shown, expected);
+}
+
+TEST_F(DashboardTest, IdsWithMarkupAreShownAsTextNeverRun) {
+  // Ids are any printable ASCII: a case system may send markup in them.
+  const std::string team = "<b id=injected>team</b>";
+  const std::string caseworker = "<img src=x onerror=window.injected=1>";
+  v1::AppendRequest request;
+  request.set_case_id("case-markup");
+  v1::Event opened = CaseOpened("e-markup-1", "case-markup", "2020-06-22");
+  opened.mutable_case_opened()->set_jobcentre_id(mine_);
+  opened.mutable_case_opened()->set_team_id(team);
+  opened.mutable_case_opened()->set_caseworker_id(caseworker);
+  *request.add_events() = opened;
+  grpc::ClientContext context;
+  context.AddMetadata(
+      "authorization",
+      "Bearer " + issuer_.Token("user-admin", {"admin"}, {"*"}));
+  v1::AppendResponse response;
+  auto events = v1::EventStore::NewStub(server_->Channel());
+  const grpc::Status status = events->Append(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  const std::string query =
+      absl::StrCat("#/worklist?", "jobcentre=", mine_,
+                   "&team=", UrlEncoded(team), "&as_of=", kAsOf, "&days=30");
+  ASSERT_EQ(Open(analyst_, query), "true");
+  browser_->Screenshot(ScreenshotPath("worklist-markup"));
+  const std::string text =
+      browser_->Run("return document.getElementById('page').textContent;")
+          .string_value();
+  EXPECT_TRUE(absl::StrContains(text, team)) << text;
+  EXPECT_TRUE(absl::StrContains(text, caseworker)) << text;
+  EXPECT_EQ(browser_
+                ->Run("return String(document.getElementById('injected') "
+                      "=== null && window.injected === undefined && "
+                      "document.querySelector('#page img') === null);")
+                .string_value(),
+            "true");
 }
 
 TEST_F(DashboardTest, ATokenOfAnotherJobcentreSeesNoneOfTheseCases) {
