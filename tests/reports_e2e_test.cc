@@ -28,6 +28,7 @@
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
+#include "tests/test_population.h"
 #include "tools/generate.h"
 
 namespace caseline {
@@ -62,28 +63,7 @@ class ReportsTest : public ::testing::Test {
   // events in the order sent.
   std::vector<v1::Event> ImportPopulation(
       const GenerateOptions& options = PopulationOptions()) {
-    std::vector<v1::Event> events;
-    absl::StatusOr<GenerateSummary> summary = GenerateEvents(
-        options, [&](const v1::Event& event) { events.push_back(event); });
-    EXPECT_TRUE(summary.ok()) << summary.status();
-    grpc::ClientContext context;
-    auto stream = admin_->ImportHistory(&context);
-    for (const v1::Event& event : events) {
-      v1::AppendRequest request;
-      request.set_case_id(event.case_id());
-      *request.add_events() = event;
-      EXPECT_TRUE(stream->Write(request));
-    }
-    stream->WritesDone();
-    v1::AppendResponse response;
-    size_t answered = 0;
-    while (stream->Read(&response)) {
-      EXPECT_EQ(response.status_code(), 0) << response.status_message();
-      ++answered;
-    }
-    EXPECT_TRUE(stream->Finish().ok());
-    EXPECT_EQ(answered, events.size());
-    return events;
+    return ImportGenerated(*server_, /*token=*/"", options);
   }
 
   v1::ReportResponse Report(const v1::ReportRequest& request,

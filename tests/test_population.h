@@ -35,11 +35,14 @@ inline std::vector<v1::Event> ImportGenerated(const ServerProcess& server,
   }
   stream->WritesDone();
   v1::AppendResponse response;
+  size_t answered = 0;
   while (stream->Read(&response)) {
     EXPECT_EQ(response.status_code(), 0) << response.status_message();
+    ++answered;
   }
   const grpc::Status status = stream->Finish();
   EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(answered, events.size());
   return events;
 }
 
