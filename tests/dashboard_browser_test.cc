@@ -8,6 +8,7 @@
 // to dashboard_screenshots/ in the test's build directory.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <iostream>
@@ -269,6 +270,41 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
                               "&as_of=", kAsOf, "&days=14")),
             "true");
   browser_->Screenshot(ScreenshotPath("worklist"));
+  // The page shows every item Worklist answers, and of a target group
+  // only that group's.
+  {
+    v1::WorklistRequest request;
+    request.set_jobcentre_id(mine_);
+    request.set_team_id(team);
+    request.set_as_of(kAsOf);
+    request.set_horizon_days(14);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + analyst_);
+    v1::WorklistResponse response;
+    ASSERT_TRUE(projections_->Worklist(&context, request, &response).ok());
+    const auto shown_rows = [&] {
+      return browser_
+          ->Run(
+              "return String(document.querySelectorAll("
+              "'table[data-table=worklist] tbody tr').length);")
+          .string_value();
+    };
+    EXPECT_EQ(shown_rows(), std::to_string(response.items_size()));
+    const v1::TargetGroup group = response.items(0).target_group();
+    const int in_group = static_cast<int>(
+        std::count_if(response.items().begin(), response.items().end(),
+                      [&](const v1::WorklistItem& item) {
+                        return item.target_group() == group;
+                      }));
+    const std::string group_name =
+        v1::TargetGroup_Name(group).substr(std::string("TARGET_GROUP_").size());
+    ASSERT_EQ(
+        Open(analyst_, absl::StrCat("#/worklist?jobcentre=", mine_,
+                                    "&team=", team, "&as_of=", kAsOf,
+                                    "&days=14&target_group=", group_name)),
+        "true");
+    EXPECT_EQ(shown_rows(), std::to_string(in_group));
+  }
   const std::string case_id =
       browser_
           ->Run(

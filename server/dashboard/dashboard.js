@@ -354,12 +354,16 @@ async function worklist(page, p) {
   if (p.caseworker) request.caseworker_id = p.caseworker;
   const answer = await api('/v1/worklist', request);
   showBasis(answer.basis);
+  // Worklist has no target group filter: the page keeps the chosen group's
+  // items of those the server listed.
+  const items = answer.items.filter((item) => !p.target_group ||
+    targetGroupName(item.target_group) === p.target_group);
   add(page, el('p', { class: 'muted' },
-    t('worklist.total', { shown: answer.items.length, total: number(answer.total) })),
+    t('worklist.total', { shown: items.length, total: number(answer.total) })),
   table('worklist', [t('col.status'), t('col.deadline'), t('col.days_left'), t('col.case'),
     t('col.caseworker'), t('col.team'), t('col.target_group'), t('col.requirement'),
     t('col.item')],
-  answer.items.map((item) => [
+  items.map((item) => [
     el('span', { class: `status-${statusName(item.status)}` }, t(`status.${statusName(item.status)}`)),
     item.deadline_on, number(item.working_days_left), caseLink(item.case_id, p),
     item.caseworker_id, item.team_id, targetGroupName(item.target_group), item.title,
