@@ -213,6 +213,33 @@ TEST_F(DashboardTest, TheOverviewShowsReportsFiguresAsKnownNowAndThen) {
   const Figures then = PageFigures();
   EXPECT_EQ(then, ReportFigures(kKnownThen));
   EXPECT_NE(then, now);
+
+  // Beside them, the same rows as known now, and the rows that changed
+  // marked.
+  const google::protobuf::Value rows = browser_->Run(
+      "return [...document.querySelectorAll("
+      "'table[data-table=requirements] tbody tr')].map(tr => "
+      "[tr.dataset.requirement, tr.classList.contains('changed') ? 'changed' "
+      ": '', ...[...tr.cells].slice(10).map(td => td.textContent)]);");
+  ASSERT_EQ(rows.list_value().values_size(), static_cast<int>(then.size()));
+  int changed = 0;
+  for (const google::protobuf::Value& row : rows.list_value().values()) {
+    const auto& cells = row.list_value().values();
+    const std::string requirement = cells[0].string_value();
+    SCOPED_TRACE(requirement);
+    ASSERT_EQ(cells.size(), 6);
+    ASSERT_TRUE(now.contains(requirement));
+    const std::vector<int64_t>& known_now = now.at(requirement);
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(std::stoll(cells[2 + i].string_value()), known_now[1 + i]);
+    }
+    const std::vector<int64_t>& known_then = then.at(requirement);
+    const bool differs = !std::equal(known_then.begin() + 1, known_then.end(),
+                                     known_now.begin() + 1);
+    EXPECT_EQ(cells[1].string_value() == "changed", differs);
+    changed += differs ? 1 : 0;
+  }
+  EXPECT_GT(changed, 0);
 }
 
 // A municipality's population (about 20,000 cases over 2018-2020, as

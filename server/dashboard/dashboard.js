@@ -17,6 +17,8 @@ const TEXT = {
     'all': 'Alle', 'language': 'English', 'loading': 'Henter …',
     'basis': 'Bedømt pr. {as_of}, som kendt {known_at}; logposition {position}; {cases} sager talt.',
     'overview.requirements': 'Rettidighed pr. krav', 'overview.trend': 'Rettidighed måned for måned',
+    'overview.compare': 'Som kendt {then}, og til højre som kendt nu ({now}); ændrede rækker er markeret.',
+    'col.now': 'Nu',
     'overview.monitors': 'STAR\'s opfølgning', 'overview.switches': 'Sagsbehandlerskift',
     'overview.waits': 'Ventetid fra henvisning til tilbud', 'overview.none': 'Ingen sager i udvalget.',
     'col.jobcentre': 'Jobcenter', 'col.rule_set': 'Regelsæt', 'col.requirement': 'Krav',
@@ -54,6 +56,8 @@ const TEXT = {
     'all': 'All', 'language': 'Dansk', 'loading': 'Loading …',
     'basis': 'Judged on {as_of}, as known at {known_at}; log position {position}; {cases} cases counted.',
     'overview.requirements': 'Timeliness per requirement', 'overview.trend': 'Timeliness month by month',
+    'overview.compare': 'As known at {then}, and on the right as known now ({now}); changed rows are marked.',
+    'col.now': 'Now',
     'overview.monitors': 'STAR\'s follow-up', 'overview.switches': 'Caseworker switches',
     'overview.waits': 'Waiting from referral to offer', 'overview.none': 'No cases in the selection.',
     'col.jobcentre': 'Jobcentre', 'col.rule_set': 'Rule set', 'col.requirement': 'Requirement',
@@ -276,27 +280,49 @@ async function overview(page, p) {
   const request = withKnownAt({ filter: filterOf(p), as_of: p.as_of,
     group_by: ['GROUP_BY_JOBCENTRE'] }, p);
   const window = trendWindow(p.as_of);
-  const [report, trend] = await Promise.all([
+  // As known at an earlier moment, the figures as known now stand beside
+  // them, so that what was reported then and what is known now compare.
+  const [report, trend, nowReport] = await Promise.all([
     api('/v1/report', request),
     api('/v1/trend', withKnownAt({ filter: filterOf(p), from: window.from, to: window.to,
       step: 'TREND_STEP_MONTH' }, p)),
+    p.known_at ? api('/v1/report', { filter: filterOf(p), as_of: p.as_of,
+      group_by: ['GROUP_BY_JOBCENTRE'] }) : null,
   ]);
   showBasis(report.basis);
   if (report.groups.length === 0) {
     add(page, el('p', { class: 'muted' }, t('overview.none')));
     return;
   }
+  const key = (jobcentre, tally) => `${jobcentre}/${tally.rule_set_id}/${tally.requirement_id}`;
   const tallies = report.groups.flatMap((group) => group.requirements.map(
     (tally) => ({ jobcentre: group.label.jobcentre_id, tally })));
+  const now = new Map((nowReport?.groups ?? []).flatMap((group) => group.requirements.map(
+    (tally) => [key(group.label.jobcentre_id, tally), tally])));
+  const counts = (tally) => tally
+    ? [number(tally.met), number(tally.met_late), number(tally.overdue), number(tally.due)]
+    : ['', '', '', ''];
+  const headings = [t('col.jobcentre'), t('col.rule_set'), t('col.requirement'),
+    t('col.cases'), t('col.met'), t('col.met_late'), t('col.overdue'), t('col.due'),
+    t('col.share'), t('col.measure')];
+  if (nowReport) {
+    headings.push(...['col.met', 'col.met_late', 'col.overdue', 'col.due'].map(
+      (column) => `${t('col.now')}: ${t(column)}`));
+  }
   add(page, el('h2', {}, t('overview.requirements')),
-    table('requirements', [t('col.jobcentre'), t('col.rule_set'), t('col.requirement'),
-      t('col.cases'), t('col.met'), t('col.met_late'), t('col.overdue'), t('col.due'),
-      t('col.share'), t('col.measure')],
-    tallies.map(({ jobcentre, tally }) => [jobcentre,
-      `${tally.rule_set_id}@${tally.rule_set_version}`, tally.title, number(tally.cases),
-      number(tally.met), number(tally.met_late), number(tally.overdue), number(tally.due),
-      share(tally.share_on_time), measureText(tally)]),
-    (r) => ({ 'data-requirement': `${tallies[r].jobcentre}/${tallies[r].tally.rule_set_id}/${tallies[r].tally.requirement_id}` })));
+    nowReport ? el('p', { class: 'muted' }, t('overview.compare', {
+      then: report.basis.known_at, now: nowReport.basis.known_at })) : null,
+    table('requirements', headings,
+      tallies.map(({ jobcentre, tally }) => [jobcentre,
+        `${tally.rule_set_id}@${tally.rule_set_version}`, tally.title, number(tally.cases),
+        ...counts(tally), share(tally.share_on_time), measureText(tally),
+        ...(nowReport ? counts(now.get(key(jobcentre, tally))) : [])]),
+      (r) => {
+        const row = tallies[r];
+        const changed = nowReport && counts(row.tally).join() !==
+          counts(now.get(key(row.jobcentre, row.tally))).join();
+        return { 'data-requirement': key(row.jobcentre, row.tally), class: changed ? 'changed' : null };
+      }));
 
   add(page, el('h2', {}, t('overview.trend')), trendChart(trend.points),
     table('trend', [t('col.month'), t('col.open'), t('col.met'), t('col.met_late'),
