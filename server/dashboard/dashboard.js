@@ -16,6 +16,7 @@ const TEXT = {
     'controls.days': 'Arbejdsdage frem', 'controls.show': 'Vis',
     'all': 'Alle', 'language': 'English', 'loading': 'Henter …',
     'basis': 'Bedømt pr. {as_of}, som kendt {known_at}; logposition {position}; {cases} sager talt.',
+    'basis.case': 'Bedømt pr. {as_of}, som kendt {known_at}; logposition {position}; {events} hændelser talt.',
     'overview.requirements': 'Rettidighed pr. krav', 'overview.trend': 'Rettidighed måned for måned',
     'overview.compare': 'Som kendt {then}, og til højre som kendt nu ({now}); ændrede rækker er markeret.',
     'col.now': 'Nu',
@@ -55,6 +56,7 @@ const TEXT = {
     'controls.days': 'Working days ahead', 'controls.show': 'Show',
     'all': 'All', 'language': 'Dansk', 'loading': 'Loading …',
     'basis': 'Judged on {as_of}, as known at {known_at}; log position {position}; {cases} cases counted.',
+    'basis.case': 'Judged on {as_of}, as known at {known_at}; log position {position}; {events} events counted.',
     'overview.requirements': 'Timeliness per requirement', 'overview.trend': 'Timeliness month by month',
     'overview.compare': 'As known at {then}, and on the right as known now ({now}); changed rows are marked.',
     'col.now': 'Now',
@@ -206,11 +208,14 @@ function withKnownAt(request, p) {
   return request;
 }
 
-function showBasis(basis, position = basis.last_position) {
-  document.getElementById('basis').dataset.knownAt = basis.known_at;
-  document.getElementById('basis').textContent = t('basis', {
-    as_of: basis.as_of, known_at: basis.known_at, position,
-    cases: number(basis.cases_counted),
+// The footer: what the answer stands on (a case's basis names its events, a
+// population answer's its cases).
+function showBasis(basis) {
+  const footer = document.getElementById('basis');
+  footer.dataset.knownAt = basis.known_at;
+  footer.textContent = t(basis.case_id ? 'basis.case' : 'basis', {
+    as_of: basis.as_of, known_at: basis.known_at, position: basis.last_position,
+    cases: number(basis.cases_counted), events: number(basis.events_counted),
   });
 }
 
@@ -403,7 +408,7 @@ async function casePage(page, p, caseId) {
     api(`/v1/cases/${encodeURIComponent(caseId)}/compliance`, request),
     api(`/v1/cases/${encodeURIComponent(caseId)}/events`, { max_count: LIST_LIMIT }),
   ]);
-  showBasis(compliance.basis, compliance.basis.last_position);
+  showBasis(compliance.basis);
   add(page, el('h2', {}, t('case.title', { id: caseId })));
   if (compliance.note) add(page, el('p', { class: 'muted' }, compliance.note));
   const rows = compliance.results.filter((row) => statusName(row.status) !== 'NOT_APPLICABLE');

@@ -94,10 +94,10 @@ const StaticFile* FindFile(const std::vector<StaticFile>& files,
   return nullptr;
 }
 
-Response MakeResponse(http::status status, const char* content_type,
+Response MakeResponse(http::status status, std::string_view content_type,
                       std::string body) {
   Response response(status, /*version=*/11);
-  response.set(http::field::content_type, content_type);
+  response.set(http::field::content_type, std::string(content_type));
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
@@ -126,15 +126,13 @@ Response Route(const Request& request, const HttpServer::Handlers& handlers) {
                         handlers.metrics());
   }
   if (file != nullptr) {
-    Response response(http::status::ok, /*version=*/11);
-    response.set(http::field::content_type, std::string(file->content_type));
+    Response response = MakeResponse(http::status::ok, file->content_type,
+                                     std::string(file->body));
     // Always asked anew: a new server version brings a new page.
     response.set(http::field::cache_control, "no-cache");
     response.set("X-Content-Type-Options", "nosniff");
     response.set("Content-Security-Policy", kFileSecurityPolicy);
     response.set("Referrer-Policy", "no-referrer");
-    response.body() = std::string(file->body);
-    response.prepare_payload();
     return response;
   }
   return handlers.healthy()
@@ -340,10 +338,11 @@ class Session : public Connection,
                           keep_alive](HttpServer::ApiAnswer answer) mutable {
           auto executor = self->stream_.get_executor();
           asio::post(executor, [self = std::move(self), version, keep_alive,
-                                answer = std::move(answer)] {
-            Response response(static_cast<http::status>(answer.status),
-                              version);
-            response.set(http::field::content_type, answer.content_type);
+                                answer = std::move(answer)]() mutable {
+            Response response =
+                MakeResponse(static_cast<http::status>(answer.status),
+                             answer.content_type, std::move(answer.body));
+            response.version(version);
             // Answers hold personal data: not for caches.
             response.set(http::field::cache_control, "no-store");
             response.set("X-Content-Type-Options", "nosniff");
@@ -354,8 +353,6 @@ class Session : public Connection,
             if (!answer.allow.empty()) {
               response.set(http::field::allow, answer.allow);
             }
-            response.body() = std::move(answer.body);
-            response.prepare_payload();
             response.keep_alive(keep_alive);
             self->WriteResponse(std::move(response));
           });
