@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ inline constexpr int kWorklistMax = 10'000;
 // The furthest a worklist looks ahead: a year.
 inline constexpr int kWorklistHorizonDefault = 14;
 inline constexpr int kWorklistHorizonMax = 366;
+// Cases on one page of ListCases: a screenful of a drill-down, with every
+// row of each; a case has a few dozen rows at most, so a page is bounded.
+inline constexpr int kCaseListPageDefault = 50;
+inline constexpr int kCaseListPageMax = 500;
 // Cases a what-if lists (all are counted).
 inline constexpr int kWhatIfCasesDefault = 100;
 inline constexpr int kWhatIfCasesMax = 1000;
@@ -238,6 +243,56 @@ class WorklistBuilder {
   void AddCase(absl::Span<const v1::Event> events);
   // Fills items and total, and basis.cases_examined, basis.cases_counted.
   void Finish(v1::WorklistResponse* response) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// What ListCases lists beyond the query (projections.proto
+// ListCasesRequest).
+struct CaseListOptions {
+  // One requirement's rows when both are set.
+  std::string rule_set_id;
+  std::string requirement_id;
+  // Empty: every status.
+  std::vector<v1::ComplianceStatus> statuses;
+  // Set: compare with the case as known then.
+  std::optional<absl::Time> compare_known_at;
+  int page_size = 0;
+  std::string after_case_id;
+};
+
+// ListCases: the requirement rows a Report of the same query counts (rows
+// of periods open in the window; with target groups in the filter, only
+// those of periods of those groups), of the requirement named, whose
+// status is one asked for: a row's ComplianceStatusOf, or the status of
+// its verdict (so MET matches a population target's COUNTS row, as
+// Report's `met` counts it).
+//
+// With compare_known_at, each case is folded and judged also as known
+// then; the rows of each side pair by place (rule set, requirement, period
+// index, k-th row of that requirement in that period), and a pair is listed
+// when its status or deadline differs (a row only one side has counts as
+// differing), and `statuses` matches either side. A case counts when it
+// matches on either side; its jobcentre, team and caseworker are those of
+// the side that matches, known_at's first.
+//
+// Rows are sorted by case, then by place. Every case with a listed row
+// counts in cases_total and its rows in rows_total; those whose id sorts
+// after after_case_id, the page_size first, are listed, and
+// next_after_case_id is the last listed when more follow.
+class CaseListBuilder {
+ public:
+  CaseListBuilder(PopulationQuery query, CaseListOptions options);
+  ~CaseListBuilder();
+  CaseListBuilder(const CaseListBuilder&) = delete;
+  CaseListBuilder& operator=(const CaseListBuilder&) = delete;
+
+  void AddCase(absl::Span<const v1::Event> events);
+  // Fills rows, the totals, next_after_case_id, and basis.cases_examined
+  // and basis.cases_counted (the cases matching on either side).
+  void Finish(v1::ListCasesResponse* response) const;
 
  private:
   struct State;

@@ -232,6 +232,16 @@ std::vector<Row> Rows() {
        },
        false});
   rows.push_back(
+      {"ListCases",
+       [](AccessTest& t, const std::string& who, const std::string&) {
+         v1::ListCasesRequest request;
+         request.set_as_of("2019-01-01");
+         return Unary<v1::ListCasesRequest, v1::ListCasesResponse>(
+             t, *t.projections_, &v1::Projections::Stub::ListCases, who,
+             request);
+       },
+       false});
+  rows.push_back(
       {"Report",
        [](AccessTest& t, const std::string& who, const std::string&) {
          v1::ReportRequest request;
@@ -385,6 +395,7 @@ StatusCode Expected(const std::string& rpc, const std::string& who,
       {"GetTimeline", {"caseworker", "analyst", "admin"}},
       {"Worklist", {"caseworker", "analyst", "admin"}},
       {"Report", {"analyst", "admin"}},
+      {"ListCases", {"analyst", "admin"}},
       {"Trend", {"analyst", "admin"}},
       {"WhatIf", {"analyst", "admin"}},
       {"ListRuleSets", {"recorder", "caseworker", "analyst", "admin"}},

@@ -147,6 +147,13 @@ class Case {
     return Add(testing::CaseClosed("", case_id_, on));
   }
 
+  // The last event was recorded at noon of `day`, not of the day it
+  // occurred.
+  Case& RecordedOn(const std::string& day) {
+    *events_.back().mutable_recorded_at() = ToTimestamp(Noon(day));
+    return *this;
+  }
+
   const std::vector<v1::Event>& events() const { return events_; }
 
  private:
@@ -1971,6 +1978,224 @@ TEST(WhatIfTest, ARemovedRequirementShowsUnspecified) {
   EXPECT_EQ(a1.deadline_before(), "2020-09-01");
   EXPECT_EQ(a1.deadline_after(), "");
   EXPECT_EQ(response.before().overdue() - response.after().overdue(), 7);
+}
+
+// --- The cases behind a report's figures ---
+
+v1::ListCasesResponse ListCases(const Population& population,
+                                PopulationQuery query,
+                                CaseListOptions options) {
+  CaseListBuilder builder(std::move(query), std::move(options));
+  for (const Case& one : population) builder.AddCase(one.events());
+  v1::ListCasesResponse response;
+  builder.Finish(&response);
+  return response;
+}
+
+CaseListOptions Cell(const std::string& rule_set_id,
+                     const std::string& requirement_id,
+                     std::vector<v1::ComplianceStatus> statuses) {
+  CaseListOptions options;
+  options.rule_set_id = rule_set_id;
+  options.requirement_id = requirement_id;
+  options.statuses = std::move(statuses);
+  return options;
+}
+
+v1::CaseFilter OfJobcentre(const std::string& jobcentre_id) {
+  v1::CaseFilter filter;
+  filter.add_jobcentre_ids(jobcentre_id);
+  return filter;
+}
+
+std::vector<std::string> CaseIds(const v1::ListCasesResponse& response) {
+  std::vector<std::string> ids;
+  for (const v1::CaseRow& row : response.rows()) ids.push_back(row.case_id());
+  return ids;
+}
+
+using Ids = std::vector<std::string>;
+
+// Population 1 on 2020-09-30: the cells of the first active offer at Ishøj
+// (a5 MET, a6 OVERDUE, a7 DUE, a8 MET, k3 k4 DUE, s6 s7 not applicable) and
+// at Middelfart (a4 MET_LATE).
+TEST(ListCasesTest, ACellListsTheRowsItCounts) {
+  const PopulationQuery ishoej =
+      Query("2020-09-30", "2020-09-30", OfJobcentre(kIshoej));
+  const v1::ListCasesResponse overdue = ListCases(
+      PopulationOne(), ishoej,
+      Cell(kLab2020, "first-active-offer", {v1::COMPLIANCE_STATUS_OVERDUE}));
+  ASSERT_EQ(CaseIds(overdue), Ids{"a6"});
+  const v1::CaseRow& a6 = overdue.rows(0);
+  EXPECT_EQ(a6.citizen_id(), "citizen-a6");
+  EXPECT_EQ(a6.jobcentre_id(), kIshoej);
+  EXPECT_EQ(a6.team_id(), "team-ishoej");
+  EXPECT_EQ(a6.caseworker_id(), "cw-dora");
+  EXPECT_EQ(a6.target_group(), v1::TARGET_GROUP_A_DAGPENGE);
+  EXPECT_EQ(a6.status(), v1::COMPLIANCE_STATUS_OVERDUE);
+  // 6 months from 2020-03-02.
+  EXPECT_EQ(a6.deadline_on(), "2020-09-01");
+  EXPECT_EQ(a6.met_on(), "");
+  EXPECT_EQ(a6.compare_status(), v1::COMPLIANCE_STATUS_UNSPECIFIED);
+  EXPECT_EQ(overdue.rows_total(), 1);
+  EXPECT_EQ(overdue.cases_total(), 1);
+  EXPECT_EQ(overdue.next_after_case_id(), "");
+
+  const v1::ListCasesResponse met = ListCases(
+      PopulationOne(), ishoej,
+      Cell(kLab2020, "first-active-offer", {v1::COMPLIANCE_STATUS_MET}));
+  EXPECT_EQ(CaseIds(met), (Ids{"a5", "a8"}));
+  EXPECT_EQ(met.rows(0).met_on(), "2020-04-01");
+  const v1::ListCasesResponse open = ListCases(
+      PopulationOne(), ishoej,
+      Cell(kLab2020, "first-active-offer",
+           {v1::COMPLIANCE_STATUS_DUE, v1::COMPLIANCE_STATUS_OVERDUE}));
+  EXPECT_EQ(CaseIds(open), (Ids{"a6", "a7", "k3", "k4"}));
+  // a7 registered 2020-06-01: due 2020-11-30.
+  EXPECT_EQ(open.rows(1).deadline_on(), "2020-11-30");
+
+  const v1::ListCasesResponse late = ListCases(
+      PopulationOne(),
+      Query("2020-09-30", "2020-09-30", OfJobcentre(kMiddelfart)),
+      Cell(kLab2020, "first-active-offer", {v1::COMPLIANCE_STATUS_MET_LATE}));
+  ASSERT_EQ(CaseIds(late), Ids{"a4"});
+  EXPECT_EQ(late.rows(0).met_on(), "2020-09-14");
+  EXPECT_EQ(late.rows(0).caseworker_id(), "cw-carl");
+}
+
+// Every figure of the report by jobcentre, requirement and status is the
+// number of rows its drill-down lists, and its `cases` the cases with a
+// row other than NOT_APPLICABLE.
+TEST(ListCasesTest, EveryCellOfTheReportIsItsListsLength) {
+  const v1::ReportResponse report =
+      Report(PopulationOne(), Query("2020-09-30", "2020-09-30"),
+             {v1::GROUP_BY_JOBCENTRE});
+  int cells = 0;
+  for (const v1::ReportGroup& group : report.groups()) {
+    const PopulationQuery query = Query(
+        "2020-09-30", "2020-09-30", OfJobcentre(group.label().jobcentre_id()));
+    for (const v1::RequirementTally& tally : group.requirements()) {
+      const std::string where =
+          absl::StrCat(group.label().jobcentre_id(), " ", tally.rule_set_id(),
+                       "/", tally.requirement_id());
+      for (const auto& [status, count] :
+           std::vector<std::pair<v1::ComplianceStatus, int64_t>>{
+               {v1::COMPLIANCE_STATUS_MET, tally.met()},
+               {v1::COMPLIANCE_STATUS_MET_LATE, tally.met_late()},
+               {v1::COMPLIANCE_STATUS_OVERDUE, tally.overdue()},
+               {v1::COMPLIANCE_STATUS_DUE, tally.due()},
+               {v1::COMPLIANCE_STATUS_NOT_APPLICABLE,
+                tally.not_applicable()}}) {
+        const v1::ListCasesResponse list = ListCases(
+            PopulationOne(), query,
+            Cell(tally.rule_set_id(), tally.requirement_id(), {status}));
+        EXPECT_EQ(list.rows_total(), count)
+            << where << " " << v1::ComplianceStatus_Name(status);
+        EXPECT_EQ(list.rows_size(), count) << where;
+        ++cells;
+      }
+      const v1::ListCasesResponse applies = ListCases(
+          PopulationOne(), query,
+          Cell(tally.rule_set_id(), tally.requirement_id(),
+               {v1::COMPLIANCE_STATUS_MET, v1::COMPLIANCE_STATUS_MET_LATE,
+                v1::COMPLIANCE_STATUS_OVERDUE, v1::COMPLIANCE_STATUS_DUE}));
+      EXPECT_EQ(applies.cases_total(), tally.cases()) << where;
+    }
+  }
+  // Ishøj's 9 requirements and Middelfart's 11, 5 statuses each.
+  EXPECT_EQ(cells, 100);
+}
+
+// Every row of Middelfart's first active offer (a1-a4, k1 k2 k5 and the
+// five sygedagpenge cases' NOT_APPLICABLE rows: 12), two cases a page.
+TEST(ListCasesTest, PagesHoldWholeCasesInOrderAndEndEmpty) {
+  const PopulationQuery query =
+      Query("2020-09-30", "2020-09-30", OfJobcentre(kMiddelfart));
+  CaseListOptions options = Cell(kLab2020, "first-active-offer", {});
+  const v1::ListCasesResponse whole =
+      ListCases(PopulationOne(), query, options);
+  ASSERT_EQ(CaseIds(whole), (Ids{"a1", "a2", "a3", "a4", "k1", "k2", "k5", "s1",
+                                 "s2", "s3", "s4", "s5"}));
+  EXPECT_EQ(whole.next_after_case_id(), "");
+
+  options.page_size = 5;
+  Ids paged;
+  Ids afters;
+  for (int page = 0; page < 10; ++page) {
+    // Fed last to first: the page does not depend on the order.
+    Population reversed = PopulationOne();
+    std::reverse(reversed.begin(), reversed.end());
+    const v1::ListCasesResponse one = ListCases(reversed, query, options);
+    EXPECT_EQ(one.rows_total(), 12);
+    EXPECT_EQ(one.cases_total(), 12);
+    EXPECT_LE(one.rows_size(), 5);
+    for (const std::string& id : CaseIds(one)) paged.push_back(id);
+    afters.push_back(one.next_after_case_id());
+    if (one.next_after_case_id().empty()) break;
+    options.after_case_id = one.next_after_case_id();
+  }
+  EXPECT_EQ(paged, CaseIds(whole));
+  EXPECT_EQ(afters, (Ids{"k1", "s3", ""}));
+}
+
+// a3's offer of 2020-08-03 was recorded on 2020-10-15; c9 (a-dagpenge,
+// registered 2020-09-01 at Ishøj) was recorded on 2020-10-20. Judged on
+// 2020-09-30 as known on 2020-10-01 and as known on 2020-11-01: a3's first
+// active offer (due 2020-09-01) went from OVERDUE to MET, and so did STAR's
+// 26 weeks (due 2020-08-30); c9's rows are new. Nothing else changed.
+TEST(ListCasesTest, ComparingTwoMomentsListsExactlyTheRowsThatChanged) {
+  Population population = PopulationOne();
+  for (Case& one : population) {
+    if (one.events().front().case_id() == "a3") {
+      one.Offer("2020-08-03").RecordedOn("2020-10-15");
+    }
+  }
+  population.emplace_back("c9");
+  population.back()
+      .Opened(v1::TARGET_GROUP_A_DAGPENGE, kIshoej, "team-ishoej", "cw-dora",
+              "2020-09-01")
+      .RecordedOn("2020-10-20");
+  PopulationQuery query = Query("2020-09-30", "2020-09-30");
+  query.known_at = Noon("2020-11-01");
+  CaseListOptions options;
+  options.compare_known_at = Noon("2020-10-01");
+  const v1::ListCasesResponse changed = ListCases(population, query, options);
+  ASSERT_EQ(changed.rows_size(), 11) << changed.DebugString();
+  EXPECT_EQ(changed.cases_total(), 2);
+  EXPECT_EQ(changed.rows_total(), 11);
+  const v1::CaseRow& offer = changed.rows(0);
+  EXPECT_EQ(offer.case_id(), "a3");
+  EXPECT_EQ(offer.rule_set_id(), "dk-lab-2020");
+  EXPECT_EQ(offer.requirement_id(), "first-active-offer");
+  EXPECT_EQ(offer.status(), v1::COMPLIANCE_STATUS_MET);
+  EXPECT_EQ(offer.met_on(), "2020-08-03");
+  EXPECT_EQ(offer.compare_status(), v1::COMPLIANCE_STATUS_OVERDUE);
+  EXPECT_EQ(offer.deadline_on(), "2020-09-01");
+  EXPECT_EQ(offer.compare_deadline_on(), "2020-09-01");
+  EXPECT_EQ(offer.compare_met_on(), "");
+  const v1::CaseRow& star = changed.rows(1);
+  EXPECT_EQ(star.case_id(), "a3");
+  EXPECT_EQ(star.rule_set_id(), kStar);
+  EXPECT_EQ(star.status(), v1::COMPLIANCE_STATUS_MET);
+  EXPECT_EQ(star.compare_status(), v1::COMPLIANCE_STATUS_OVERDUE);
+  // c9: every row of a governed a-dagpenge case (dk-lab-2020's 7 and
+  // STAR's 2), none as known then.
+  for (int i = 2; i < changed.rows_size(); ++i) {
+    EXPECT_EQ(changed.rows(i).case_id(), "c9");
+    EXPECT_EQ(changed.rows(i).compare_status(),
+              v1::COMPLIANCE_STATUS_UNSPECIFIED);
+    EXPECT_NE(changed.rows(i).status(), v1::COMPLIANCE_STATUS_UNSPECIFIED);
+  }
+  // Counted: the 20 of the report, and c9.
+  EXPECT_EQ(changed.basis().cases_counted(), 21);
+
+  // Only the rows that were OVERDUE then, or are now.
+  options.statuses = {v1::COMPLIANCE_STATUS_OVERDUE};
+  EXPECT_EQ(CaseIds(ListCases(population, query, options)), (Ids{"a3", "a3"}));
+  // The same moment on both sides: nothing changed.
+  options.statuses.clear();
+  options.compare_known_at = query.known_at;
+  EXPECT_EQ(ListCases(population, query, options).rows_total(), 0);
 }
 
 // --- A case on a day ---

@@ -111,6 +111,99 @@ TEST(RequestsTest, AReportRefusesEachBadFieldByName) {
       "as_of: "));
 }
 
+// dk-lab-2020 with one requirement, as a report's cell names it.
+RuleBook::Snapshot WithFirstActiveOffer() {
+  RuleBook::Snapshot snapshot = TwoRuleSets();
+  snapshot.active[1].add_requirements()->set_id("first-active-offer");
+  return snapshot;
+}
+
+TEST(RequestsTest, AListOfCasesNamesItsCellAndPage) {
+  v1::ListCasesRequest request;
+  request.set_as_of("2020-03-31");
+  request.set_rule_set_id("dk-lab-2020");
+  request.set_requirement_id("first-active-offer");
+  request.add_statuses(v1::COMPLIANCE_STATUS_OVERDUE);
+  request.add_statuses(v1::COMPLIANCE_STATUS_DUE);
+  request.set_page_size(20);
+  request.set_after_case_id("case-17");
+  *request.mutable_compare_known_at() = ToTimestamp(kNow);
+  absl::StatusOr<CaseListQuery> query =
+      ParseListCases(request, WithFirstActiveOffer(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->population.as_of, absl::CivilDay(2020, 3, 31));
+  EXPECT_EQ(query->population.from, absl::CivilDay(2020, 3, 31));
+  EXPECT_EQ(query->options.rule_set_id, "dk-lab-2020");
+  EXPECT_EQ(query->options.requirement_id, "first-active-offer");
+  EXPECT_EQ(query->options.statuses,
+            (std::vector<v1::ComplianceStatus>{v1::COMPLIANCE_STATUS_OVERDUE,
+                                               v1::COMPLIANCE_STATUS_DUE}));
+  EXPECT_EQ(query->options.compare_known_at, kNow);
+  EXPECT_EQ(query->options.page_size, 20);
+  EXPECT_EQ(query->options.after_case_id, "case-17");
+
+  const absl::StatusOr<CaseListQuery> plain =
+      ParseListCases(v1::ListCasesRequest(), TwoRuleSets(), kNow);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->options.page_size, kCaseListPageDefault);
+  EXPECT_FALSE(plain->options.compare_known_at.has_value());
+  EXPECT_TRUE(plain->options.statuses.empty());
+}
+
+TEST(RequestsTest, AListOfCasesRefusesEachBadFieldByName) {
+  auto refused = [](const v1::ListCasesRequest& request) {
+    return ParseListCases(request, WithFirstActiveOffer(), kNow).status();
+  };
+  v1::ListCasesRequest half;
+  half.set_rule_set_id("dk-lab-2020");
+  ExpectRefused(refused(half),
+                "rule_set_id, requirement_id: give both or neither");
+
+  v1::ListCasesRequest unknown;
+  unknown.set_rule_set_id("dk-lab-2020");
+  unknown.set_requirement_id("no-such-thing");
+  ExpectRefused(refused(unknown),
+                "requirement_id: no rule set judged by has requirement "
+                "dk-lab-2020/no-such-thing");
+
+  v1::ListCasesRequest unspecified;
+  unspecified.add_statuses(v1::COMPLIANCE_STATUS_MET);
+  unspecified.add_statuses(v1::COMPLIANCE_STATUS_UNSPECIFIED);
+  ExpectRefused(refused(unspecified), "statuses[1]: 0 is not a status");
+
+  v1::ListCasesRequest out_of_range;
+  out_of_range.add_statuses(static_cast<v1::ComplianceStatus>(99));
+  ExpectRefused(refused(out_of_range), "statuses[0]: 99 is not a status");
+
+  v1::ListCasesRequest twice;
+  twice.add_statuses(v1::COMPLIANCE_STATUS_MET);
+  twice.add_statuses(v1::COMPLIANCE_STATUS_MET);
+  ExpectRefused(refused(twice),
+                "statuses[1]: COMPLIANCE_STATUS_MET is given twice");
+
+  v1::ListCasesRequest big;
+  big.set_page_size(kCaseListPageMax + 1);
+  ExpectRefused(refused(big),
+                "page_size: 501 is out of range (0 for 50, at most 500)");
+
+  v1::ListCasesRequest bad_after;
+  bad_after.set_after_case_id("case\n1");
+  EXPECT_TRUE(absl::StartsWith(refused(bad_after).message(), "after_case_id: "))
+      << refused(bad_after);
+
+  v1::ListCasesRequest bad_compare;
+  bad_compare.mutable_compare_known_at()->set_nanos(-1);
+  EXPECT_TRUE(
+      absl::StartsWith(refused(bad_compare).message(), "compare_known_at: "))
+      << refused(bad_compare);
+
+  v1::ListCasesRequest from_after;
+  from_after.set_from("2020-07-01");
+  from_after.set_as_of("2020-06-30");
+  ExpectRefused(refused(from_after),
+                "from: 2020-07-01 is after as_of 2020-06-30");
+}
+
 TEST(RequestsTest, ATrendNeedsItsFirstDayAndEndsTodayByDefault) {
   v1::TrendRequest request;
   request.set_step(v1::TREND_STEP_MONTH);

@@ -132,6 +132,8 @@ const char* RpcName(Rpc rpc) {
       return "Trend";
     case Rpc::kWorklist:
       return "Worklist";
+    case Rpc::kListCases:
+      return "ListCases";
     case Rpc::kReadAccessLog:
       return "ReadAccessLog";
   }
@@ -157,8 +159,9 @@ bool RoleMay(Role role, Rpc rpc) {
     case Rpc::kGetTimeline:
     case Rpc::kWorklist:
       return caseworker || analyst || admin;
-    // Populations: analysts.
+    // Populations, and the cases behind their figures: analysts.
     case Rpc::kReport:
+    case Rpc::kListCases:
     case Rpc::kTrend:
     case Rpc::kWhatIf:
       return analyst || admin;

@@ -46,6 +46,7 @@ enum class Rpc {
   kReport,
   kTrend,
   kWorklist,
+  kListCases,
   kReadAccessLog,
 };
 

@@ -306,4 +306,41 @@ grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
   return access_.Answer(*caller, Rpc::kWorklist, use, answered);
 }
 
+grpc::Status ProjectionsService::ListCases(grpc::ServerContext* context,
+                                           const v1::ListCasesRequest* request,
+                                           v1::ListCasesResponse* response) {
+  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kListCases);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  v1::ListCasesRequest scoped = *request;
+  if (absl::Status scope =
+          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
+      !scope.ok()) {
+    return access_.Answer(*caller, Rpc::kListCases,
+                          Use{{}, {}, Criterion(*request)}, scope);
+  }
+  const absl::Time now = clock_();
+  absl::StatusOr<CaseListQuery> query =
+      ParseListCases(scoped, *rules_.snapshot(), now);
+  if (!query.ok()) {
+    return access_.Answer(*caller, Rpc::kListCases,
+                          Use{{}, {}, Criterion(scoped)}, query.status());
+  }
+  CaseListBuilder builder(query->population, std::move(query->options));
+  const absl::Status answered = RunPopulation(
+      population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
+      now, context, builder, response,
+      CandidateCases(query->population.filter, /*whole_jobcentres=*/false));
+  HideOthers(*caller, *response);
+  // The cases and citizens the page names are logged with it, once each.
+  Use use{{}, {}, Criterion(scoped)};
+  for (const v1::CaseRow& row : response->rows()) {
+    if (!use.case_ids.empty() && use.case_ids.back() == row.case_id()) {
+      continue;
+    }
+    use.case_ids.push_back(row.case_id());
+    use.citizen_ids.push_back(row.citizen_id());
+  }
+  return access_.Answer(*caller, Rpc::kListCases, use, answered);
+}
+
 }  // namespace caseline::api

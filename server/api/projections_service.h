@@ -56,6 +56,9 @@ class ProjectionsService final : public v1::Projections::Service {
   grpc::Status Worklist(grpc::ServerContext* context,
                         const v1::WorklistRequest* request,
                         v1::WorklistResponse* response) override;
+  grpc::Status ListCases(grpc::ServerContext* context,
+                         const v1::ListCasesRequest* request,
+                         v1::ListCasesResponse* response) override;
 
  private:
   // The steps every per-case answer shares: admit the caller, parse the

@@ -248,6 +248,85 @@ absl::StatusOr<WhatIfQuery> ParseWhatIf(const v1::WhatIfRequest& request,
                      request.candidate(), *limit};
 }
 
+absl::StatusOr<CaseListQuery> ParseListCases(
+    const v1::ListCasesRequest& request, const RuleBook::Snapshot& rules,
+    absl::Time now) {
+  absl::StatusOr<Judging> judging = JudgingField(rules, request.rule_set_ids());
+  if (!judging.ok()) return judging.status();
+  CaseListOptions options;
+  const bool by_rule_set = !request.rule_set_id().empty();
+  if (by_rule_set != !request.requirement_id().empty()) {
+    return absl::InvalidArgumentError(
+        "rule_set_id, requirement_id: give both or neither");
+  }
+  if (by_rule_set) {
+    if (absl::Status id = IdField("rule_set_id", request.rule_set_id());
+        !id.ok()) {
+      return id;
+    }
+    if (absl::Status id = IdField("requirement_id", request.requirement_id());
+        !id.ok()) {
+      return id;
+    }
+    // A requirement no rule set judged by has would list nothing, silently.
+    const bool known = std::any_of(
+        judging->rule_sets.begin(), judging->rule_sets.end(),
+        [&](const v1::RuleSet& rule_set) {
+          return rule_set.id() == request.rule_set_id() &&
+                 std::any_of(rule_set.requirements().begin(),
+                             rule_set.requirements().end(),
+                             [&](const v1::Requirement& requirement) {
+                               return requirement.id() ==
+                                      request.requirement_id();
+                             });
+        });
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("requirement_id: no rule set judged by has requirement ",
+                       request.rule_set_id(), "/", request.requirement_id()));
+    }
+    options.rule_set_id = request.rule_set_id();
+    options.requirement_id = request.requirement_id();
+  }
+  for (int i = 0; i < request.statuses_size(); ++i) {
+    const int status = request.statuses(i);
+    if (status == v1::COMPLIANCE_STATUS_UNSPECIFIED ||
+        !v1::ComplianceStatus_IsValid(status)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("statuses[", i, "]: ", status, " is not a status"));
+    }
+    const auto as_status = static_cast<v1::ComplianceStatus>(status);
+    if (std::find(options.statuses.begin(), options.statuses.end(),
+                  as_status) != options.statuses.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "statuses[", i, "]: ", v1::ComplianceStatus_Name(as_status),
+          " is given twice"));
+    }
+    options.statuses.push_back(as_status);
+  }
+  if (request.has_compare_known_at()) {
+    absl::StatusOr<absl::Time> compare =
+        TimeField("compare_known_at", request.compare_known_at());
+    if (!compare.ok()) return compare.status();
+    options.compare_known_at = *compare;
+  }
+  absl::StatusOr<int> page_size = CountField(
+      "page_size", request.page_size(), kCaseListPageDefault, kCaseListPageMax);
+  if (!page_size.ok()) return page_size.status();
+  options.page_size = *page_size;
+  if (!request.after_case_id().empty()) {
+    if (absl::Status id = IdField("after_case_id", request.after_case_id());
+        !id.ok()) {
+      return id;
+    }
+    options.after_case_id = request.after_case_id();
+  }
+  absl::StatusOr<PopulationQuery> population =
+      WindowFields(request, *std::move(judging), now);
+  if (!population.ok()) return population.status();
+  return CaseListQuery{*std::move(population), std::move(options)};
+}
+
 absl::StatusOr<store::AccessQuery> ParseAccessLogRequest(
     const v1::ReadAccessLogRequest& request) {
   store::AccessQuery query;

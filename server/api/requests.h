@@ -69,6 +69,11 @@ struct WhatIfQuery {
   int limit = 0;
 };
 
+struct CaseListQuery {
+  PopulationQuery population;
+  CaseListOptions options;
+};
+
 // `now` gives the default as_of (the server's today, UTC).
 absl::StatusOr<ComplianceQuery> ParseCompliance(
     const v1::GetComplianceRequest& request, const RuleBook::Snapshot& rules,
@@ -92,6 +97,9 @@ absl::StatusOr<WorklistQuery> ParseWorklist(const v1::WorklistRequest& request,
 absl::StatusOr<WhatIfQuery> ParseWhatIf(const v1::WhatIfRequest& request,
                                         const RuleBook::Snapshot& rules,
                                         absl::Time now);
+absl::StatusOr<CaseListQuery> ParseListCases(
+    const v1::ListCasesRequest& request, const RuleBook::Snapshot& rules,
+    absl::Time now);
 
 // Entries one ReadAccessLog answer returns by default, and at most: a
 // month of a busy user's look-ups, small enough for one message.
