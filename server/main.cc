@@ -312,15 +312,20 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   grpc::ChannelArguments api_channel;
   api_channel.SetMaxReceiveMessageSize(kGrpcSendBytesMax);
   api_channel.SetMaxSendMessageSize(kGrpcReceiveBytesMax);
+  // Held apart from json_api, and so let go after it: a channel let go
+  // while one of its callbacks still runs takes its completion queue from
+  // under it.
+  const std::shared_ptr<grpc::Channel> api_calls =
+      server->InProcessChannel(api_channel);
   caseline::api::JsonApi json_api(
-      server->InProcessChannel(api_channel), access.forwarding_key(),
+      api_calls, access.forwarding_key(),
       /*loopback_hosts_only=*/access.open() && !flags.insecure);
   caseline::HttpServer::Handlers handlers;
   handlers.files = caseline::DashboardFiles();
   handlers.api =
       [&json_api](caseline::HttpServer::ApiCall call,
                   std::function<void(caseline::HttpServer::ApiAnswer)> done) {
-        json_api.Handle(std::move(call), std::move(done));
+        return json_api.Handle(std::move(call), std::move(done));
       };
   handlers.healthy = [&store] { return store.health().ok(); };
   handlers.metrics = [&metrics, &store, &population] {

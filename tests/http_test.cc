@@ -3,7 +3,9 @@
 // synchronous Beast client, and check Metrics' Prometheus text line by line.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -292,6 +294,125 @@ TEST_F(HttpServerTest, ClosesConnectionsBeyondTheLimit) {
   Response response;
   http::read(within_limit.back(), buffer, response);
   EXPECT_EQ(response.result(), http::status::ok);
+}
+
+// An API handler that answers only when told, and counts cancellations.
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HttpServer::Handlers handlers;
+    handlers.healthy = [] { return true; };
+    handlers.metrics = [] { return std::string(); };
+    handlers.api = [this](HttpServer::ApiCall call,
+                          std::function<void(HttpServer::ApiAnswer)> done)
+        -> HttpServer::ApiCancel {
+      std::lock_guard lock(mu_);
+      targets_.push_back(call.target);
+      pending_.push_back(std::move(done));
+      return [this] { ++cancelled_; };
+    };
+    absl::StatusOr<std::unique_ptr<HttpServer>> server =
+        HttpServer::Start(io_, "127.0.0.1:0", std::move(handlers));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    io_thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    AnswerAll();
+    server_->Stop();
+    io_thread_.join();
+  }
+
+  // Waits up to 10 s for `n` calls to have arrived.
+  bool Arrived(size_t n) {
+    for (int i = 0; i < 1000; ++i) {
+      {
+        std::lock_guard lock(mu_);
+        if (pending_.size() >= n) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  void AnswerAll() {
+    std::vector<std::function<void(HttpServer::ApiAnswer)>> pending;
+    {
+      std::lock_guard lock(mu_);
+      pending.swap(pending_);
+    }
+    for (auto& done : pending) {
+      HttpServer::ApiAnswer answer;
+      answer.content_type = "application/json";
+      answer.body = "{}";
+      done(std::move(answer));
+    }
+  }
+
+  void SendOnly(tcp::socket& socket, const std::string& target) {
+    http::request<http::string_body> request(http::verb::get, target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    http::write(socket, request);
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread io_thread_;
+  std::mutex mu_;
+  std::vector<std::string> targets_;                                 // Guarded.
+  std::vector<std::function<void(HttpServer::ApiAnswer)>> pending_;  // Guarded.
+  std::atomic<int> cancelled_ = 0;
+};
+
+TEST_F(HttpApiTest, AClientThatHangsUpCancelsItsCall) {
+  {
+    Client client(server_->port());
+    SendOnly(client.socket(), "/v1/report");
+    ASSERT_TRUE(Arrived(1));
+    EXPECT_EQ(cancelled_.load(), 0);
+  }  // The client closes its connection before the answer.
+  for (int i = 0; i < 1000 && cancelled_.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(cancelled_.load(), 1);
+  // The answer still comes, and goes nowhere; the server serves on.
+  AnswerAll();
+  Client next(server_->port());
+  SendOnly(next.socket(), "/v1/report");
+  ASSERT_TRUE(Arrived(1));
+  AnswerAll();
+  http::response_parser<http::string_body> answer;
+  http::read(next.socket(), next.buffer(), answer);
+  EXPECT_EQ(answer.get().result(), http::status::ok);
+  EXPECT_EQ(cancelled_.load(), 1);
+}
+
+TEST_F(HttpApiTest, AnAnsweredCallAndAPipelinedOneAreNotCancelled) {
+  Client client(server_->port());
+  // Two requests at once: the second waits its turn and cancels nothing.
+  SendOnly(client.socket(), "/v1/report");
+  SendOnly(client.socket(), "/v1/trend");
+  ASSERT_TRUE(Arrived(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(cancelled_.load(), 0);
+  AnswerAll();
+  http::response_parser<http::string_body> first;
+  http::read(client.socket(), client.buffer(), first);
+  EXPECT_EQ(first.get().result(), http::status::ok);
+  ASSERT_TRUE(Arrived(1));
+  AnswerAll();
+  http::response_parser<http::string_body> second;
+  http::read(client.socket(), client.buffer(), second);
+  EXPECT_EQ(second.get().result(), http::status::ok);
+  {
+    std::lock_guard lock(mu_);
+    EXPECT_EQ(targets_, (std::vector<std::string>{"/v1/report", "/v1/trend"}));
+  }
+  // Leaving after the answers cancels nothing.
+  client.socket().close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(cancelled_.load(), 0);
 }
 
 TEST(HttpServerStartTest, MalformedAddressIsInvalidArgument) {

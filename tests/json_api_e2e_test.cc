@@ -23,6 +23,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "server/api/json_api.h"
 #include "tests/http_get.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
@@ -57,7 +58,8 @@ class JsonApiTest : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(dir_.path() + "/data",
                                               "127.0.0.1:0", CASELINE_RULES_DIR,
                                               issuer_.ServerArgs());
-    stub_ = std::make_unique<grpc::GenericStub>(server_->Channel());
+    channel_ = server_->Channel();
+    stub_ = std::make_unique<grpc::GenericStub>(channel_);
     admin_token_ = Token("user-admin", {"admin"}, {"*"});
     Import();
     // Every answer below is as known now: nothing is appended after this.
@@ -152,6 +154,9 @@ class JsonApiTest : public ::testing::Test {
   TempDir dir_;
   TestIssuer issuer_{dir_.path() + "/jwks.json"};
   std::unique_ptr<ServerProcess> server_;
+  // Outlives every stub on it: a channel let go while one of its callbacks
+  // still runs takes its completion queue from under it.
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> stub_;
   std::string admin_token_;
   std::string known_at_;
@@ -259,6 +264,20 @@ TEST_F(JsonApiTest, EveryPathAnswersAsItsGrpcMethodByGetAndByPost) {
           absl::StrCat(R"({"jobcentre_id":")", mine_, R"(","team_id":")", team,
                        R"(","as_of":"2020-06-01","horizon_days":20,)",
                        R"("known_at":")", k, R"("})")),
+      MakeRead<v1::ListCasesRequest, v1::ListCasesResponse>(
+          "/v1/cases",
+          absl::StrCat("as_of=2020-06-30&filter.jobcentre_ids=", mine_,
+                       "&rule_set_id=dk-lab-2020&requirement_id=first-active-"
+                       "offer&statuses=COMPLIANCE_STATUS_MET&statuses="
+                       "COMPLIANCE_STATUS_OVERDUE&page_size=5&known_at=",
+                       k),
+          "/caseline.v1.Projections/ListCases",
+          absl::StrCat(
+              R"({"as_of":"2020-06-30","filter":{"jobcentre_ids":[")", mine_,
+              R"("]},"rule_set_id":"dk-lab-2020","requirement_id":)",
+              R"("first-active-offer","statuses":[)",
+              R"("COMPLIANCE_STATUS_MET","COMPLIANCE_STATUS_OVERDUE"],)",
+              R"("page_size":5,"known_at":")", k, R"("})")),
       MakeRead<v1::WhatIfRequest, v1::WhatIfResponse>(
           "/v1/what-if", "", "/caseline.v1.Admin/WhatIf", Json(what_if)),
       MakeRead<v1::GetProjectionStatusRequest, v1::GetProjectionStatusResponse>(
@@ -372,6 +391,16 @@ TEST_F(JsonApiTest, BadRequestsAreRefusedWithTheCodeTheStatusAndTheField) {
        "no API path /v1/nowhere"},
       {"DELETE", "/v1/report", "", "admin", 405, "UNIMPLEMENTED",
        "DELETE is not an API method"},
+      {"GET", "/v1/cases?statuses=COMPLIANCE_STATUS_UNSPECIFIED", "", "admin",
+       400, "INVALID_ARGUMENT", "statuses[0]: 0 is not a status"},
+      {"GET", "/v1/cases?rule_set_id=dk-lab-2020", "", "admin", 400,
+       "INVALID_ARGUMENT", "rule_set_id, requirement_id: give both or neither"},
+      {"GET", "/v1/cases?filter.jobcentre_ids=" + theirs_, "", "analyst-mine",
+       403, "PERMISSION_DENIED",
+       "filter.jobcentre_ids[0]: " + theirs_ +
+           " is not one of your jobcentres"},
+      {"GET", "/v1/cases", "", "caseworker-mine", 403, "PERMISSION_DENIED",
+       "ListCases"},
       {"GET", "/v1/rule-sets", "", "none", 401, "UNAUTHENTICATED", ""},
       {"GET", "/v1/rule-sets", "", "forged", 401, "UNAUTHENTICATED", ""},
       {"GET", "/v1/access-log", "", "analyst-mine", 403, "PERMISSION_DENIED",
@@ -479,6 +508,51 @@ TEST_F(JsonApiTest, EachHttpReadIsLoggedWithTheHttpClientAndItsPurpose) {
   const std::vector<v1::AccessEntry> after = Compliances(c);
   ASSERT_EQ(after.size(), entries.size() + 1);
   EXPECT_EQ(after.back().peer(), "127.0.0.1");
+}
+
+// A browser that leaves a page hangs up; the HTTP server then calls what
+// Handle returned (http_test checks that part), and the gRPC call ends
+// CANCELLED instead of running on for nobody.
+TEST_F(JsonApiTest, WhatHandleReturnsCancelsTheCall) {
+  api::JsonApi json_api(channel_, /*forwarding_key=*/"",
+                        /*loopback_hosts_only=*/false);
+  std::mutex mu;
+  std::condition_variable answered_cv;
+  std::vector<HttpServer::ApiAnswer> answers;
+  auto call = [&](const std::string& target) {
+    HttpServer::ApiCall request;
+    request.method = "GET";
+    request.target = target;
+    request.authorization = "Bearer " + admin_token_;
+    request.peer = "127.0.0.1";
+    request.host = "127.0.0.1";
+    return json_api.Handle(std::move(request),
+                           [&](HttpServer::ApiAnswer answer) {
+                             std::lock_guard lock(mu);
+                             answers.push_back(std::move(answer));
+                             answered_cv.notify_all();
+                           });
+  };
+  const HttpServer::ApiCancel cancel =
+      call("/v1/trend?from=2019-07-07&to=2020-06-28&step=TREND_STEP_WEEK");
+  ASSERT_TRUE(cancel);
+  cancel();
+  {
+    std::unique_lock lock(mu);
+    answered_cv.wait(lock, [&] { return answers.size() == 1; });
+  }
+  EXPECT_EQ(answers[0].status, 499) << answers[0].body;
+  EXPECT_TRUE(absl::StrContains(answers[0].body, R"("code":"CANCELLED")"))
+      << answers[0].body;
+  // Left alone, the same call is answered; a cancel after the answer does
+  // nothing.
+  const HttpServer::ApiCancel late = call("/v1/rule-sets");
+  {
+    std::unique_lock lock(mu);
+    answered_cv.wait(lock, [&] { return answers.size() == 2; });
+  }
+  late();
+  EXPECT_EQ(answers[1].status, 200) << answers[1].body;
 }
 
 TEST_F(JsonApiTest, HealthMetricsAndTheDashboardStayBesideTheApi) {

@@ -73,6 +73,8 @@ const std::vector<Route>& Routes() {
                                                      "Trend"),
       MakeRoute<v1::WorklistRequest, v1::WorklistResponse>(
           "/v1/worklist", "Projections", "Worklist"),
+      MakeRoute<v1::ListCasesRequest, v1::ListCasesResponse>(
+          "/v1/cases", "Projections", "ListCases"),
       MakeRoute<v1::WhatIfRequest, v1::WhatIfResponse>("/v1/what-if", "Admin",
                                                        "WhatIf"),
       MakeRoute<v1::GetProjectionStatusRequest,
@@ -354,17 +356,23 @@ std::string Flattened(const grpc::ByteBuffer& buffer) {
   return bytes;
 }
 
+}  // namespace
+
 // One call in flight: what the generic stub writes into, kept alive until its
-// completion runs.
-struct PendingCall {
+// completion is handled and its client has no more use for cancelling it.
+struct JsonApi::PendingCall {
   grpc::ClientContext context;
   grpc::ByteBuffer request;
   grpc::ByteBuffer response;
+  grpc::Status status;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
   const Route* route = nullptr;
   std::function<void(HttpServer::ApiAnswer)> done;
 };
 
-HttpServer::ApiAnswer JsonAnswer(const PendingCall& call) {
+namespace {
+
+HttpServer::ApiAnswer JsonAnswer(const JsonApi::PendingCall& call) {
   std::unique_ptr<protobuf::Message> response(
       protobuf::MessageFactory::generated_factory()
           ->GetPrototype(call.route->response)
@@ -396,20 +404,42 @@ JsonApi::JsonApi(std::shared_ptr<grpc::ChannelInterface> channel,
                  std::string forwarding_key, bool loopback_hosts_only)
     : stub_(std::move(channel)),
       forwarding_key_(std::move(forwarding_key)),
-      loopback_hosts_only_(loopback_hosts_only) {}
+      loopback_hosts_only_(loopback_hosts_only),
+      completions_([this] { HandleCompletions(); }) {}
 
 JsonApi::~JsonApi() {
-  std::unique_lock lock(mu_);
-  idle_.wait(lock, [this] { return in_flight_ == 0; });
+  {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [this] { return in_flight_ == 0; });
+  }
+  queue_.Shutdown();
+  completions_.join();
 }
 
-void JsonApi::Finished() {
-  std::lock_guard lock(mu_);
-  if (--in_flight_ == 0) idle_.notify_all();
+// Each finished call: its tag is the call, handed over by Handle.
+void JsonApi::HandleCompletions() {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_.Next(&tag, &ok)) {
+    const std::unique_ptr<std::shared_ptr<PendingCall>> owned(
+        static_cast<std::shared_ptr<PendingCall>*>(tag));
+    PendingCall& call = **owned;
+    // `done` holds the HTTP session: it is let go before the call counts
+    // as finished, so nothing of it outlives this JsonApi.
+    auto reply = std::move(call.done);
+    reply(call.status.ok()
+              ? JsonAnswer(call)
+              : ErrorAnswer(absl::Status(
+                    static_cast<absl::StatusCode>(call.status.error_code()),
+                    call.status.error_message())));
+    reply = nullptr;
+    std::lock_guard lock(mu_);
+    if (--in_flight_ == 0) idle_.notify_all();
+  }
 }
 
-void JsonApi::Handle(HttpServer::ApiCall call,
-                     std::function<void(HttpServer::ApiAnswer)> done) {
+HttpServer::ApiCancel JsonApi::Handle(
+    HttpServer::ApiCall call, std::function<void(HttpServer::ApiAnswer)> done) {
   const absl::string_view target = call.target;
   const size_t question = target.find('?');
   const absl::string_view path = target.substr(0, question);
@@ -419,27 +449,30 @@ void JsonApi::Handle(HttpServer::ApiCall call,
   std::string encoded_case_id;
   const Route* route = FindRoute(path, encoded_case_id);
   if (route == nullptr) {
-    return done(ErrorAnswer(absl::NotFoundError(absl::StrCat(
+    done(ErrorAnswer(absl::NotFoundError(absl::StrCat(
         "no API path ", path, "; the README's JSON API section lists them"))));
+    return nullptr;
   }
   if (loopback_hosts_only_ &&
       !auth::IsLoopbackAddress(HostWithPort(call.host))) {
     // An open server answers only pages of this machine: a web page
     // elsewhere that points a name of its own at 127.0.0.1 (DNS rebinding)
     // must not read it through the user's browser.
-    return done(ErrorAnswer(absl::PermissionDeniedError(absl::StrCat(
+    done(ErrorAnswer(absl::PermissionDeniedError(absl::StrCat(
         "Host ", Printable(call.host),
         ": a server without --auth-keys answers only requests for this "
         "machine (localhost, 127.0.0.1, [::1])"))));
+    return nullptr;
   }
   if (call.method == "POST" &&
       !absl::StartsWith(absl::AsciiStrToLower(call.content_type),
                         "application/json")) {
     // Also keeps other sites' pages from posting forms to the API.
-    return done(ErrorAnswer(
+    done(ErrorAnswer(
         absl::InvalidArgumentError(
             "Content-Type: a POST takes its request as application/json"),
         /*http_status=*/415));
+    return nullptr;
   }
   if (call.method != "GET" && call.method != "POST") {
     HttpServer::ApiAnswer answer =
@@ -449,17 +482,22 @@ void JsonApi::Handle(HttpServer::ApiCall call,
                         "parameters or POST with the request as JSON")),
                     /*http_status=*/405);
     answer.allow = "GET, POST";
-    return done(std::move(answer));
+    done(std::move(answer));
+    return nullptr;
   }
   const std::optional<std::string> case_id =
       PercentDecoded(encoded_case_id, /*query=*/false);
   if (!case_id.has_value()) {
-    return done(ErrorAnswer(absl::InvalidArgumentError(
+    done(ErrorAnswer(absl::InvalidArgumentError(
         "case_id: a malformed %-escape in the path")));
+    return nullptr;
   }
   absl::StatusOr<std::unique_ptr<protobuf::Message>> request =
       RequestMessage(*route, call.method, query, call.body, *case_id);
-  if (!request.ok()) return done(ErrorAnswer(request.status()));
+  if (!request.ok()) {
+    done(ErrorAnswer(request.status()));
+    return nullptr;
+  }
 
   auto pending = std::make_shared<PendingCall>();
   pending->route = route;
@@ -483,21 +521,15 @@ void JsonApi::Handle(HttpServer::ApiCall call,
     std::lock_guard lock(mu_);
     ++in_flight_;
   }
-  stub_.UnaryCall(
-      &pending->context, route->grpc_method, grpc::StubOptions(),
-      &pending->request, &pending->response,
-      [this, pending](grpc::Status status) {
-        // `done` holds the HTTP session: it is let go before the call
-        // counts as finished, so nothing of it outlives this JsonApi.
-        auto reply = std::move(pending->done);
-        reply(status.ok()
-                  ? JsonAnswer(*pending)
-                  : ErrorAnswer(absl::Status(
-                        static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message())));
-        reply = nullptr;
-        Finished();
-      });
+  pending->reader = stub_.PrepareUnaryCall(
+      &pending->context, route->grpc_method, pending->request, &queue_);
+  pending->reader->StartCall();
+  pending->reader->Finish(&pending->response, &pending->status,
+                          new std::shared_ptr<PendingCall>(pending));
+  // A client that left: the service sees the call cancelled and stops (a
+  // population answer checks between cases). After the answer it changes
+  // nothing.
+  return [pending] { pending->context.TryCancel(); };
 }
 
 }  // namespace caseline::api

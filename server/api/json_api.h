@@ -14,8 +14,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/time/time.h"
+#include "grpcpp/completion_queue.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "server/http/http_server.h"
 
@@ -47,13 +49,17 @@ class JsonApi {
   ~JsonApi();
 
   // Answers `call` by calling `done` once, on this thread for a request that
-  // never reaches a service, otherwise on a gRPC thread. Usable as
-  // HttpServer::Handlers::api.
-  void Handle(HttpServer::ApiCall call,
-              std::function<void(HttpServer::ApiAnswer)> done);
+  // never reaches a service, otherwise on a gRPC thread. Returns what
+  // cancels the gRPC call (it then answers CANCELLED), for a client that
+  // left. Usable as HttpServer::Handlers::api.
+  HttpServer::ApiCancel Handle(HttpServer::ApiCall call,
+                               std::function<void(HttpServer::ApiAnswer)> done);
+
+  struct PendingCall;
 
  private:
-  void Finished();
+  // Runs on completions_: answers each call as it finishes.
+  void HandleCompletions();
 
   grpc::GenericStub stub_;
   const std::string forwarding_key_;
@@ -61,6 +67,10 @@ class JsonApi {
   std::mutex mu_;
   std::condition_variable idle_;
   int in_flight_ = 0;  // Guarded by mu_.
+  // The calls' completions, and the one thread that takes them (declared
+  // last: it starts once the rest is ready).
+  grpc::CompletionQueue queue_;
+  std::thread completions_;
 };
 
 }  // namespace caseline::api

@@ -333,12 +333,14 @@ class Session : public Connection,
     const bool keep_alive = request.keep_alive();
     // The session travels into the posted handler, so that it is released
     // on the io_context's thread, never on the thread that answered.
-    server_->handlers.api(
+    answered_ = false;
+    cancel_ = server_->handlers.api(
         std::move(call), [self = this->shared_from_this(), version,
                           keep_alive](HttpServer::ApiAnswer answer) mutable {
           auto executor = self->stream_.get_executor();
           asio::post(executor, [self = std::move(self), version, keep_alive,
                                 answer = std::move(answer)]() mutable {
+            self->StopWatchingForHangUp();
             Response response =
                 MakeResponse(static_cast<http::status>(answer.status),
                              answer.content_type, std::move(answer.body));
@@ -357,6 +359,39 @@ class Session : public Connection,
             self->WriteResponse(std::move(response));
           });
         });
+    if (!answered_) WatchForHangUp();
+  }
+
+  // Until the answer comes, a socket that turns readable is either a client
+  // that hung up (end of stream or an error: the call is cancelled) or one
+  // that sent more (a pipelined request, left for ReadRequest).
+  void WatchForHangUp() {
+    beast::get_lowest_layer(stream_).socket().async_wait(
+        tcp::socket::wait_read,
+        [self = this->shared_from_this()](beast::error_code error) {
+          self->OnReadable(error);
+        });
+  }
+
+  void OnReadable(beast::error_code error) {
+    if (answered_ || error == asio::error::operation_aborted) return;
+    if (!error) {
+      char byte = 0;
+      // Readable now, so this does not block; a peek leaves the bytes.
+      const size_t peeked = beast::get_lowest_layer(stream_).socket().receive(
+          asio::buffer(&byte, 1), tcp::socket::message_peek, error);
+      if (!error && peeked > 0) return;
+    }
+    if (HttpServer::ApiCancel cancel = std::exchange(cancel_, nullptr)) {
+      cancel();
+    }
+  }
+
+  void StopWatchingForHangUp() {
+    answered_ = true;
+    cancel_ = nullptr;
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().cancel(ignored);
   }
 
   void WriteResponse(Response response) {
@@ -383,6 +418,10 @@ class Session : public Connection,
   // One parser per request: a Beast parser reads exactly one message.
   std::optional<http::request_parser<http::string_body>> parser_;
   Response response_;  // Must live until async_write completes.
+  // The API call waiting for its answer: whether it came, and what stops
+  // it if the client hangs up first. Used on the io_context's thread only.
+  bool answered_ = true;
+  HttpServer::ApiCancel cancel_;
   std::shared_ptr<HttpServer::State> server_;
 };
 

@@ -73,9 +73,13 @@ class HttpServer {
     std::string allow;             // The Allow header of a 405, else empty.
     std::string www_authenticate;  // The WWW-Authenticate header of a 401.
   };
-  // Answers `call` by calling `done` once, on any thread.
-  using ApiHandler =
-      std::function<void(ApiCall call, std::function<void(ApiAnswer)> done)>;
+  // Answers `call` by calling `done` once, on any thread. Returns what to
+  // call, on the io_context's thread, if the client hangs up before the
+  // answer (it may be empty): the work for it can stop. `done` must still
+  // be called.
+  using ApiCancel = std::function<void()>;
+  using ApiHandler = std::function<ApiCancel(
+      ApiCall call, std::function<void(ApiAnswer)> done)>;
 
   struct Handlers {
     // GET /healthz: 200 "ok\n" if true, 503 "unavailable\n" if false.
@@ -85,6 +89,9 @@ class HttpServer {
     std::function<std::string()> metrics;
     // Every request whose path begins with /v1/; without it they get 404.
     // A connection waits for its answer before it reads the next request.
+    // While it waits, a client that closes its connection (a browser that
+    // left the page) cancels the call. Over TLS, only a close without
+    // close_notify is seen: the alert's bytes look like a next request.
     ApiHandler api;
     // Served on GET and HEAD of their paths ("/" is "/index.html"), with
     // headers that keep a page to this server's own scripts.
