@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Goal: how long the dashboard's overview takes to draw in a real browser on
 # a generated municipality: one jobcentre, all of them, and one jobcentre as
-# known on an earlier day (read from the log, not the materialization).
+# known on an earlier day (read from the log, not the materialization, and
+# with the cases whose verdicts changed since); and a drill-down, the cases
+# behind one figure.
 # Method: generates `--scale municipality` (seed 7 unless given), imports it
 # into caseline-server on free localhost ports with a fresh data dir, opens
 # each overview three times in headless Chromium through chromedriver
@@ -9,6 +11,8 @@
 # the page's load to the overview drawn (the page's own data-ready-ms).
 #
 # Usage: benchmarks/dashboard_load.sh [seed]
+# With DASHBOARD_SCREENSHOTS=DIR, each page is also saved as DIR/NAME.png
+# (the README's docs/screenshots come from seed 7).
 # Assumes the Release build in build/ (scripts/bench builds it) and
 # Debian's chromium and chromium-driver (scripts/setup installs them).
 set -euo pipefail
@@ -30,10 +34,11 @@ chromedriver --port="$driver_port" --log-level=OFF >/dev/null 2>&1 &
 driver_pid=$!
 trap 'kill "$driver_pid" 2>/dev/null || true; cleanup' EXIT
 
-python3 - "$driver_port" "http://$http/#/overview?as_of=2020-06-30" \
-  "http://$http/#/overview?jobcentre=$jobcentre&as_of=2020-06-30" \
-  "http://$http/#/overview?jobcentre=$jobcentre&as_of=2020-06-30&known_at=2020-03-01T00:00:00Z" <<'PY'
-import json, sys, time, urllib.error, urllib.request
+python3 - "$driver_port" "overview-all=http://$http/#/overview?as_of=2020-06-30" \
+  "overview=http://$http/#/overview?jobcentre=$jobcentre&as_of=2020-06-30" \
+  "overview-known-then=http://$http/#/overview?jobcentre=$jobcentre&as_of=2020-06-30&known_at=2020-03-01T00:00:00Z" \
+  "drilldown=http://$http/#/cases?jobcentre=$jobcentre&as_of=2020-06-30&rule_set_id=dk-lab-2016&requirement_id=first-active-offer&status=OVERDUE" <<'PY'
+import base64, json, os, sys, time, urllib.error, urllib.request
 
 driver = f"http://127.0.0.1:{sys.argv[1]}"
 
@@ -54,7 +59,8 @@ session = call("POST", "/session", {"capabilities": {"alwaysMatch": {
     "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1300,1800"]}}}})["sessionId"]
 ready = ("const page = document.querySelector('#page > [data-ready]');"
          "return page ? page.dataset.ready + ' ' + page.dataset.readyMs : '';")
-for url in sys.argv[2:]:
+screenshots = os.environ.get("DASHBOARD_SCREENSHOTS")
+for name, _, url in (arg.partition("=") for arg in sys.argv[2:]):
     figures = []
     for _ in range(3):
         call("POST", f"/session/{session}/url", {"url": "about:blank"})
@@ -70,5 +76,9 @@ for url in sys.argv[2:]:
             sys.exit(f"dashboard_load: {url} did not draw ({answer!r})")
         figures.append(ms)
     print(f"dashboard_load: {url.split('#', 1)[1]:<90} {' '.join(figures)} ms")
+    if screenshots:
+        png = call("GET", f"/session/{session}/screenshot")
+        with open(os.path.join(screenshots, f"{name}.png"), "wb") as out:
+            out.write(base64.b64decode(png))
 call("DELETE", f"/session/{session}")
 PY

@@ -20,10 +20,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "caseline/v1/caseline.grpc.pb.h"
 #include "caseline/v1/projections.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "projections/population.h"
 #include "tests/server_process.h"
 #include "tests/temp_dir.h"
 #include "tests/test_events.h"
@@ -177,6 +179,70 @@ class DashboardTest : public ::testing::Test {
     return figures;
   }
 
+  // ListCases over gRPC, as the analyst.
+  v1::ListCasesResponse ListCases(const v1::ListCasesRequest& request) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + analyst_);
+    v1::ListCasesResponse response;
+    const grpc::Status status =
+        projections_->ListCases(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  // The data-row of each row of a table of cases on the page: case, rule
+  // set, requirement, period.
+  std::vector<std::string> ShownCaseRows(const std::string& table) {
+    const google::protobuf::Value rows = browser_->Run(
+        "return [...document.querySelectorAll('table[data-table=" + table +
+        "] tbody tr')].map(tr => tr.dataset.row);");
+    std::vector<std::string> shown;
+    for (const google::protobuf::Value& row : rows.list_value().values()) {
+      shown.push_back(row.string_value());
+    }
+    return shown;
+  }
+
+  static std::vector<std::string> RowsOf(const v1::ListCasesResponse& answer) {
+    std::vector<std::string> rows;
+    for (const v1::CaseRow& row : answer.rows()) {
+      rows.push_back(absl::StrCat(row.case_id(), "/", row.rule_set_id(), "/",
+                                  row.requirement_id(), "/",
+                                  row.period_index()));
+    }
+    return rows;
+  }
+
+  // The case page on screen shows GetCompliance's verdicts of `case_id`.
+  void ExpectCasePageIsGetCompliance(const std::string& case_id) {
+    std::map<std::string, std::string> shown;
+    const google::protobuf::Value rows = browser_->Run(
+        "return [...document.querySelectorAll("
+        "'table[data-table=verdicts] tbody tr')].map(tr => "
+        "[tr.dataset.row, tr.querySelector('[data-status]').dataset.status]);");
+    for (const google::protobuf::Value& row : rows.list_value().values()) {
+      shown[row.list_value().values(0).string_value()] =
+          row.list_value().values(1).string_value();
+    }
+    v1::GetComplianceRequest request;
+    request.set_case_id(case_id);
+    request.set_as_of(kAsOf);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + analyst_);
+    v1::GetComplianceResponse response;
+    ASSERT_TRUE(projections_->GetCompliance(&context, request, &response).ok());
+    std::map<std::string, std::string> expected;
+    for (const v1::RequirementResult& row : response.results()) {
+      if (row.status() == v1::COMPLIANCE_STATUS_NOT_APPLICABLE) continue;
+      expected[absl::StrCat(row.rule_set_id(), "/", row.requirement_id(), "/",
+                            row.item(), "/", row.period_index())] =
+          v1::ComplianceStatus_Name(row.status())
+              .substr(std::string("COMPLIANCE_STATUS_").size());
+    }
+    EXPECT_FALSE(expected.empty());
+    EXPECT_EQ(shown, expected);
+  }
+
   TempDir dir_;
   TestIssuer issuer_{dir_.path() + "/jwks.json"};
   std::unique_ptr<ServerProcess> server_;
@@ -240,6 +306,53 @@ TEST_F(DashboardTest, TheOverviewShowsReportsFiguresAsKnownNowAndThen) {
     changed += differs ? 1 : 0;
   }
   EXPECT_GT(changed, 0);
+
+  // Below, the first rows whose verdict as known then differs from the one
+  // known now, as ListCases compares them.
+  v1::ListCasesRequest request;
+  request.mutable_filter()->add_jobcentre_ids(mine_);
+  request.set_as_of(kAsOf);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  absl::StrCat("\"", kKnownThen, "\""),
+                  request.mutable_compare_known_at())
+                  .ok());
+  request.set_page_size(20);
+  const v1::ListCasesResponse differing = ListCases(request);
+  EXPECT_GT(differing.cases_total(), 20);
+  EXPECT_EQ(ShownCaseRows("changed"), RowsOf(differing));
+  // Then and now, side by side in each row.
+  const google::protobuf::Value first = browser_->Run(
+      "return [...document.querySelector('table[data-table=changed] tbody tr')"
+      ".querySelectorAll('[data-status]')].map(s => s.dataset.status);");
+  std::vector<std::string> statuses;
+  for (const google::protobuf::Value& one : first.list_value().values()) {
+    statuses.push_back(one.string_value());
+  }
+  auto name = [](v1::ComplianceStatus status) {
+    return status == v1::COMPLIANCE_STATUS_UNSPECIFIED
+               ? std::vector<std::string>{}
+               : std::vector<std::string>{
+                     v1::ComplianceStatus_Name(status).substr(
+                         std::string("COMPLIANCE_STATUS_").size())};
+  };
+  std::vector<std::string> expected = name(differing.rows(0).status());
+  for (const std::string& was : name(differing.rows(0).compare_status())) {
+    expected.push_back(was);
+  }
+  EXPECT_EQ(statuses, expected);
+
+  // "Show all" lists every one of them, as known now against then.
+  browser_->Click("[data-all-changed]");
+  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
+                              "'#page > [data-page=cases][data-ready]');"
+                              "return page ? page.dataset.ready : '';"),
+            "true");
+  browser_->Screenshot(ScreenshotPath("changed-verdicts"));
+  EXPECT_EQ(browser_
+                ->Run("return document.querySelector('[data-total]')"
+                      ".dataset.total;")
+                .string_value(),
+            absl::StrCat(differing.cases_total(), "/", differing.rows_total()));
 }
 
 // A municipality's population (about 20,000 cases over 2018-2020, as
@@ -337,33 +450,106 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
                               "return page ? page.dataset.ready : '';"),
             "true");
   browser_->Screenshot(ScreenshotPath("case"));
+  ExpectCasePageIsGetCompliance(case_id);
+}
 
-  std::map<std::string, std::string> shown;
-  const google::protobuf::Value rows = browser_->Run(
-      "return [...document.querySelectorAll("
-      "'table[data-table=verdicts] tbody tr')].map(tr => "
-      "[tr.dataset.row, tr.querySelector('[data-status]').dataset.status]);");
-  for (const google::protobuf::Value& row : rows.list_value().values()) {
-    shown[row.list_value().values(0).string_value()] =
-        row.list_value().values(1).string_value();
-  }
-  v1::GetComplianceRequest request;
-  request.set_case_id(case_id);
+TEST_F(DashboardTest, AFigureLeadsToTheCasesBehindItAndOnToACasePage) {
+  ASSERT_EQ(Open(analyst_, absl::StrCat("#/overview?jobcentre=", mine_,
+                                        "&as_of=", kAsOf)),
+            "true");
+  // The largest figure of the overview, so that its cases fill more than
+  // one page.
+  const google::protobuf::Value largest = browser_->Run(
+      "const cells = [...document.querySelectorAll('a[data-cell]')];"
+      "cells.sort((a, b) => Number(b.textContent) - Number(a.textContent));"
+      "cells[0].id = 'largest';"
+      "return [cells[0].dataset.cell, cells[0].textContent];");
+  const std::string cell = largest.list_value().values(0).string_value();
+  const int64_t figure =
+      std::stoll(largest.list_value().values(1).string_value());
+  SCOPED_TRACE(cell);
+  const std::vector<std::string> parts = absl::StrSplit(cell, '/');
+  ASSERT_EQ(parts.size(), 4u);
+  ASSERT_EQ(parts[0], mine_);
+  browser_->Click("#largest");
+  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
+                              "'#page > [data-page=cases][data-ready]');"
+                              "return page ? page.dataset.ready : '';"),
+            "true");
+  browser_->Screenshot(ScreenshotPath("drilldown"));
+
+  // The same cell over gRPC, every row at once.
+  v1::ListCasesRequest request;
+  request.mutable_filter()->add_jobcentre_ids(mine_);
   request.set_as_of(kAsOf);
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + analyst_);
-  v1::GetComplianceResponse response;
-  ASSERT_TRUE(projections_->GetCompliance(&context, request, &response).ok());
-  std::map<std::string, std::string> expected;
-  for (const v1::RequirementResult& row : response.results()) {
-    if (row.status() == v1::COMPLIANCE_STATUS_NOT_APPLICABLE) continue;
-    expected[absl::StrCat(row.rule_set_id(), "/", row.requirement_id(), "/",
-                          row.item(), "/", row.period_index())] =
-        v1::ComplianceStatus_Name(row.status())
-            .substr(std::string("COMPLIANCE_STATUS_").size());
+  request.set_rule_set_id(parts[1]);
+  request.set_requirement_id(parts[2]);
+  v1::ComplianceStatus status;
+  ASSERT_TRUE(
+      v1::ComplianceStatus_Parse("COMPLIANCE_STATUS_" + parts[3], &status));
+  request.add_statuses(status);
+  request.set_page_size(kCaseListPageMax);
+  const v1::ListCasesResponse all = ListCases(request);
+  EXPECT_EQ(all.rows_total(), figure);
+  EXPECT_EQ(all.rows_size(), figure);
+  EXPECT_EQ(browser_
+                ->Run("return document.querySelector('[data-total]')"
+                      ".dataset.total;")
+                .string_value(),
+            absl::StrCat(all.cases_total(), "/", all.rows_total()));
+
+  // Page by page, the rows the figure counts, each once, in order.
+  std::vector<std::string> shown;
+  int pages = 0;
+  while (true) {
+    ++pages;
+    for (const std::string& row : ShownCaseRows("cases")) shown.push_back(row);
+    const std::string more =
+        browser_
+            ->Run(
+                "return String(document.querySelector('[data-next]') "
+                "!== null);")
+            .string_value();
+    if (more != "true" || pages > 100) break;
+    const std::string after =
+        browser_
+            ->Run(
+                "return new URL(document.querySelector('[data-next]').href)"
+                ".hash.split('?')[1].split('&').find(p => "
+                "p.startsWith('after=')).slice(6);")
+            .string_value();
+    ASSERT_FALSE(after.empty());
+    browser_->Click("[data-next]");
+    // The next page, drawn: it names the case it follows.
+    ASSERT_EQ(browser_->WaitFor(absl::StrCat(
+                  "const page = [...document.querySelectorAll("
+                  "'#page > [data-page=cases][data-ready]')].find(p => "
+                  "encodeURIComponent(p.dataset.after) === '",
+                  after, "' || p.dataset.after === '", after,
+                  "');"
+                  "return page ? page.dataset.ready : '';")),
+              "true");
+    if (pages == 1) browser_->Screenshot(ScreenshotPath("drilldown-page-2"));
   }
-  EXPECT_FALSE(expected.empty());
-  EXPECT_EQ(shown, expected);
+  EXPECT_EQ(shown, RowsOf(all));
+  // 50 cases a page.
+  EXPECT_EQ(pages, (all.cases_total() + 49) / 50);
+  std::cout << "the figure " << cell << " (" << figure << " rows, "
+            << all.cases_total() << " cases) took " << pages << " pages\n";
+
+  // From the list to a case's page.
+  const std::string case_id =
+      browser_
+          ->Run(
+              "return document.querySelector("
+              "'table[data-table=cases] tbody a').textContent;")
+          .string_value();
+  browser_->Click("table[data-table=cases] tbody a");
+  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
+                              "'#page > [data-page=case][data-ready]');"
+                              "return page ? page.dataset.ready : '';"),
+            "true");
+  ExpectCasePageIsGetCompliance(case_id);
 }
 
 TEST_F(DashboardTest, IdsWithMarkupAreShownAsTextNeverRun) {

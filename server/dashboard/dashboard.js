@@ -45,6 +45,11 @@ const TEXT = {
     'status.MET': 'rettidigt', 'status.MET_LATE': 'for sent', 'status.OVERDUE': 'overskredet',
     'status.DUE': 'kommende', 'status.NOT_APPLICABLE': 'ikke relevant', 'status.COUNTS': 'tæller med',
     'status.DOES_NOT_COUNT': 'tæller ikke med', 'status.EXEMPTED': 'fritaget',
+    'cases.title': 'Sagerne bag tallet', 'cases.changed': 'Afgørelser ændret siden {then}',
+    'cases.total': '{cases} sager, {rows} rækker i alt.', 'cases.none': 'Ingen sager.',
+    'cases.next': 'Næste side', 'cases.first': 'Første side', 'cases.all': 'Vis alle',
+    'cases.pinned': 'Siderne læses som kendt {known_at}, så de hænger sammen.',
+    'overview.changed': 'Sager hvis afgørelse er ændret', 'col.then': 'Dengang',
   },
   en: {
     'title': 'caseline · timeliness',
@@ -85,6 +90,11 @@ const TEXT = {
     'status.MET': 'met', 'status.MET_LATE': 'met late', 'status.OVERDUE': 'overdue',
     'status.DUE': 'due', 'status.NOT_APPLICABLE': 'not applicable', 'status.COUNTS': 'counts',
     'status.DOES_NOT_COUNT': 'does not count', 'status.EXEMPTED': 'exempted',
+    'cases.title': 'The cases behind the figure', 'cases.changed': 'Verdicts changed since {then}',
+    'cases.total': '{cases} cases, {rows} rows in all.', 'cases.none': 'No cases.',
+    'cases.next': 'Next page', 'cases.first': 'First page', 'cases.all': 'Show all',
+    'cases.pinned': 'Pages are read as known at {known_at}, so that they fit together.',
+    'overview.changed': 'Cases whose verdicts changed', 'col.then': 'Then',
   },
 };
 
@@ -95,6 +105,10 @@ const TARGET_GROUPS = [
 // Worklist and event pages stop here; the API's own limits are larger.
 const LIST_LIMIT = 500;
 const MONTHS_IN_TREND = 12;
+// Cases on one page of a drill-down (ListCases allows up to 500), and in
+// the overview's list of changed verdicts.
+const CASES_PAGE = 50;
+const CHANGED_PREVIEW = 20;
 
 let language = localStorage.getItem('caseline.language') === 'en' ? 'en' : 'da';
 
@@ -137,12 +151,18 @@ function go(path, params) {
 
 class ApiError extends Error {}
 
+// Aborted when the page is drawn anew: the calls of the page left behind
+// end (the server cancels them), and hold no place among the population
+// answers running.
+let pageCalls = new AbortController();
+
 // One call of the JSON API: POST with the request message as JSON.
 async function api(path, request) {
   const headers = { 'Content-Type': 'application/json' };
   const token = sessionStorage.getItem('caseline.token');
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(request) });
+  const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(request),
+    signal: pageCalls.signal });
   const answer = await response.json();
   if (!response.ok) throw new ApiError(`${answer.code}: ${answer.message}`);
   return answer;
@@ -156,8 +176,10 @@ const statusName = (value) => String(value ?? '').replace(/^COMPLIANCE_STATUS_/,
 // A table of `rows` (arrays of cells: a string, a number, or a Node), with a
 // CSV download of what it shows.
 function table(name, headings, rows, rowAttributes = () => ({})) {
-  const numeric = headings.map((_, i) => rows.length > 0 && rows.every(
-    (row) => typeof row[i] === 'number'));
+  // A count drawn as a link (a drill-down) is still a number.
+  const isNumber = (cell) => typeof cell === 'number' ||
+    (cell instanceof Element && cell.dataset.number !== undefined);
+  const numeric = headings.map((_, i) => rows.length > 0 && rows.every((row) => isNumber(row[i])));
   const node = el('table', { 'data-table': name },
     el('thead', {}, el('tr', {}, headings.map((heading, i) =>
       el('th', { class: numeric[i] ? 'number' : null }, heading)))),
@@ -201,6 +223,30 @@ function filterOf(p) {
   if (p.caseworker) filter.caseworker_ids = [p.caseworker];
   if (p.target_group) filter.target_groups = [`TARGET_GROUP_${p.target_group}`];
   return filter;
+}
+
+// The parameters of the page that a link to another page keeps.
+function kept(p) {
+  const keep = {};
+  for (const name of ['jobcentre', 'team', 'caseworker', 'target_group', 'as_of', 'known_at']) {
+    if (p[name]) keep[name] = p[name];
+  }
+  return keep;
+}
+
+const STATUS_COLUMNS = ['MET', 'MET_LATE', 'OVERDUE', 'DUE'];
+
+// A report figure, linked to the cases behind it (ListCases with the same
+// filter, the group's jobcentre, the requirement and the column's status).
+function figure(count, p, jobcentre, tally, status, knownAt) {
+  if (count === '' || count === 0) return count;
+  const params = { ...kept(p), jobcentre, rule_set_id: tally.rule_set_id,
+    requirement_id: tally.requirement_id, status, known_at: knownAt };
+  for (const [name, value] of Object.entries(params)) if (!value) delete params[name];
+  return el('a', { href: `#/cases?${new URLSearchParams(params)}`, 'data-number': true,
+    'data-cell': `${jobcentre}/${tally.rule_set_id}/${tally.requirement_id}/${status}`,
+    'data-known-at': knownAt },
+  String(count));
 }
 
 function withKnownAt(request, p) {
@@ -294,7 +340,7 @@ async function overview(page, p) {
     p.known_at ? api('/v1/report', { filter: filterOf(p), as_of: p.as_of,
       group_by: ['GROUP_BY_JOBCENTRE'] }) : null,
   ]);
-  showBasis(report.basis);
+  page.basis = report.basis;
   if (report.groups.length === 0) {
     add(page, el('p', { class: 'muted' }, t('overview.none')));
     return;
@@ -307,6 +353,10 @@ async function overview(page, p) {
   const counts = (tally) => tally
     ? [number(tally.met), number(tally.met_late), number(tally.overdue), number(tally.due)]
     : ['', '', '', ''];
+  // The counts, each a link to its cases as known at the moment the figure
+  // was read, so that the list is the figure's even as the log grows.
+  const figures = (jobcentre, tally, knownAt) => counts(tally).map(
+    (count, i) => tally ? figure(count, p, jobcentre, tally, STATUS_COLUMNS[i], knownAt) : count);
   const headings = [t('col.jobcentre'), t('col.rule_set'), t('col.requirement'),
     t('col.cases'), t('col.met'), t('col.met_late'), t('col.overdue'), t('col.due'),
     t('col.share'), t('col.measure')];
@@ -320,14 +370,17 @@ async function overview(page, p) {
     table('requirements', headings,
       tallies.map(({ jobcentre, tally }) => [jobcentre,
         `${tally.rule_set_id}@${tally.rule_set_version}`, tally.title, number(tally.cases),
-        ...counts(tally), share(tally.share_on_time), measureText(tally),
-        ...(nowReport ? counts(now.get(key(jobcentre, tally))) : [])]),
+        ...figures(jobcentre, tally, report.basis.known_at), share(tally.share_on_time),
+        measureText(tally),
+        ...(nowReport ? figures(jobcentre, now.get(key(jobcentre, tally)), nowReport.basis.known_at)
+          : [])]),
       (r) => {
         const row = tallies[r];
         const changed = nowReport && counts(row.tally).join() !==
           counts(now.get(key(row.jobcentre, row.tally))).join();
         return { 'data-requirement': key(row.jobcentre, row.tally), class: changed ? 'changed' : null };
       }));
+  if (nowReport) await changedVerdicts(page, p, nowReport.basis.known_at);
 
   add(page, el('h2', {}, t('overview.trend')), trendChart(trend.points),
     table('trend', [t('col.month'), t('col.open'), t('col.met'), t('col.met_late'),
@@ -367,6 +420,104 @@ async function overview(page, p) {
       number(wait.p90_days), number(wait.max_days), number(wait.waiting)])));
 }
 
+// The rows whose verdict as known at p.known_at differs from the one as
+// known at `now` (the instant the "now" figures were read at).
+async function changedVerdicts(page, p, now) {
+  add(page, el('h2', {}, t('overview.changed')));
+  let answer;
+  try {
+    answer = await api('/v1/cases', { filter: filterOf(p), as_of: p.as_of, known_at: now,
+      compare_known_at: p.known_at, page_size: CHANGED_PREVIEW });
+  } catch (error) {
+    // The figures above stand; only this list is missing.
+    if (!(error instanceof ApiError)) throw error;
+    add(page, el('p', { class: 'error', 'data-error': 'changed' }, error.message));
+    return;
+  }
+  add(page,
+    el('p', { class: 'muted' }, t('cases.total', { cases: number(answer.cases_total),
+      rows: number(answer.rows_total) }), ' ',
+    answer.next_after_case_id ? el('a', { href: `#/cases?${new URLSearchParams(
+      { ...kept(p), now })}`, 'data-all-changed': true }, t('cases.all')) : null),
+    caseRows('changed', answer.rows, p, now));
+}
+
+// Rows of ListCases as a table; `now`, when set, is the instant they were
+// read as known at, compared with p.known_at: the status then stands
+// beside them, and a case opens as known now.
+function caseRows(name, rows, p, now) {
+  const compared = Boolean(now);
+  const linked = compared ? { ...p, known_at: now } : p;
+  const status = (value) => value && statusName(value) !== 'UNSPECIFIED'
+    ? el('span', { class: `status-${statusName(value)}`, 'data-status': statusName(value) },
+      t(`status.${statusName(value)}`))
+    : '';
+  const headings = [t('col.case'), t('col.jobcentre'), t('col.team'), t('col.caseworker'),
+    t('col.target_group'), t('col.requirement'), t('col.item'), t('col.status'),
+    t('col.deadline'), t('col.met_on')];
+  if (compared) {
+    headings.push(...['col.status', 'col.deadline', 'col.met_on'].map(
+      (column) => `${t('col.then')}: ${t(column)}`));
+  }
+  return table(name, headings, rows.map((row) => [caseLink(row.case_id, linked), row.jobcentre_id,
+    row.team_id, row.caseworker_id, targetGroupName(row.target_group), row.title, row.item,
+    status(row.status), row.deadline_on, row.met_on,
+    ...(compared ? [status(row.compare_status), row.compare_deadline_on, row.compare_met_on] : [])]),
+  (r) => ({ 'data-case': rows[r].case_id,
+    'data-row': `${rows[r].case_id}/${rows[r].rule_set_id}/${rows[r].requirement_id}/${rows[r].period_index}` }));
+}
+
+// The cases behind a figure of the overview (rule_set_id, requirement_id,
+// status) or, with `now`, those whose verdicts as known at known_at differ
+// from those as known at `now`; a page at a time, `after` the last case of
+// the page before.
+async function casesPage(page, p, params) {
+  const compared = Boolean(params.get('now')) && Boolean(p.known_at);
+  const request = { filter: filterOf(p), as_of: p.as_of, page_size: CASES_PAGE };
+  if (compared) {
+    request.known_at = params.get('now');
+    request.compare_known_at = p.known_at;
+  } else {
+    withKnownAt(request, p);
+    if (params.get('rule_set_id')) {
+      request.rule_set_id = params.get('rule_set_id');
+      request.requirement_id = params.get('requirement_id') || '';
+    }
+    if (params.get('status')) request.statuses = [`COMPLIANCE_STATUS_${params.get('status')}`];
+  }
+  if (params.get('after')) request.after_case_id = params.get('after');
+  page.setAttribute('data-after', params.get('after') || '');
+  const answer = await api('/v1/cases', request);
+  page.basis = answer.basis;
+  const title = compared ? t('cases.changed', { then: p.known_at }) : t('cases.title');
+  const cell = [params.get('jobcentre'), params.get('requirement_id'),
+    params.get('status') ? t(`status.${params.get('status')}`) : ''].filter(Boolean).join(' · ');
+  add(page, el('h2', {}, title), cell ? el('p', { 'data-cell-title': true }, cell) : null,
+    el('p', { class: 'muted', 'data-total': `${number(answer.cases_total)}/${number(answer.rows_total)}` },
+      t('cases.total', { cases: number(answer.cases_total), rows: number(answer.rows_total) })));
+  if (answer.rows.length === 0) {
+    add(page, el('p', { class: 'muted' }, t('cases.none')));
+    return;
+  }
+  add(page, caseRows('cases', answer.rows, p, compared ? answer.basis.known_at : ''));
+  // Every page is read as known at the first one's moment, so that the
+  // pages fit together while the log grows.
+  const next = new URLSearchParams(params);
+  if (compared) next.set('now', answer.basis.known_at);
+  else next.set('known_at', answer.basis.known_at);
+  const first = new URLSearchParams(next);
+  first.delete('after');
+  next.set('after', answer.next_after_case_id || '');
+  add(page, el('div', { class: 'table-tools' },
+    params.get('after') ? el('a', { class: 'button', href: `#/cases?${first}` }, t('cases.first')) : null,
+    answer.next_after_case_id
+      ? el('a', { class: 'button', href: `#/cases?${next}`, 'data-next': true }, t('cases.next'))
+      : null),
+  answer.next_after_case_id
+    ? el('p', { class: 'muted' }, t('cases.pinned', { known_at: answer.basis.known_at }))
+    : null);
+}
+
 function caseLink(caseId, p) {
   return el('a', { href: `#/case?${new URLSearchParams({ id: caseId, as_of: p.as_of,
     ...(p.known_at ? { known_at: p.known_at } : {}) })}` }, caseId);
@@ -384,7 +535,7 @@ async function worklist(page, p) {
   if (p.team) request.team_id = p.team;
   if (p.caseworker) request.caseworker_id = p.caseworker;
   const answer = await api('/v1/worklist', request);
-  showBasis(answer.basis);
+  page.basis = answer.basis;
   // Worklist has no target group filter: the page keeps the chosen group's
   // items of those the server listed.
   const items = answer.items.filter((item) => !p.target_group ||
@@ -408,7 +559,7 @@ async function casePage(page, p, caseId) {
     api(`/v1/cases/${encodeURIComponent(caseId)}/compliance`, request),
     api(`/v1/cases/${encodeURIComponent(caseId)}/events`, { max_count: LIST_LIMIT }),
   ]);
-  showBasis(compliance.basis);
+  page.basis = compliance.basis;
   add(page, el('h2', {}, t('case.title', { id: caseId })));
   if (compliance.note) add(page, el('p', { class: 'muted' }, compliance.note));
   const rows = compliance.results.filter((row) => statusName(row.status) !== 'NOT_APPLICABLE');
@@ -452,10 +603,13 @@ async function render() {
   const page = document.getElementById('page');
   page.replaceChildren(el('p', { class: 'muted' }, t('loading')));
   document.getElementById('basis').textContent = '';
+  pageCalls.abort();
+  pageCalls = new AbortController();
   const content = el('div', { 'data-page': path.slice(1) });
   try {
     if (path === '/worklist') await worklist(content, p);
     else if (path === '/case') await casePage(content, p, params.get('id') || '');
+    else if (path === '/cases') await casesPage(content, p, params);
     else await overview(content, p);
     content.setAttribute('data-ready', 'true');
     // Milliseconds from the page's load to this page drawn (for the tests).
@@ -465,22 +619,24 @@ async function render() {
       error instanceof ApiError ? error.message : String(error)));
     content.setAttribute('data-ready', 'error');
   }
-  if (generation === renders) page.replaceChildren(content);
+  // An older render that ends late changes nothing on screen.
+  if (generation !== renders) return;
+  page.replaceChildren(content);
+  if (content.basis) showBasis(content.basis);
 }
 
 // The jobcentres the caller may see, from a report grouped by jobcentre.
 async function loadJobcentres() {
   const select = document.getElementById('jobcentre');
-  select.replaceChildren(el('option', { value: '' }, t('all')));
   try {
     const report = await api('/v1/report', { group_by: ['GROUP_BY_JOBCENTRE'] });
-    for (const group of report.groups) {
-      const id = group.label.jobcentre_id;
-      if (![...select.options].some((option) => option.value === id)) {
-        select.append(el('option', { value: id }, id));
-      }
-    }
-    select.value = parameters().jobcentre;
+    // The choice on screen stays until the new options are all there.
+    const chosen = parameters().jobcentre;
+    const ids = [...new Set([...report.groups.map((group) => group.label.jobcentre_id),
+      ...(chosen ? [chosen] : [])])];
+    select.replaceChildren(el('option', { value: '' }, t('all')),
+      ids.map((id) => el('option', { value: id }, id)));
+    select.value = chosen;
   } catch (error) {
     // The page itself shows the error (a missing token, say).
   }
@@ -502,6 +658,7 @@ function translate() {
 
 function start() {
   translate();
+  document.getElementById('jobcentre').append(el('option', { value: '' }, t('all')));
   const token = document.getElementById('token');
   token.value = sessionStorage.getItem('caseline.token') || '';
   const useToken = (event) => {
@@ -524,6 +681,12 @@ function start() {
       'as_of', 'known_at', 'days'].map((name) => [name, form.elements[name].value.trim()]));
     const { path, params } = currentRoute();
     if (path === '/case') values.id = params.get('id');
+    // A list of cases keeps what it lists; a new filter starts it again.
+    if (path === '/cases') {
+      for (const name of ['rule_set_id', 'requirement_id', 'status', 'now']) {
+        values[name] = params.get(name);
+      }
+    }
     go(path, values);
   });
   document.getElementById('case-search').addEventListener('submit', (event) => {
