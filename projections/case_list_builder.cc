@@ -21,10 +21,12 @@ using population_internal::PeriodOf;
 
 namespace {
 
-// (rule_set_id, requirement_id, period_index, k): the k-th row of a
-// requirement for a period, as WhatIf pairs rows. A late-recorded event
-// that moves a deadline changes the row's item words, not its place.
-using RowKey = std::tuple<std::string, std::string, int, int>;
+// (rule_set_id, requirement_id, the period's first day, k): the k-th row
+// of a requirement for a period. A late-recorded event that moves a
+// deadline changes the row's item words, not its place; and the period is
+// named by its first day, not its index, which a late-recorded earlier
+// period would shift.
+using RowKey = std::tuple<std::string, std::string, absl::CivilDay, int>;
 using KeyedRows = std::map<RowKey, const RequirementResult*>;
 
 std::string DayOrEmpty(const std::optional<absl::CivilDay>& day) {
@@ -75,14 +77,15 @@ struct CaseListBuilder::State {
   // for, by place.
   KeyedRows Counted(const Side& side) const {
     KeyedRows by_key;
-    std::map<std::tuple<std::string, std::string, int>, int> seen_rows;
+    std::map<std::tuple<std::string, std::string, absl::CivilDay>, int>
+        seen_rows;
     const auto& wanted = query.filter.target_groups();
     for (const RequirementResult& row : side.rows) {
-      int& k =
-          seen_rows[{row.rule_set_id, row.requirement_id, row.period_index}];
-      const RowKey key{row.rule_set_id, row.requirement_id, row.period_index,
-                       k++};
       const Period& period = PeriodOf(side.timeline, row);
+      int& k =
+          seen_rows[{row.rule_set_id, row.requirement_id, period.start_on}];
+      const RowKey key{row.rule_set_id, row.requirement_id, period.start_on,
+                       k++};
       if (!OpenWithin(period, query.from, query.as_of)) continue;
       if (!wanted.empty() && std::find(wanted.begin(), wanted.end(),
                                        period.target_group) == wanted.end()) {

@@ -271,11 +271,12 @@ struct CaseListOptions {
 // Report's `met` counts it).
 //
 // With compare_known_at, each case is folded and judged also as known
-// then; the rows of each side pair by place (rule set, requirement, period
-// index, k-th row of that requirement in that period), and a pair is listed
-// when its status or deadline differs (a row only one side has counts as
-// differing), and `statuses` matches either side. A case counts when it
-// matches on either side; its jobcentre, team and caseworker are those of
+// then; the rows of each side pair by place (rule set, requirement, the
+// period's first day, k-th row of that requirement in that period: not the
+// period's index, which a late-recorded earlier period shifts), and a pair
+// is listed when its status or deadline differs (a row only one side has
+// counts as differing), and `statuses` matches either side. A case counts when
+// it matches on either side; its jobcentre, team and caseworker are those of
 // the side that matches, known_at's first.
 //
 // Rows are sorted by case, then by place. Every case with a listed row

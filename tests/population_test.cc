@@ -2198,6 +2198,42 @@ TEST(ListCasesTest, ComparingTwoMomentsListsExactlyTheRowsThatChanged) {
   EXPECT_EQ(ListCases(population, query, options).rows_total(), 0);
 }
 
+// g1 was on a-dagpenge from 2020-01-06 and on kontanthjælp from
+// 2020-06-01; that it was on sygedagpenge from 2020-03-02 was recorded only
+// on 2020-10-15. As known then it had two periods, as known now three: the
+// kontanthjælp period is the second then and the third now. Its rows pair
+// by the period's first day, so none of them is listed; the new
+// sygedagpenge period's rows are listed as new, and the a-dagpenge
+// period's where its shorter span changed them.
+TEST(ListCasesTest, ALateRecordedEarlierPeriodChangesOnlyItsOwnRows) {
+  Population population;
+  population.emplace_back("g1");
+  population.back()
+      .Opened(v1::TARGET_GROUP_A_DAGPENGE, kMiddelfart, "team-ledig", "cw-carl",
+              "2020-01-06")
+      .GroupChanged("2020-06-01", v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT)
+      .GroupChanged("2020-03-02", v1::TARGET_GROUP_SYGEDAGPENGE)
+      .RecordedOn("2020-10-15");
+  PopulationQuery query = Query("2020-01-01", "2020-09-30");
+  query.known_at = Noon("2020-11-01");
+  CaseListOptions options;
+  options.compare_known_at = Noon("2020-10-01");
+  const v1::ListCasesResponse changed = ListCases(population, query, options);
+  ASSERT_GT(changed.rows_size(), 0);
+  int new_period_rows = 0;
+  for (const v1::CaseRow& row : changed.rows()) {
+    SCOPED_TRACE(row.ShortDebugString());
+    // Now: 0 a-dagpenge, 1 sygedagpenge, 2 kontanthjælp.
+    EXPECT_NE(row.period_index(), 2);
+    if (row.period_index() == 1) {
+      EXPECT_EQ(row.target_group(), v1::TARGET_GROUP_SYGEDAGPENGE);
+      EXPECT_EQ(row.compare_status(), v1::COMPLIANCE_STATUS_UNSPECIFIED);
+      ++new_period_rows;
+    }
+  }
+  EXPECT_GT(new_period_rows, 0);
+}
+
 // --- A case on a day ---
 
 TEST(DescribeOnTest, APeriodIsOpenOnTheDayItEnds) {

@@ -529,7 +529,11 @@ HttpServer::ApiCancel JsonApi::Handle(
   // A client that left: the service sees the call cancelled and stops (a
   // population answer checks between cases). After the answer it changes
   // nothing.
-  return [pending] { pending->context.TryCancel(); };
+  return [weak = std::weak_ptr<PendingCall>(pending)] {
+    if (const std::shared_ptr<PendingCall> in_flight = weak.lock()) {
+      in_flight->context.TryCancel();
+    }
+  };
 }
 
 }  // namespace caseline::api

@@ -90,8 +90,10 @@ class HttpServer {
     // Every request whose path begins with /v1/; without it they get 404.
     // A connection waits for its answer before it reads the next request.
     // While it waits, a client that closes its connection (a browser that
-    // left the page) cancels the call. Over TLS, only a close without
-    // close_notify is seen: the alert's bytes look like a next request.
+    // left the page) cancels the call. A client that only shuts down its
+    // sending side looks the same, and is cancelled too: browsers and
+    // HTTP/1.1 clients do not. Over TLS, only a close without close_notify
+    // is seen: the alert's bytes look like a next request.
     ApiHandler api;
     // Served on GET and HEAD of their paths ("/" is "/index.html"), with
     // headers that keep a page to this server's own scripts.
