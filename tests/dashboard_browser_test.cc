@@ -149,6 +149,21 @@ class DashboardTest : public ::testing::Test {
     return figures;
   }
 
+  // The cells of a table on the page, row by row, as text.
+  std::vector<std::vector<std::string>> TableCells(const std::string& table) {
+    const google::protobuf::Value rows = browser_->Run(
+        "return [...document.querySelectorAll('table[data-table=" + table +
+        "] tbody tr')].map(tr => [...tr.cells].map(td => td.textContent));");
+    std::vector<std::vector<std::string>> cells;
+    for (const google::protobuf::Value& row : rows.list_value().values()) {
+      std::vector<std::string>& out = cells.emplace_back();
+      for (const google::protobuf::Value& cell : row.list_value().values()) {
+        out.push_back(cell.string_value());
+      }
+    }
+    return cells;
+  }
+
   // The same rows from Report over gRPC, as the analyst.
   Figures ReportFigures(const std::string& known_at) {
     v1::ReportRequest request;
@@ -269,6 +284,60 @@ TEST_F(DashboardTest, TheOverviewShowsReportsFiguresAsKnownNowAndThen) {
   const Figures now = PageFigures();
   EXPECT_FALSE(now.empty());
   EXPECT_EQ(now, ReportFigures(""));
+
+  // The month-by-month table is Trend's over the 12 month ends to as_of.
+  {
+    v1::TrendRequest request;
+    request.mutable_filter()->add_jobcentre_ids(mine_);
+    request.set_from("2019-07-31");
+    request.set_to(kAsOf);
+    request.set_step(v1::TREND_STEP_MONTH);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + analyst_);
+    v1::TrendResponse trend;
+    ASSERT_TRUE(projections_->Trend(&context, request, &trend).ok());
+    std::vector<std::vector<std::string>> expected;
+    for (const v1::TrendPoint& point : trend.points()) {
+      expected.push_back(
+          {point.on().substr(0, 7), std::to_string(point.open_cases()),
+           std::to_string(point.met()), std::to_string(point.met_late()),
+           std::to_string(point.overdue()), std::to_string(point.due())});
+    }
+    ASSERT_EQ(expected.size(), 12u);
+    std::vector<std::vector<std::string>> shown = TableCells("trend");
+    for (std::vector<std::string>& row : shown) row.resize(6);
+    EXPECT_EQ(shown, expected);
+  }
+  // Switches, waits and STAR's follow-up are Report's.
+  {
+    v1::ReportRequest request;
+    request.mutable_filter()->add_jobcentre_ids(mine_);
+    request.set_as_of(kAsOf);
+    request.add_group_by(v1::GROUP_BY_JOBCENTRE);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + analyst_);
+    v1::ReportResponse report;
+    ASSERT_TRUE(projections_->Report(&context, request, &report).ok());
+    ASSERT_EQ(report.groups_size(), 1);
+    const v1::ReportGroup& group = report.groups(0);
+    const std::vector<std::vector<std::string>> switches =
+        TableCells("switches");
+    ASSERT_EQ(switches.size(), 1u);
+    EXPECT_EQ(switches[0][0], mine_);
+    EXPECT_EQ(switches[0][1], std::to_string(group.switches().planned()));
+    EXPECT_EQ(switches[0][2], std::to_string(group.switches().unplanned()));
+    EXPECT_EQ(
+        switches[0][4],
+        absl::StrFormat("%.2f", group.switches().unplanned_per_case_year()));
+    const std::vector<std::vector<std::string>> waits = TableCells("waits");
+    ASSERT_EQ(waits.size(), static_cast<size_t>(group.waits_size()));
+    for (int i = 0; i < group.waits_size(); ++i) {
+      EXPECT_EQ(waits[i][3], std::to_string(group.waits(i).started()));
+      EXPECT_EQ(waits[i][8], std::to_string(group.waits(i).waiting()));
+    }
+    EXPECT_EQ(TableCells("monitors").size(),
+              static_cast<size_t>(report.monitors_size()));
+  }
 
   // The analyst asks how it looked as known on an earlier day, through the
   // page's own control.
