@@ -48,7 +48,8 @@ inline constexpr int kWaitingListMax = 1000;
 // Points of a trend: five years of weeks. Each point judges every case once
 // more, so this bounds the cost of one request.
 inline constexpr int kTrendStepsMax = 260;
-// Worklist items returned; the total is counted beyond it.
+// Worklist items returned; the total is counted beyond it. A page further
+// on keeps the items before it too: offset + limit is bounded by the max.
 inline constexpr int kWorklistDefault = 1000;
 inline constexpr int kWorklistMax = 10'000;
 // The furthest a worklist looks ahead: a year.
@@ -231,11 +232,15 @@ class TrendBuilder {
 // deadline is on or after as_of (0 on the deadline day), else minus those
 // in (deadline, as_of] (-1 on the next working day after it). Sorted by
 // deadline, case_id, rule_set_id, requirement_id, item (then period); the
-// `limit` first are kept in a bounded set, all counted in `total`.
-// horizon_days is clamped to [0, kWorklistHorizonMax].
+// `offset + limit` first are kept in a bounded set, the `limit` after the
+// first `offset` are returned, and all are counted in `total`. With target
+// groups in the filter, only rows of periods of those groups are listed.
+// horizon_days is clamped to [0, kWorklistHorizonMax], offset + limit to
+// kWorklistMax.
 class WorklistBuilder {
  public:
-  WorklistBuilder(PopulationQuery query, int horizon_days, int limit);
+  WorklistBuilder(PopulationQuery query, int horizon_days, int limit,
+                  int offset = 0);
   ~WorklistBuilder();
   WorklistBuilder(const WorklistBuilder&) = delete;
   WorklistBuilder& operator=(const WorklistBuilder&) = delete;

@@ -59,16 +59,21 @@ struct WorkItem {
 struct WorklistBuilder::State {
   PopulationQuery query;
   int horizon_days = 0;
+  // Items kept: those skipped and those returned.
   size_t limit = 0;
+  size_t offset = 0;
   std::set<WorkItem> items;
   int64_t total = 0;
   CasesSeen seen;
 
-  State(PopulationQuery q, int horizon, int item_limit)
+  State(PopulationQuery q, int horizon, int item_limit, int skipped)
       : query(std::move(q)),
         horizon_days(std::clamp(horizon, 0, kWorklistHorizonMax)),
-        limit(static_cast<size_t>(
-            Limit(item_limit, kWorklistDefault, kWorklistMax))) {}
+        offset(static_cast<size_t>(std::clamp(skipped, 0, kWorklistMax - 1))) {
+    limit = std::min(offset + static_cast<size_t>(Limit(
+                                  item_limit, kWorklistDefault, kWorklistMax)),
+                     static_cast<size_t>(kWorklistMax));
+  }
 
   // Whether `row` is on the list: a caseworker's duty (not a population
   // measure), of a period open on as_of (an ended period's row can no
@@ -78,7 +83,13 @@ struct WorklistBuilder::State {
   bool Listed(const CaseTimeline& timeline,
               const RequirementResult& row) const {
     if (row.rule_set_kind == v1::RULE_SET_KIND_POPULATION_MEASURE) return false;
-    if (!OpenOn(PeriodOf(timeline, row), query.as_of)) return false;
+    const Period& period = PeriodOf(timeline, row);
+    if (!OpenOn(period, query.as_of)) return false;
+    const auto& wanted = query.filter.target_groups();
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(),
+                                     period.target_group) == wanted.end()) {
+      return false;
+    }
     // Evaluate dates every OVERDUE and DUE row.
     if (!row.deadline_on) return false;
     if (row.verdict == Verdict::kOverdue) return !row.population_target;
@@ -111,8 +122,9 @@ struct WorklistBuilder::State {
 };
 
 WorklistBuilder::WorklistBuilder(PopulationQuery query, int horizon_days,
-                                 int limit)
-    : state_(std::make_unique<State>(std::move(query), horizon_days, limit)) {}
+                                 int limit, int offset)
+    : state_(std::make_unique<State>(std::move(query), horizon_days, limit,
+                                     offset)) {}
 
 WorklistBuilder::~WorklistBuilder() = default;
 
@@ -136,7 +148,12 @@ void WorklistBuilder::AddCase(absl::Span<const v1::Event> events) {
 
 void WorklistBuilder::Finish(v1::WorklistResponse* response) const {
   const State& s = *state_;
+  size_t skipped = 0;
   for (const WorkItem& work : s.items) {
+    if (skipped < s.offset) {
+      ++skipped;
+      continue;
+    }
     v1::WorklistItem* item = response->add_items();
     *item = work.item;
     // Only for the items returned: the count walks the years between.

@@ -483,18 +483,51 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
                    "&as_of=", kAsOf, "&days=14");
   ASSERT_EQ(Open(analyst_, page), "true");
   browser_->Screenshot(ScreenshotPath("worklist"));
-  // The page shows every item Worklist answers, and of a target group
-  // only that group's.
+  // The page shows the items Worklist answers, a page at a time, and of a
+  // target group only that group's.
   {
     const v1::WorklistResponse response = worklist(team);
-    const auto shown_rows = [&] {
+    const auto shown_total = [&] {
       return browser_
-          ->Run(
-              "return String(document.querySelectorAll("
-              "'table[data-table=worklist] tbody tr').length);")
+          ->Run("return document.querySelector('[data-total]').dataset.total;")
           .string_value();
     };
-    EXPECT_EQ(shown_rows(), std::to_string(response.items_size()));
+    EXPECT_EQ(shown_total(), std::to_string(response.total()));
+    const std::vector<std::string> first_page = ShownCaseRows("worklist");
+    EXPECT_EQ(first_page.size(),
+              std::min<size_t>(100, static_cast<size_t>(response.total())));
+    // Ten a page, followed to the end: every item once, in order.
+    ASSERT_GT(response.total(), 10);
+    ASSERT_EQ(Open(analyst_, page + "&per_page=10"), "true");
+    std::vector<std::string> paged;
+    for (int pages = 0; pages < 100; ++pages) {
+      for (const std::string& row : ShownCaseRows("worklist")) {
+        paged.push_back(row);
+      }
+      if (browser_
+              ->Run("return String(document.querySelector("
+                    "'#page [data-next]') !== null);")
+              .string_value() != "true") {
+        break;
+      }
+      browser_->Click("#page [data-next]");
+      const std::string offset = std::to_string(paged.size());
+      ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
+                                  "'#page > [data-page=worklist][data-ready]"
+                                  "[data-offset=\"" +
+                                  offset +
+                                  "\"]');"
+                                  "return page ? page.dataset.ready : '';"),
+                "true");
+    }
+    std::vector<std::string> expected;
+    for (const v1::WorklistItem& item : response.items()) {
+      expected.push_back(absl::StrCat(item.case_id(), "/", item.rule_set_id(),
+                                      "/", item.requirement_id(), "/",
+                                      item.item()));
+    }
+    EXPECT_EQ(paged, expected);
+
     const v1::TargetGroup group = response.items(0).target_group();
     const int in_group = static_cast<int>(
         std::count_if(response.items().begin(), response.items().end(),
@@ -504,8 +537,23 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
     const std::string group_name =
         v1::TargetGroup_Name(group).substr(std::string("TARGET_GROUP_").size());
     ASSERT_EQ(Open(analyst_, page + "&target_group=" + group_name), "true");
-    EXPECT_EQ(shown_rows(), std::to_string(in_group));
+    EXPECT_EQ(shown_total(), std::to_string(in_group));
+    // A group none of the team's items is of: nothing falls due.
+    const bool revalidering = std::any_of(
+        response.items().begin(), response.items().end(),
+        [](const v1::WorklistItem& item) {
+          return item.target_group() == v1::TARGET_GROUP_REVALIDERING;
+        });
+    ASSERT_FALSE(revalidering);
+    ASSERT_EQ(Open(analyst_, page + "&target_group=REVALIDERING"), "true");
+    EXPECT_EQ(ShownCaseRows("worklist").size(), 0u);
+    EXPECT_EQ(browser_
+                  ->Run("return String(document.querySelector('[data-total]')"
+                        " === null);")
+                  .string_value(),
+              "true");
   }
+  ASSERT_EQ(Open(analyst_, page), "true");
   const std::string case_id =
       browser_
           ->Run(

@@ -1439,9 +1439,10 @@ Population EasterPopulation() {
 }
 
 v1::WorklistResponse Worklist(const std::string& as_of, v1::CaseFilter filter,
-                              int horizon_days, int limit = kWorklistDefault) {
+                              int horizon_days, int limit = kWorklistDefault,
+                              int offset = 0) {
   WorklistBuilder builder(Query(as_of, as_of, std::move(filter)), horizon_days,
-                          limit);
+                          limit, offset);
   for (const Case& one : EasterPopulation()) builder.AddCase(one.events());
   v1::WorklistResponse response;
   builder.Finish(&response);
@@ -1540,6 +1541,36 @@ TEST(WorklistTest, ATeamSeesEveryCaseworkerAndTheLimitKeepsTheSoonest) {
   EXPECT_EQ(the_day_after.items(0).status(), v1::COMPLIANCE_STATUS_OVERDUE);
   EXPECT_EQ(the_day_after.items(0).days_left(), -1);
   EXPECT_EQ(the_day_after.items(0).working_days_left(), -1);
+}
+
+TEST(WorklistTest, PagesFollowOneAnotherAndATargetGroupChoosesItsRows) {
+  v1::CaseFilter team;
+  team.add_team_ids("team-syg");
+  // m2, m1, m3, a page of one at a time.
+  std::vector<std::string> paged;
+  for (int offset = 0; offset < 4; ++offset) {
+    const v1::WorklistResponse page =
+        Worklist("2020-04-03", team, 14, 1, offset);
+    EXPECT_EQ(page.total(), 3);
+    EXPECT_EQ(page.items_size(), offset < 3 ? 1 : 0);
+    for (const v1::WorklistItem& item : page.items()) {
+      paged.push_back(item.case_id());
+    }
+  }
+  EXPECT_EQ(paged, (std::vector<std::string>{"m2", "m1", "m3"}));
+  const v1::WorklistResponse rest = Worklist("2020-04-03", team, 14, 5, 2);
+  ASSERT_EQ(rest.items_size(), 1);
+  EXPECT_EQ(rest.items(0).case_id(), "m3");
+  // The working days are the items' own, on any page.
+  EXPECT_EQ(rest.items(0).working_days_left(), 6);
+
+  // Every case is on sygedagpenge.
+  v1::CaseFilter sick = team;
+  sick.add_target_groups(v1::TARGET_GROUP_SYGEDAGPENGE);
+  EXPECT_EQ(Worklist("2020-04-03", sick, 14).total(), 3);
+  v1::CaseFilter jobready = team;
+  jobready.add_target_groups(v1::TARGET_GROUP_KONTANTHJAELP_JOBPARAT);
+  EXPECT_EQ(Worklist("2020-04-03", jobready, 14).total(), 0);
 }
 
 TEST(WorklistTest, LeavesOutPopulationMeasures) {

@@ -204,6 +204,35 @@ TEST(RequestsTest, AListOfCasesRefusesEachBadFieldByName) {
                 "from: 2020-07-01 is after as_of 2020-06-30");
 }
 
+TEST(RequestsTest, AWorklistPagesByOffsetAndFiltersByTargetGroup) {
+  v1::WorklistRequest request;
+  request.set_team_id("team-syg");
+  request.set_limit(100);
+  request.set_offset(200);
+  request.add_target_groups(v1::TARGET_GROUP_SYGEDAGPENGE);
+  absl::StatusOr<WorklistQuery> query =
+      ParseWorklist(request, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->offset, 200);
+  EXPECT_EQ(query->limit, 100);
+  ASSERT_EQ(query->population.filter.target_groups_size(), 1);
+
+  request.set_offset(kWorklistMax - 99);
+  ExpectRefused(ParseWorklist(request, TwoRuleSets(), kNow).status(),
+                "offset: 9901 is out of range (0 to 10000 - limit 100 = "
+                "9900)");
+  request.set_offset(-1);
+  EXPECT_TRUE(absl::StartsWith(
+      ParseWorklist(request, TwoRuleSets(), kNow).status().message(),
+      "offset: -1 "));
+  request.set_offset(0);
+  request.add_target_groups(static_cast<v1::TargetGroup>(77));
+  EXPECT_TRUE(absl::StartsWith(
+      ParseWorklist(request, TwoRuleSets(), kNow).status().message(),
+      "target_groups[1]: "))
+      << ParseWorklist(request, TwoRuleSets(), kNow).status();
+}
+
 TEST(RequestsTest, ATrendNeedsItsFirstDayAndEndsTodayByDefault) {
   v1::TrendRequest request;
   request.set_step(v1::TREND_STEP_MONTH);

@@ -291,7 +291,8 @@ grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
     return access_.Answer(*caller, Rpc::kWorklist,
                           Use{{}, {}, Criterion(scoped)}, query.status());
   }
-  WorklistBuilder builder(query->population, query->horizon_days, query->limit);
+  WorklistBuilder builder(query->population, query->horizon_days, query->limit,
+                          query->offset);
   const absl::Status answered = RunPopulation(
       population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
       now, context, builder, response,

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "projections/event_validation.h"
 #include "projections/instants.h"
 #include "projections/rule_sets.h"
@@ -97,6 +98,12 @@ absl::StatusOr<v1::CaseFilter> WorklistFilter(
       return id;
     }
     filter.add_jobcentre_ids(request.jobcentre_id());
+  }
+  *filter.mutable_target_groups() = request.target_groups();
+  if (absl::Status checked = CheckFilter(filter); !checked.ok()) {
+    // CheckFilter names the filter's field; the request's is its own.
+    return absl::InvalidArgumentError(absl::StrReplaceAll(
+        checked.message(), {{"filter.target_groups", "target_groups"}}));
   }
   return filter;
 }
@@ -215,6 +222,11 @@ absl::StatusOr<WorklistQuery> ParseWorklist(const v1::WorklistRequest& request,
   absl::StatusOr<int> limit =
       CountField("limit", request.limit(), kWorklistDefault, kWorklistMax);
   if (!limit.ok()) return limit.status();
+  if (request.offset() < 0 || request.offset() > kWorklistMax - *limit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "offset: ", request.offset(), " is out of range (0 to ", kWorklistMax,
+        " - limit ", *limit, " = ", kWorklistMax - *limit, ")"));
+  }
   absl::StatusOr<absl::Time> known_at =
       KnownAtField(request.has_known_at(), request.known_at());
   if (!known_at.ok()) return known_at.status();
@@ -224,7 +236,8 @@ absl::StatusOr<WorklistQuery> ParseWorklist(const v1::WorklistRequest& request,
                              *known_at,
                              std::move(judging->rule_sets),
                              judging->named};
-  return WorklistQuery{std::move(population), *horizon_days, *limit};
+  return WorklistQuery{std::move(population), *horizon_days, *limit,
+                       request.offset()};
 }
 
 absl::StatusOr<WhatIfQuery> ParseWhatIf(const v1::WhatIfRequest& request,

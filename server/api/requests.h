@@ -58,6 +58,7 @@ struct WorklistQuery {
   PopulationQuery population;
   int horizon_days = 0;
   int limit = 0;
+  int offset = 0;
 };
 
 struct WhatIfQuery {

@@ -39,7 +39,8 @@ const TEXT = {
     'csv': 'Hent CSV', 'print': 'Udskriv', 'yes': 'ja', 'no': 'nej', 'flagged': 'flag',
     'target.met': 'mål nået', 'target.missed': 'mål ikke nået',
     'worklist.title': 'Hvad forfalder', 'worklist.pick': 'Vælg et team eller en sagsbehandler.',
-    'worklist.total': '{shown} af {total} punkter',
+    'worklist.total': 'Punkt {from}-{to} af {total}', 'worklist.none': 'Intet forfalder.',
+    'page.previous': 'Forrige side', 'page.next': 'Næste side',
     'case.title': 'Sag {id}', 'case.verdicts': 'Krav og afgørelser', 'case.timeline': 'Hændelser',
     'legend.statutory': 'Lovkrav', 'legend.local': 'Lokale mål',
     'status.MET': 'rettidigt', 'status.MET_LATE': 'for sent', 'status.OVERDUE': 'overskredet',
@@ -84,7 +85,8 @@ const TEXT = {
     'csv': 'Download CSV', 'print': 'Print', 'yes': 'yes', 'no': 'no', 'flagged': 'flagged',
     'target.met': 'target met', 'target.missed': 'target missed',
     'worklist.title': 'What falls due', 'worklist.pick': 'Choose a team or a caseworker.',
-    'worklist.total': '{shown} of {total} items',
+    'worklist.total': 'Items {from}-{to} of {total}', 'worklist.none': 'Nothing falls due.',
+    'page.previous': 'Previous page', 'page.next': 'Next page',
     'case.title': 'Case {id}', 'case.verdicts': 'Requirements and verdicts', 'case.timeline': 'Events',
     'legend.statutory': 'Statutory', 'legend.local': 'Local targets',
     'status.MET': 'met', 'status.MET_LATE': 'met late', 'status.OVERDUE': 'overdue',
@@ -102,8 +104,10 @@ const TARGET_GROUPS = [
   'A_DAGPENGE', 'SYGEDAGPENGE', 'KONTANTHJAELP_JOBPARAT', 'KONTANTHJAELP_AKTIVITETSPARAT',
   'UDDANNELSESHJAELP', 'JOBAFKLARING', 'RESSOURCEFORLOEB', 'LEDIGHEDSYDELSE', 'REVALIDERING',
 ];
-// Worklist and event pages stop here; the API's own limits are larger.
+// A case's events shown at most; the API's own limit is larger.
 const LIST_LIMIT = 500;
+// Worklist items a page; the address's per_page (10-500) overrides it.
+const WORKLIST_PAGE = 100;
 const MONTHS_IN_TREND = 12;
 // Cases on one page of a drill-down (ListCases allows up to 500), and in
 // the overview's list of changed verdicts.
@@ -529,19 +533,33 @@ async function worklist(page, p) {
     add(page, el('p', { class: 'muted' }, t('worklist.pick')));
     return;
   }
-  const request = withKnownAt({ as_of: p.as_of, horizon_days: Number(p.days), limit: LIST_LIMIT },
-    p);
+  const { params } = currentRoute();
+  const perPage = Math.min(500, Math.max(10, Number(params.get('per_page')) || WORKLIST_PAGE));
+  const offset = Math.max(0, Number(params.get('offset')) || 0);
+  const request = withKnownAt({ as_of: p.as_of, horizon_days: Number(p.days), limit: perPage,
+    offset }, p);
   if (p.jobcentre) request.jobcentre_id = p.jobcentre;
   if (p.team) request.team_id = p.team;
   if (p.caseworker) request.caseworker_id = p.caseworker;
+  if (p.target_group) request.target_groups = [`TARGET_GROUP_${p.target_group}`];
   const answer = await api('/v1/worklist', request);
   page.basis = answer.basis;
-  // Worklist has no target group filter: the page keeps the chosen group's
-  // items of those the server listed.
-  const items = answer.items.filter((item) => !p.target_group ||
-    targetGroupName(item.target_group) === p.target_group);
-  add(page, el('p', { class: 'muted' },
-    t('worklist.total', { shown: items.length, total: number(answer.total) })),
+  page.setAttribute('data-offset', String(offset));
+  const items = answer.items;
+  const total = number(answer.total);
+  if (total === 0) {
+    add(page, el('p', { class: 'muted' }, t('worklist.none')));
+    return;
+  }
+  // The pages around this one, read as known at the same moment.
+  const pageLink = (to, label, hook) => {
+    const query = new URLSearchParams(params);
+    query.set('known_at', answer.basis.known_at);
+    query.set('offset', String(to));
+    return el('a', { class: 'button', href: `#/worklist?${query}`, [hook]: true }, label);
+  };
+  add(page, el('p', { class: 'muted', 'data-total': String(total) },
+    t('worklist.total', { from: offset + 1, to: offset + items.length, total })),
   table('worklist', [t('col.status'), t('col.deadline'), t('col.days_left'), t('col.case'),
     t('col.caseworker'), t('col.team'), t('col.target_group'), t('col.requirement'),
     t('col.item')],
@@ -549,8 +567,13 @@ async function worklist(page, p) {
     el('span', { class: `status-${statusName(item.status)}` }, t(`status.${statusName(item.status)}`)),
     item.deadline_on, number(item.working_days_left), caseLink(item.case_id, p),
     item.caseworker_id, item.team_id, targetGroupName(item.target_group), item.title,
-    item.item])),
-  el('button', { type: 'button', onclick: () => window.print() }, t('print')));
+    item.item]),
+  (r) => ({ 'data-row': `${items[r].case_id}/${items[r].rule_set_id}/${items[r].requirement_id}/${items[r].item}` })),
+  el('div', { class: 'table-tools' },
+    offset > 0 ? pageLink(Math.max(0, offset - perPage), t('page.previous'), 'data-previous') : null,
+    offset + items.length < total ? pageLink(offset + items.length, t('page.next'), 'data-next')
+      : null,
+    el('button', { type: 'button', onclick: () => window.print() }, t('print'))));
 }
 
 async function casePage(page, p, caseId) {
