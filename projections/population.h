@@ -55,6 +55,8 @@ inline constexpr int kWorklistMax = 10'000;
 // The furthest a worklist looks ahead: a year.
 inline constexpr int kWorklistHorizonDefault = 14;
 inline constexpr int kWorklistHorizonMax = 366;
+// The same, in working days: about a year of them.
+inline constexpr int kWorklistHorizonWorkingDaysMax = 250;
 // Cases on one page of ListCases: a screenful of a drill-down, with every
 // row of each; a case has a few dozen rows at most, so a page is bounded.
 inline constexpr int kCaseListPageDefault = 50;

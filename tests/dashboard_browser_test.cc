@@ -462,7 +462,7 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
     request.set_jobcentre_id(mine_);
     request.set_team_id(team);
     request.set_as_of(kAsOf);
-    request.set_horizon_days(14);
+    request.set_horizon_working_days(14);
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + analyst_);
     v1::WorklistResponse response;

@@ -204,6 +204,34 @@ TEST(RequestsTest, AListOfCasesRefusesEachBadFieldByName) {
                 "from: 2020-07-01 is after as_of 2020-06-30");
 }
 
+// Friday 2020-04-03: its 6th working day after is Thursday 2020-04-16
+// (Easter's holidays skipped), the 7th Friday 04-17; its 1st Monday 04-06,
+// the 2nd Tuesday 04-07.
+TEST(RequestsTest, AWorklistsHorizonMayBeWorkingDays) {
+  v1::WorklistRequest request;
+  request.set_team_id("team-syg");
+  request.set_as_of("2020-04-03");
+  request.set_horizon_working_days(6);
+  absl::StatusOr<WorklistQuery> query =
+      ParseWorklist(request, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->horizon_days, 13);
+  // One working day from a Friday holds the weekend and Monday.
+  request.set_horizon_working_days(1);
+  query = ParseWorklist(request, TwoRuleSets(), kNow);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->horizon_days, 3);
+
+  request.set_horizon_days(14);
+  ExpectRefused(ParseWorklist(request, TwoRuleSets(), kNow).status(),
+                "horizon_days, horizon_working_days: give one, not both");
+  request.set_horizon_days(0);
+  request.set_horizon_working_days(251);
+  ExpectRefused(ParseWorklist(request, TwoRuleSets(), kNow).status(),
+                "horizon_working_days: 251 is out of range (0 for 14, at most "
+                "250)");
+}
+
 TEST(RequestsTest, AWorklistPagesByOffsetAndFiltersByTargetGroup) {
   v1::WorklistRequest request;
   request.set_team_id("team-syg");

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "projections/calendar.h"
 #include "projections/event_validation.h"
 #include "projections/instants.h"
 #include "projections/rule_sets.h"
@@ -219,6 +220,22 @@ absl::StatusOr<WorklistQuery> ParseWorklist(const v1::WorklistRequest& request,
       CountField("horizon_days", request.horizon_days(),
                  kWorklistHorizonDefault, kWorklistHorizonMax);
   if (!horizon_days.ok()) return horizon_days.status();
+  if (request.horizon_working_days() != 0) {
+    if (request.horizon_days() != 0) {
+      return absl::InvalidArgumentError(
+          "horizon_days, horizon_working_days: give one, not both");
+    }
+    absl::StatusOr<int> working_days =
+        CountField("horizon_working_days", request.horizon_working_days(),
+                   kWorklistHorizonDefault, kWorklistHorizonWorkingDaysMax);
+    if (!working_days.ok()) return working_days.status();
+    // Due within n working days: on or before the day before the (n+1)-th,
+    // so that a deadline on the weekend after the n-th is within it.
+    const absl::CivilDay last =
+        NthWorkingDayAfter(*as_of, *working_days + 1) - 1;
+    *horizon_days =
+        std::min(static_cast<int>(last - *as_of), kWorklistHorizonMax);
+  }
   absl::StatusOr<int> limit =
       CountField("limit", request.limit(), kWorklistDefault, kWorklistMax);
   if (!limit.ok()) return limit.status();

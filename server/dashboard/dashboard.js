@@ -216,7 +216,7 @@ function parameters() {
     jobcentre: params.get('jobcentre') || '', team: params.get('team') || '',
     caseworker: params.get('caseworker') || '', target_group: params.get('target_group') || '',
     as_of: params.get('as_of') || new Date().toISOString().slice(0, 10),
-    known_at: params.get('known_at') || '', days: params.get('days') || '14',
+    known_at: params.get('known_at') || '', days: params.get('days') || '10',
   };
 }
 
@@ -536,7 +536,8 @@ async function worklist(page, p) {
   const { params } = currentRoute();
   const perPage = Math.min(500, Math.max(10, Number(params.get('per_page')) || WORKLIST_PAGE));
   const offset = Math.max(0, Number(params.get('offset')) || 0);
-  const request = withKnownAt({ as_of: p.as_of, horizon_days: Number(p.days), limit: perPage,
+  const request = withKnownAt({ as_of: p.as_of,
+    horizon_working_days: Math.min(250, Math.max(1, Number(p.days) || 10)), limit: perPage,
     offset }, p);
   if (p.jobcentre) request.jobcentre_id = p.jobcentre;
   if (p.team) request.team_id = p.team;
