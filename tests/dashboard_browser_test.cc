@@ -285,6 +285,25 @@ TEST_F(DashboardTest, TheOverviewShowsReportsFiguresAsKnownNowAndThen) {
   EXPECT_FALSE(now.empty());
   EXPECT_EQ(now, ReportFigures(""));
 
+  // Requirements in Danish, the users' words, with English a click away.
+  const std::string title_cell =
+      "return document.querySelector('tr[data-requirement=\"" + mine_ +
+      "/dk-lab-2020/first-active-offer\"]').cells[2].textContent;";
+  EXPECT_EQ(browser_->Run(title_cell).string_value(),
+            "Første aktive tilbud startet inden 6 måneder");
+  browser_->Click("#language");
+  ASSERT_EQ(browser_->WaitFor("return document.documentElement.lang === 'en' "
+                              "&& document.querySelector('#page > "
+                              "[data-ready]') ? 'true' : '';"),
+            "true");
+  EXPECT_EQ(browser_->Run(title_cell).string_value(),
+            "First active offer started within 6 months");
+  browser_->Click("#language");
+  ASSERT_EQ(browser_->WaitFor("return document.documentElement.lang === 'da' "
+                              "&& document.querySelector('#page > "
+                              "[data-ready]') ? 'true' : '';"),
+            "true");
+
   // The month-by-month table is Trend's over the 12 month ends to as_of.
   {
     v1::TrendRequest request;

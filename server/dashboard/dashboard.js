@@ -100,6 +100,62 @@ const TEXT = {
   },
 };
 
+// The shipped rule sets' requirements in Danish, the users' words
+// (jobsamtale, tilbud, revurdering); a rule set loaded without one here
+// shows its own title.
+const DANISH_TITLES = {
+  'dk-lab-2016/interview-schedule': 'En jobsamtale i hver 4-ugersperiode de første 26 uger',
+  'dk-lab-2016/joint-interviews': '1. og 5. jobsamtale holdt fælles med a-kassen',
+  'dk-lab-2016/first-active-offer': 'Første aktive tilbud startet (ret og pligt)',
+  'dk-lab-2016/first-interview': 'Første jobsamtale senest en uge efter første kontakt',
+  'dk-lab-2016/interview-count': 'Mindst 4 jobsamtaler i hver 12 måneder',
+  'dk-lab-2016/first-follow-up': 'Første opfølgningssamtale inden udgangen af uge 8',
+  'dk-lab-2016/follow-up-cadence': 'Opfølgningssamtaler højst 4 uger fra hinanden efter den første',
+  'dk-lab-2016/review': 'Revurdering senest i uge 22',
+  'dk-lab-2020/a-dagpenge-interview-count': 'Mindst 4 jobsamtaler de første 6 måneder',
+  'dk-lab-2020/joint-interviews': 'Mindst 2 fælles jobsamtaler med a-kassen de første 6 måneder',
+  'dk-lab-2020/first-active-offer': 'Første aktive tilbud startet inden 6 måneder',
+  'dk-lab-2020/kontanthjaelp-first-interview': 'Første jobsamtale senest en uge efter første kontakt',
+  'dk-lab-2020/kontanthjaelp-interview-count': 'Mindst 4 jobsamtaler de første 6 måneder',
+  'dk-lab-2020/sygedagpenge-first-interview': 'Første opfølgningssamtale inden udgangen af uge 8',
+  'dk-lab-2020/sygedagpenge-interview-count': 'Mindst 4 opfølgningssamtaler de første 6 måneder',
+  'dk-lab-2024/a-kasse-first-interview': 'A-kassen holder første samtale senest 2 uger efter tilmelding',
+  'dk-lab-2024/a-kasse-interview-count': 'A-kassen holder mindst 3 samtaler de første 3 måneder',
+  'dk-lab-2024/jobcentre-interview-count': 'Jobcentret holder mindst 3 jobsamtaler efter de første 3 måneder og inden 6',
+  'dk-lab-2024/jobcentre-interview-count-referred': 'Henvist direkte til jobcentret: mindst 6 jobsamtaler de første 6 måneder',
+  'dk-lab-2024/joint-interview-16-months': 'En fælles jobsamtale med a-kassen efter 6 og inden 16 måneder',
+  'dk-lab-2024/first-active-offer': 'Ret og pligt-tilbud startet inden 6 måneder (ikke øvrig vejledning og opkvalificering)',
+  'dk-lab-2024/first-interview': 'Første jobsamtale senest en uge efter første kontakt',
+  'dk-lab-2024/interview-count': 'Mindst 4 jobsamtaler i jobcentret de første 6 måneder',
+  'dk-lab-2024/sygedagpenge-first-interview': 'Første opfølgningssamtale inden udgangen af uge 8',
+  'dk-lab-2024/sygedagpenge-interview-count': 'Mindst 4 opfølgningssamtaler de første 6 måneder',
+  'dk-lab-2026/a-kasse-first-interview': 'A-kassen holder første samtale senest 2 uger efter tilmelding',
+  'dk-lab-2026/a-kasse-interview-target': 'A-kassen holder mindst 2 samtaler de første 3 måneder, for mindst 75 %',
+  'dk-lab-2026/jobcentre-interview-target': 'Jobcentret holder mindst 2 jobsamtaler de første 6 måneder, for mindst 75 %',
+  'dk-lab-2026/interview-16-months': 'En jobsamtale i jobcentret efter 6 og inden 16 måneder',
+  'dk-lab-2026/first-interview': 'Første jobsamtale senest en uge efter første kontakt',
+  'dk-lab-2026/interview-target': 'Mindst 4 jobsamtaler i jobcentret de første 6 måneder, for mindst 75 %',
+  'dk-lab-2026/offer-target': 'Et tilbud startet inden 6 måneder, for mindst 75 % (højst 25 % fritaget)',
+  'dk-lab-2026/sygedagpenge-first-interview': 'Første opfølgningssamtale inden udgangen af uge 8',
+  'dk-lab-2026/sygedagpenge-interview-count': 'Mindst 4 opfølgningssamtaler de første 6 måneder',
+  'local-faaborg-2018/service-call': 'Servicesamtale senest 14 dage efter tilmelding',
+  'local-faaborg-2018/first-active-offer': 'Første aktive tilbud startet inden uge 13, alle aldre',
+  'local-faaborg-2018/interview-count': 'Mindst 6 jobsamtaler de første 26 uger',
+  'local-faaborg-2018/interview-cadence': 'Efter uge 26 højst 6 uger mellem jobsamtalerne',
+  'local-middelfart-2020/first-interview': 'Første samtale senest 7 arbejdsdage efter modtaget sygemelding',
+  'local-middelfart-2020/review': 'Revurdering senest i uge 22',
+  'star-followup-2023/four-interviews': 'Mindst 4 jobsamtaler i jobcentret ved 6 måneders anciennitet',
+  'star-followup-2023/offer': 'Et tilbud startet ved 6 måneders anciennitet',
+  'star-recovery/sygedagpenge-four-interviews': 'Fire samtaler ved 26 ugers anciennitet',
+  'star-recovery/a-dagpenge-offer': 'Et aktivt tilbud startet ved 26 ugers anciennitet',
+};
+
+// A requirement's title in the page's language.
+function requirementTitle(row) {
+  if (language !== 'da') return row.title;
+  return DANISH_TITLES[`${row.rule_set_id}/${row.requirement_id}`] ?? row.title;
+}
+
 const TARGET_GROUPS = [
   'A_DAGPENGE', 'SYGEDAGPENGE', 'KONTANTHJAELP_JOBPARAT', 'KONTANTHJAELP_AKTIVITETSPARAT',
   'UDDANNELSESHJAELP', 'JOBAFKLARING', 'RESSOURCEFORLOEB', 'LEDIGHEDSYDELSE', 'REVALIDERING',
@@ -373,7 +429,7 @@ async function overview(page, p) {
       then: report.basis.known_at, now: nowReport.basis.known_at })) : null,
     table('requirements', headings,
       tallies.map(({ jobcentre, tally }) => [jobcentre,
-        `${tally.rule_set_id}@${tally.rule_set_version}`, tally.title, number(tally.cases),
+        `${tally.rule_set_id}@${tally.rule_set_version}`, requirementTitle(tally), number(tally.cases),
         ...figures(jobcentre, tally, report.basis.known_at), share(tally.share_on_time),
         measureText(tally),
         ...(nowReport ? figures(jobcentre, now.get(key(jobcentre, tally)), nowReport.basis.known_at)
@@ -400,7 +456,7 @@ async function overview(page, p) {
         t('col.share'), t('col.run'), t('col.triggered')],
       report.monitors.map((monitor) => {
         const last = monitor.months[monitor.months.length - 1];
-        return [monitor.jobcentre_id, monitor.title, last ? last.month : '',
+        return [monitor.jobcentre_id, requirementTitle(monitor), last ? last.month : '',
           last ? share(last.share) : '', monitor.run,
           monitor.triggered ? el('span', { class: 'flagged' }, t('yes')) : t('no')];
       })));
@@ -464,7 +520,7 @@ function caseRows(name, rows, p, now) {
       (column) => `${t('col.then')}: ${t(column)}`));
   }
   return table(name, headings, rows.map((row) => [caseLink(row.case_id, linked), row.jobcentre_id,
-    row.team_id, row.caseworker_id, targetGroupName(row.target_group), row.title, row.item,
+    row.team_id, row.caseworker_id, targetGroupName(row.target_group), requirementTitle(row), row.item,
     status(row.status), row.deadline_on, row.met_on,
     ...(compared ? [status(row.compare_status), row.compare_deadline_on, row.compare_met_on] : [])]),
   (r) => ({ 'data-case': rows[r].case_id,
@@ -567,7 +623,7 @@ async function worklist(page, p) {
   items.map((item) => [
     el('span', { class: `status-${statusName(item.status)}` }, t(`status.${statusName(item.status)}`)),
     item.deadline_on, number(item.working_days_left), caseLink(item.case_id, p),
-    item.caseworker_id, item.team_id, targetGroupName(item.target_group), item.title,
+    item.caseworker_id, item.team_id, targetGroupName(item.target_group), requirementTitle(item),
     item.item]),
   (r) => ({ 'data-row': `${items[r].case_id}/${items[r].rule_set_id}/${items[r].requirement_id}/${items[r].item}` })),
   el('div', { class: 'table-tools' },
@@ -590,7 +646,7 @@ async function casePage(page, p, caseId) {
   add(page, el('h2', {}, t('case.verdicts')),
     table('verdicts', [t('col.rule_set'), t('col.requirement'), t('col.item'), t('col.status'),
       t('col.deadline'), t('col.met_on'), t('col.event'), t('col.source')],
-    rows.map((row) => [`${row.rule_set_id}@${row.rule_set_version}`, row.title, row.item,
+    rows.map((row) => [`${row.rule_set_id}@${row.rule_set_version}`, requirementTitle(row), row.item,
       el('span', { class: `status-${statusName(row.status)}`, 'data-status': statusName(row.status) },
         t(`status.${statusName(row.status)}`)),
       row.deadline_on, row.met_on, row.event_ids.join(' '),
