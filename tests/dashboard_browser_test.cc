@@ -441,6 +441,15 @@ TEST_F(DashboardTest, TheOverviewShowsReportsFiguresAsKnownNowAndThen) {
                       ".dataset.total;")
                 .string_value(),
             absl::StrCat(differing.cases_total(), "/", differing.rows_total()));
+
+  // A span of the analyst's choosing: six month ends up to as_of.
+  ASSERT_EQ(Open(analyst_, absl::StrCat("#/overview?jobcentre=", mine_,
+                                        "&as_of=", kAsOf, "&months=6")),
+            "true");
+  const std::vector<std::vector<std::string>> six = TableCells("trend");
+  ASSERT_EQ(six.size(), 6u);
+  EXPECT_EQ(six.front()[0], "2020-01");
+  EXPECT_EQ(six.back()[0], "2020-06");
 }
 
 // A municipality's population (about 20,000 cases over 2018-2020, as

@@ -14,10 +14,11 @@ const TEXT = {
     'controls.caseworker': 'Sagsbehandler', 'controls.target_group': 'Målgruppe',
     'controls.as_of': 'Bedømt pr.', 'controls.known_at': 'Som kendt',
     'controls.days': 'Arbejdsdage frem', 'controls.show': 'Vis',
+    'controls.months': 'Måneder i udviklingen',
     'all': 'Alle', 'language': 'English', 'loading': 'Henter …',
     'basis': 'Bedømt pr. {as_of}, som kendt {known_at}; logposition {position}; {cases} sager talt.',
     'basis.case': 'Bedømt pr. {as_of}, som kendt {known_at}; logposition {position}; {events} hændelser talt.',
-    'overview.requirements': 'Rettidighed pr. krav', 'overview.trend': 'Rettidighed måned for måned',
+    'overview.requirements': 'Rettidighed pr. krav', 'overview.trend': 'Rettidighed måned for måned, {months} måneder',
     'overview.compare': 'Som kendt {then}, og til højre som kendt nu ({now}); ændrede rækker er markeret.',
     'col.now': 'Nu',
     'overview.monitors': 'STAR\'s opfølgning', 'overview.switches': 'Sagsbehandlerskift',
@@ -60,10 +61,11 @@ const TEXT = {
     'controls.caseworker': 'Caseworker', 'controls.target_group': 'Target group',
     'controls.as_of': 'Judged on', 'controls.known_at': 'As known at',
     'controls.days': 'Working days ahead', 'controls.show': 'Show',
+    'controls.months': 'Months in the trend',
     'all': 'All', 'language': 'Dansk', 'loading': 'Loading …',
     'basis': 'Judged on {as_of}, as known at {known_at}; log position {position}; {cases} cases counted.',
     'basis.case': 'Judged on {as_of}, as known at {known_at}; log position {position}; {events} events counted.',
-    'overview.requirements': 'Timeliness per requirement', 'overview.trend': 'Timeliness month by month',
+    'overview.requirements': 'Timeliness per requirement', 'overview.trend': 'Timeliness month by month, {months} months',
     'overview.compare': 'As known at {then}, and on the right as known now ({now}); changed rows are marked.',
     'col.now': 'Now',
     'overview.monitors': 'STAR\'s follow-up', 'overview.switches': 'Caseworker switches',
@@ -164,7 +166,9 @@ const TARGET_GROUPS = [
 const LIST_LIMIT = 500;
 // Worklist items a page; the address's per_page (10-500) overrides it.
 const WORKLIST_PAGE = 100;
+// The trend's span by default, and at most (five years of month ends).
 const MONTHS_IN_TREND = 12;
+const MONTHS_IN_TREND_MAX = 60;
 // Cases on one page of a drill-down (ListCases allows up to 500), and in
 // the overview's list of changed verdicts.
 const CASES_PAGE = 50;
@@ -273,6 +277,8 @@ function parameters() {
     caseworker: params.get('caseworker') || '', target_group: params.get('target_group') || '',
     as_of: params.get('as_of') || new Date().toISOString().slice(0, 10),
     known_at: params.get('known_at') || '', days: params.get('days') || '10',
+    months: String(Math.min(MONTHS_IN_TREND_MAX,
+      Math.max(2, Number(params.get('months')) || MONTHS_IN_TREND))),
   };
 }
 
@@ -325,12 +331,12 @@ function showBasis(basis) {
   });
 }
 
-// Month ends from MONTHS_IN_TREND - 1 months before as_of's month, and as_of
+// Month ends from `months` - 1 months before as_of's month, and as_of
 // itself (never a day after the one judged).
-function trendWindow(asOf) {
+function trendWindow(asOf, months) {
   const [year, month] = asOf.split('-').map(Number);
   const monthEnd = (y, m) => new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-  return { from: monthEnd(year, month - MONTHS_IN_TREND + 1), to: asOf };
+  return { from: monthEnd(year, month - months + 1), to: asOf };
 }
 
 // An RFC 3339 instant in UTC ("...:05Z", "...:05.5Z") as text that sorts as
@@ -390,7 +396,7 @@ function measureText(tally) {
 async function overview(page, p) {
   const request = withKnownAt({ filter: filterOf(p), as_of: p.as_of,
     group_by: ['GROUP_BY_JOBCENTRE'] }, p);
-  const window = trendWindow(p.as_of);
+  const window = trendWindow(p.as_of, Number(p.months));
   // As known at an earlier moment, the figures as known now stand beside
   // them, so that what was reported then and what is known now compare.
   const [report, trend, nowReport] = await Promise.all([
@@ -442,7 +448,7 @@ async function overview(page, p) {
       }));
   if (nowReport) await changedVerdicts(page, p, nowReport.basis.known_at);
 
-  add(page, el('h2', {}, t('overview.trend')), trendChart(trend.points),
+  add(page, el('h2', {}, t('overview.trend', { months: p.months })), trendChart(trend.points),
     table('trend', [t('col.month'), t('col.open'), t('col.met'), t('col.met_late'),
       t('col.overdue'), t('col.due'), t('col.share'), t('col.local_share')],
     trend.points.map((point) => [point.on.slice(0, 7), number(point.open_cases),
@@ -670,7 +676,7 @@ async function render() {
   const { path, params } = currentRoute();
   const p = parameters();
   const form = document.getElementById('controls');
-  for (const name of ['team', 'caseworker', 'as_of', 'known_at', 'days']) {
+  for (const name of ['team', 'caseworker', 'as_of', 'known_at', 'days', 'months']) {
     form.elements[name].value = p[name];
   }
   form.elements.target_group.value = p.target_group;
@@ -680,6 +686,7 @@ async function render() {
   }
   jobcentres.value = p.jobcentre;
   document.body.classList.toggle('worklist', path === '/worklist');
+  document.body.classList.toggle('overview', path === '/overview');
   const page = document.getElementById('page');
   page.replaceChildren(el('p', { class: 'muted' }, t('loading')));
   document.getElementById('basis').textContent = '';
@@ -758,7 +765,7 @@ function start() {
     event.preventDefault();
     const form = event.target;
     const values = Object.fromEntries(['jobcentre', 'team', 'caseworker', 'target_group',
-      'as_of', 'known_at', 'days'].map((name) => [name, form.elements[name].value.trim()]));
+      'as_of', 'known_at', 'days', 'months'].map((name) => [name, form.elements[name].value.trim()]));
     const { path, params } = currentRoute();
     if (path === '/case') values.id = params.get('id');
     // A list of cases keeps what it lists; a new filter starts it again.
