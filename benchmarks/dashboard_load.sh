@@ -2,8 +2,8 @@
 # Goal: how long the dashboard's overview takes to draw in a real browser on
 # a generated municipality: one jobcentre, all of them, and one jobcentre as
 # known on an earlier day (read from the log, not the materialization, and
-# with the cases whose verdicts changed since); and a drill-down, the cases
-# behind one figure.
+# with the cases whose verdicts changed since); a drill-down, the cases
+# behind one figure; a team's worklist; and a case's page.
 # Method: generates `--scale municipality` (seed 7 unless given), imports it
 # into caseline-server on free localhost ports with a fresh data dir, opens
 # each overview three times in headless Chromium through chromedriver
@@ -28,6 +28,9 @@ http=${listening#*http=}
 http=${http%% *}
 "$client_bin" --server "$address" import-history "$work/muni.jsonl" >/dev/null 2>&1
 jobcentre=$(grep -m1 -o '"jobcentre_id":"[^"]*"' "$work/muni.jsonl" | cut -d'"' -f4)
+# A team of that jobcentre, and a case of the README's tour.
+team=$(grep -m1 -o "\"jobcentre_id\":\"$jobcentre\"[^}]*\"team_id\":\"[^\"]*\"" "$work/muni.jsonl" |
+  grep -o '"team_id":"[^"]*"' | cut -d'"' -f4)
 
 driver_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 chromedriver --port="$driver_port" --log-level=OFF >/dev/null 2>&1 &
@@ -37,7 +40,9 @@ trap 'kill "$driver_pid" 2>/dev/null || true; cleanup' EXIT
 python3 - "$driver_port" "overview-all=http://$http/#/overview?as_of=2020-06-30" \
   "overview=http://$http/#/overview?jobcentre=$jobcentre&as_of=2020-06-30" \
   "overview-known-then=http://$http/#/overview?jobcentre=$jobcentre&as_of=2020-06-30&known_at=2020-03-01T00:00:00Z" \
-  "drilldown=http://$http/#/cases?jobcentre=$jobcentre&as_of=2020-06-30&rule_set_id=dk-lab-2016&requirement_id=first-active-offer&status=OVERDUE" <<'PY'
+  "drilldown=http://$http/#/cases?jobcentre=$jobcentre&as_of=2020-06-30&rule_set_id=dk-lab-2016&requirement_id=first-active-offer&status=OVERDUE" \
+  "worklist=http://$http/#/worklist?jobcentre=$jobcentre&team=$team&as_of=2020-06-30" \
+  "case=http://$http/#/case?id=case-1665&as_of=2018-06-30" <<'PY'
 import base64, json, os, sys, time, urllib.error, urllib.request
 
 driver = f"http://127.0.0.1:{sys.argv[1]}"
