@@ -643,7 +643,11 @@ TEST_F(DashboardTest, AFigureLeadsToTheCasesBehindItAndOnToACasePage) {
                 .string_value(),
             absl::StrCat(all.cases_total(), "/", all.rows_total()));
 
-  // Page by page, the rows the figure counts, each once, in order.
+  // Page by page, five cases a page, the rows the figure counts, each once,
+  // in order.
+  const std::string hash =
+      browser_->Run("return location.hash;").string_value();
+  ASSERT_EQ(Open(analyst_, hash + "&per_page=5"), "true");
   std::vector<std::string> shown;
   int pages = 0;
   while (true) {
@@ -677,8 +681,8 @@ TEST_F(DashboardTest, AFigureLeadsToTheCasesBehindItAndOnToACasePage) {
     if (pages == 1) browser_->Screenshot(ScreenshotPath("drilldown-page-2"));
   }
   EXPECT_EQ(shown, RowsOf(all));
-  // 50 cases a page.
-  EXPECT_EQ(pages, (all.cases_total() + 49) / 50);
+  EXPECT_EQ(pages, (all.cases_total() + 4) / 5);
+  EXPECT_GT(pages, 1);
   std::cout << "the figure " << cell << " (" << figure << " rows, "
             << all.cases_total() << " cases) took " << pages << " pages\n";
 

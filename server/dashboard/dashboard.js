@@ -539,7 +539,9 @@ function caseRows(name, rows, p, now) {
 // the page before.
 async function casesPage(page, p, params) {
   const compared = Boolean(params.get('now')) && Boolean(p.known_at);
-  const request = { filter: filterOf(p), as_of: p.as_of, page_size: CASES_PAGE };
+  // The address's per_page (5-500) overrides the page's size.
+  const perPage = Math.min(500, Math.max(5, Number(params.get('per_page')) || CASES_PAGE));
+  const request = { filter: filterOf(p), as_of: p.as_of, page_size: perPage };
   if (compared) {
     request.known_at = params.get('now');
     request.compare_known_at = p.known_at;
