@@ -220,16 +220,31 @@ class ApiError extends Error {}
 // answers running.
 let pageCalls = new AbortController();
 
+// The server runs a few population answers at once and refuses more with
+// RESOURCE_EXHAUSTED (429), asking to retry shortly: a page that asks for
+// several at once, while the calls of the page before still end, retries
+// this many times, waiting a little longer each time.
+const BUSY_RETRIES = 5;
+const BUSY_WAIT_MS = 200;
+
 // One call of the JSON API: POST with the request message as JSON.
 async function api(path, request) {
   const headers = { 'Content-Type': 'application/json' };
   const token = sessionStorage.getItem('caseline.token');
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(request),
-    signal: pageCalls.signal });
-  const answer = await response.json();
-  if (!response.ok) throw new ApiError(`${answer.code}: ${answer.message}`);
-  return answer;
+  const { signal } = pageCalls;
+  for (let attempt = 1; ; ++attempt) {
+    const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(request),
+      signal });
+    const answer = await response.json();
+    if (response.status === 429 && attempt <= BUSY_RETRIES) {
+      await new Promise((resolve) => setTimeout(resolve, BUSY_WAIT_MS * attempt));
+      signal.throwIfAborted();
+      continue;
+    }
+    if (!response.ok) throw new ApiError(`${answer.code}: ${answer.message}`);
+    return answer;
+  }
 }
 
 const number = (value) => Number(value ?? 0);
