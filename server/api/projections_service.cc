@@ -204,144 +204,138 @@ grpc::Status ProjectionsService::ListRuleSets(
   return grpc::Status::OK;
 }
 
+template <typename Request, typename Response, typename Scope, typename Parse,
+          typename Run, typename Named>
+grpc::Status ProjectionsService::AnswerPopulation(
+    const grpc::ServerContext& context, Rpc rpc, const Request& request,
+    Response* response, Scope scope, Parse parse, Run run, Named named) {
+  absl::StatusOr<Caller> caller = access_.Admit(context, rpc);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  Request scoped = request;
+  if (absl::Status in_scope = scope(*caller, scoped); !in_scope.ok()) {
+    return access_.Answer(*caller, rpc, Use{{}, {}, Criterion(request)},
+                          in_scope);
+  }
+  const absl::Time now = clock_();
+  auto query = parse(scoped, *rules_.snapshot(), now);
+  if (!query.ok()) {
+    return access_.Answer(*caller, rpc, Use{{}, {}, Criterion(scoped)},
+                          query.status());
+  }
+  const absl::Status answered = run(*query, now);
+  HideOthers(*caller, *response);
+  Use use{{}, {}, Criterion(scoped)};
+  named(use);
+  return access_.Answer(*caller, rpc, use, answered);
+}
+
+namespace {
+
+// Population answers over a filter: limited to the caller's jobcentres.
+template <typename Request>
+absl::Status ScopeFilterOf(const Caller& caller, Request& request) {
+  return ScopeFilter(caller, "filter", *request.mutable_filter());
+}
+
+}  // namespace
+
 grpc::Status ProjectionsService::Report(grpc::ServerContext* context,
                                         const v1::ReportRequest* request,
                                         v1::ReportResponse* response) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kReport);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  v1::ReportRequest scoped = *request;
-  if (absl::Status scope =
-          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
-      !scope.ok()) {
-    return access_.Answer(*caller, Rpc::kReport,
-                          Use{{}, {}, Criterion(*request)}, scope);
-  }
-  const absl::Time now = clock_();
-  absl::StatusOr<ReportQuery> query =
-      ParseReport(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) {
-    return access_.Answer(*caller, Rpc::kReport, Use{{}, {}, Criterion(scoped)},
-                          query.status());
-  }
-  ReportBuilder builder(query->population, std::move(query->group_by),
-                        query->waiting_limit);
-  const absl::Status answered = RunPopulation(
-      population_, store_, query->population, query->source, now, context,
-      builder, response,
-      CandidateCases(query->population.filter, /*whole_jobcentres=*/true));
-  HideOthers(*caller, *response);
-  // The cases the answer names (its waiting referrals) are logged with it.
-  Use use{{}, {}, Criterion(scoped)};
-  for (const v1::WaitingReferral& waiting : response->waiting()) {
-    use.case_ids.push_back(waiting.case_id());
-  }
-  return access_.Answer(*caller, Rpc::kReport, use, answered);
+  return AnswerPopulation(
+      *context, Rpc::kReport, *request, response,
+      ScopeFilterOf<v1::ReportRequest>, ParseReport,
+      [&](ReportQuery& query, absl::Time now) {
+        ReportBuilder builder(query.population, std::move(query.group_by),
+                              query.waiting_limit);
+        return RunPopulation(
+            population_, store_, query.population, query.source, now, context,
+            builder, response,
+            CandidateCases(query.population.filter, /*whole_jobcentres=*/true));
+      },
+      // The cases the answer names (its waiting referrals) are logged with
+      // it.
+      [&](Use& use) {
+        for (const v1::WaitingReferral& waiting : response->waiting()) {
+          use.case_ids.push_back(waiting.case_id());
+        }
+      });
 }
 
 grpc::Status ProjectionsService::Trend(grpc::ServerContext* context,
                                        const v1::TrendRequest* request,
                                        v1::TrendResponse* response) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kTrend);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  v1::TrendRequest scoped = *request;
-  if (absl::Status scope =
-          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
-      !scope.ok()) {
-    return access_.Answer(*caller, Rpc::kTrend,
-                          Use{{}, {}, Criterion(*request)}, scope);
-  }
-  const absl::Time now = clock_();
-  absl::StatusOr<TrendQuery> query =
-      ParseTrend(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) {
-    return access_.Answer(*caller, Rpc::kTrend, Use{{}, {}, Criterion(scoped)},
-                          query.status());
-  }
-  TrendBuilder builder(query->population, query->days);
-  // A trend judges each case once per point: a second builder judges some
-  // of the cases on the other core.
-  TrendBuilder helper(query->population, std::move(query->days));
-  TrendBuilder* const helpers[] = {&helper};
-  const absl::Status answered = RunPopulation(
-      population_, store_, query->population, query->source, now, context,
-      builder, response,
-      CandidateCases(query->population.filter, /*whole_jobcentres=*/true),
-      helpers);
-  HideOthers(*caller, *response);
-  return access_.Answer(*caller, Rpc::kTrend, Use{{}, {}, Criterion(scoped)},
-                        answered);
+  return AnswerPopulation(
+      *context, Rpc::kTrend, *request, response,
+      ScopeFilterOf<v1::TrendRequest>, ParseTrend,
+      [&](TrendQuery& query, absl::Time now) {
+        TrendBuilder builder(query.population, query.days);
+        // A trend judges each case once per point: a second builder judges
+        // some of the cases on the other core.
+        TrendBuilder helper(query.population, std::move(query.days));
+        TrendBuilder* const helpers[] = {&helper};
+        return RunPopulation(
+            population_, store_, query.population, query.source, now, context,
+            builder, response,
+            CandidateCases(query.population.filter, /*whole_jobcentres=*/true),
+            helpers);
+      },
+      [](Use&) {});
 }
 
 grpc::Status ProjectionsService::Worklist(grpc::ServerContext* context,
                                           const v1::WorklistRequest* request,
                                           v1::WorklistResponse* response) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kWorklist);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  v1::WorklistRequest scoped = *request;
-  if (absl::Status scope = ScopeJobcentre(*caller, "jobcentre_id",
-                                          *scoped.mutable_jobcentre_id());
-      !scope.ok()) {
-    return access_.Answer(*caller, Rpc::kWorklist,
-                          Use{{}, {}, Criterion(*request)}, scope);
-  }
-  const absl::Time now = clock_();
-  absl::StatusOr<WorklistQuery> query =
-      ParseWorklist(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) {
-    return access_.Answer(*caller, Rpc::kWorklist,
-                          Use{{}, {}, Criterion(scoped)}, query.status());
-  }
-  WorklistBuilder builder(query->population, query->horizon_days, query->limit,
-                          query->offset);
-  const absl::Status answered = RunPopulation(
-      population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
-      now, context, builder, response,
-      CandidateCases(query->population.filter, /*whole_jobcentres=*/false));
-  HideOthers(*caller, *response);
-  // The cases and citizens the worklist names are logged with it.
-  Use use{{}, {}, Criterion(scoped)};
-  for (const v1::WorklistItem& item : response->items()) {
-    use.case_ids.push_back(item.case_id());
-    use.citizen_ids.push_back(item.citizen_id());
-  }
-  return access_.Answer(*caller, Rpc::kWorklist, use, answered);
+  return AnswerPopulation(
+      *context, Rpc::kWorklist, *request, response,
+      [](const Caller& caller, v1::WorklistRequest& scoped) {
+        return ScopeJobcentre(caller, "jobcentre_id",
+                              *scoped.mutable_jobcentre_id());
+      },
+      ParseWorklist,
+      [&](WorklistQuery& query, absl::Time now) {
+        WorklistBuilder builder(query.population, query.horizon_days,
+                                query.limit, query.offset);
+        return RunPopulation(population_, store_, query.population,
+                             v1::REPORT_SOURCE_MATERIALIZED, now, context,
+                             builder, response,
+                             CandidateCases(query.population.filter,
+                                            /*whole_jobcentres=*/false));
+      },
+      // The cases and citizens the worklist names are logged with it.
+      [&](Use& use) {
+        for (const v1::WorklistItem& item : response->items()) {
+          use.case_ids.push_back(item.case_id());
+          use.citizen_ids.push_back(item.citizen_id());
+        }
+      });
 }
 
 grpc::Status ProjectionsService::ListCases(grpc::ServerContext* context,
                                            const v1::ListCasesRequest* request,
                                            v1::ListCasesResponse* response) {
-  absl::StatusOr<Caller> caller = access_.Admit(*context, Rpc::kListCases);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  v1::ListCasesRequest scoped = *request;
-  if (absl::Status scope =
-          ScopeFilter(*caller, "filter", *scoped.mutable_filter());
-      !scope.ok()) {
-    return access_.Answer(*caller, Rpc::kListCases,
-                          Use{{}, {}, Criterion(*request)}, scope);
-  }
-  const absl::Time now = clock_();
-  absl::StatusOr<CaseListQuery> query =
-      ParseListCases(scoped, *rules_.snapshot(), now);
-  if (!query.ok()) {
-    return access_.Answer(*caller, Rpc::kListCases,
-                          Use{{}, {}, Criterion(scoped)}, query.status());
-  }
-  CaseListBuilder builder(query->population, std::move(query->options));
-  const absl::Status answered = RunPopulation(
-      population_, store_, query->population, v1::REPORT_SOURCE_MATERIALIZED,
-      now, context, builder, response,
-      CandidateCases(query->population.filter, /*whole_jobcentres=*/false));
-  HideOthers(*caller, *response);
-  // The cases and citizens the page names are logged with it, once each.
-  Use use{{}, {}, Criterion(scoped)};
-  for (const v1::CaseRow& row : response->rows()) {
-    if (!use.case_ids.empty() && use.case_ids.back() == row.case_id()) {
-      continue;
-    }
-    use.case_ids.push_back(row.case_id());
-    use.citizen_ids.push_back(row.citizen_id());
-  }
-  return access_.Answer(*caller, Rpc::kListCases, use, answered);
+  return AnswerPopulation(
+      *context, Rpc::kListCases, *request, response,
+      ScopeFilterOf<v1::ListCasesRequest>, ParseListCases,
+      [&](CaseListQuery& query, absl::Time now) {
+        CaseListBuilder builder(query.population, std::move(query.options));
+        return RunPopulation(population_, store_, query.population,
+                             v1::REPORT_SOURCE_MATERIALIZED, now, context,
+                             builder, response,
+                             CandidateCases(query.population.filter,
+                                            /*whole_jobcentres=*/false));
+      },
+      // The cases and citizens the page names are logged with it, once
+      // each.
+      [&](Use& use) {
+        for (const v1::CaseRow& row : response->rows()) {
+          if (!use.case_ids.empty() && use.case_ids.back() == row.case_id()) {
+            continue;
+          }
+          use.case_ids.push_back(row.case_id());
+          use.citizen_ids.push_back(row.citizen_id());
+        }
+      });
 }
 
 }  // namespace caseline::api

@@ -70,6 +70,18 @@ class ProjectionsService final : public v1::Projections::Service {
                           const std::string& case_id, v1::Basis* basis,
                           Parse parse, Fill fill);
 
+  // The steps every population answer shares: admit the caller, limit the
+  // request to the caller's jobcentres (`scope(caller, request)`), parse it
+  // (`parse(request, rules, now)`), `run(query, now)` it into the
+  // response, hide from a caller limited to some jobcentres how many cases
+  // the server holds, and log the use, with the cases and citizens the
+  // answer names (`named(use)`), before the answer leaves.
+  template <typename Request, typename Response, typename Scope, typename Parse,
+            typename Run, typename Named>
+  grpc::Status AnswerPopulation(const grpc::ServerContext& context, Rpc rpc,
+                                const Request& request, Response* response,
+                                Scope scope, Parse parse, Run run, Named named);
+
   const store::EventStore& store_;
   const RuleBook& rules_;
   const std::function<absl::Time()> clock_;
