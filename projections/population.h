@@ -55,8 +55,9 @@ inline constexpr int kWorklistMax = 10'000;
 // The furthest a worklist looks ahead: a year.
 inline constexpr int kWorklistHorizonDefault = 14;
 inline constexpr int kWorklistHorizonMax = 366;
-// The same, in working days: about a year of them.
-inline constexpr int kWorklistHorizonWorkingDaysMax = 250;
+// The same, in working days: 240 (and the next one) span at most about 350
+// calendar days, holidays and all, so they fit within kWorklistHorizonMax.
+inline constexpr int kWorklistHorizonWorkingDaysMax = 240;
 // Cases on one page of ListCases: a screenful of a drill-down, with every
 // row of each; a case has a few dozen rows at most, so a page is bounded.
 inline constexpr int kCaseListPageDefault = 50;

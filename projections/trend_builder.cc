@@ -183,20 +183,14 @@ void TrendBuilder::AddCase(absl::Span<const v1::Event> events) {
   ++s.seen.examined;
   // Folded for a day before its first event, a case is empty and matches
   // nothing: those points are skipped unfolded (a case opened late in a
-  // span would otherwise be folded for every point before it). Dates are
-  // YYYY-MM-DD, so text order is day order; one that does not parse skips
-  // nothing.
-  const v1::Event* first = nullptr;
+  // span would otherwise be folded for every point before it).
+  std::optional<absl::CivilDay> first_on;
   for (const v1::Event& event : events) {
-    if (first == nullptr || event.occurred_on() < first->occurred_on()) {
-      first = &event;
-    }
+    // As the fold reads a date.
+    const absl::CivilDay on =
+        ParseDate(event.occurred_on()).value_or(absl::CivilDay());
+    if (!first_on || on < *first_on) first_on = on;
   }
-  const std::optional<absl::CivilDay> first_on =
-      first != nullptr
-          ? std::optional(
-                ParseDate(first->occurred_on()).value_or(absl::CivilDay::min()))
-          : std::nullopt;
   bool counted = false;
   for (size_t i = 0; i < s.days.size(); ++i) {
     if (!first_on || s.days[i] < *first_on) continue;

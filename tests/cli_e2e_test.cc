@@ -514,6 +514,44 @@ TEST_F(CliTest, ProjectionCommandsRefuseBadDatesAndUnknownCases) {
 }
 
 // The population commands print tables, CSV for spreadsheets and JSON.
+// case-1001 on 2018-12-01, as the report above counts it: interview
+// milestones 1-3 met, 4 overdue since 2018-11-25, 5 and 6 due.
+TEST_F(CliTest, CasesListsTheRowsBehindAReportsFigure) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  ClientRun overdue =
+      Run({"cases", "--as-of", "2018-12-01", "--requirement",
+           "dk-lab-2016/interview-schedule", "--status", "overdue", "--csv"});
+  ASSERT_EQ(overdue.exit_code, 0) << overdue.err;
+  const std::vector<std::string> rows = Lines(overdue.out);
+  ASSERT_EQ(rows.size(), 2u) << overdue.out;
+  EXPECT_EQ(rows[0],
+            "CASE,CITIZEN,JOBCENTRE,TEAM,CASEWORKER,TARGET GROUP,RULE SET,"
+            "REQUIREMENT,ITEM,STATUS,DEADLINE,MET ON");
+  EXPECT_TRUE(absl::StartsWith(rows[1], "case-1001,")) << rows[1];
+  EXPECT_TRUE(absl::StrContains(rows[1], ",dk-lab-2016,interview-schedule,"))
+      << rows[1];
+  EXPECT_TRUE(absl::EndsWith(rows[1], ",OVERDUE,2018-11-25,")) << rows[1];
+
+  ClientRun due = Run({"cases", "--as-of", "2018-12-01", "--requirement",
+                       "dk-lab-2016/interview-schedule", "--status", "due",
+                       "--status", "met"});
+  ASSERT_EQ(due.exit_code, 0) << due.err;
+  EXPECT_TRUE(absl::StrContains(due.out, "1 cases, 5 rows in all")) << due.out;
+
+  ClientRun malformed = Run({"cases", "--requirement", "interview-schedule"});
+  EXPECT_EQ(malformed.exit_code, 64);
+  EXPECT_EQ(malformed.err,
+            "error: --requirement interview-schedule: want "
+            "RULE_SET/REQUIREMENT, e.g. dk-lab-2020/first-active-offer\n");
+  ClientRun unknown = Run({"cases", "--as-of", "2018-12-01", "--requirement",
+                           "dk-lab-2016/no-such-requirement"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(unknown.err,
+                                "requirement_id: no rule set "
+                                "judged by has requirement"))
+      << unknown.err;
+}
+
 TEST_F(CliTest, ReportTrendAndWorklistPrintTablesCsvAndJson) {
   ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
   ClientRun report =

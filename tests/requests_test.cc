@@ -226,10 +226,17 @@ TEST(RequestsTest, AWorklistsHorizonMayBeWorkingDays) {
   ExpectRefused(ParseWorklist(request, TwoRuleSets(), kNow).status(),
                 "horizon_days, horizon_working_days: give one, not both");
   request.set_horizon_days(0);
-  request.set_horizon_working_days(251);
+  request.set_horizon_working_days(241);
   ExpectRefused(ParseWorklist(request, TwoRuleSets(), kNow).status(),
-                "horizon_working_days: 251 is out of range (0 for 14, at most "
-                "250)");
+                "horizon_working_days: 241 is out of range (0 for 14, at most "
+                "240)");
+  // The calendar ends with 2999: a year's working days are not counted past
+  // it.
+  request.set_horizon_working_days(5);
+  request.set_as_of("2999-12-01");
+  ExpectRefused(ParseWorklist(request, TwoRuleSets(), kNow).status(),
+                "horizon_working_days: as_of 2999-12-01 is within a year of "
+                "the calendar's end, 2999-12-31");
 }
 
 TEST(RequestsTest, AWorklistPagesByOffsetAndFiltersByTargetGroup) {

@@ -327,6 +327,47 @@ CLI::App* AddTrendCommand(CLI::App* app, TrendOptions* trend) {
   return command;
 }
 
+CLI::App* AddCasesCommand(CLI::App* app, CasesOptions* cases) {
+  CLI::App* command = app->add_subcommand(
+      "cases",
+      "The cases behind a report's figure: its requirement rows, a page of "
+      "cases at a time; or those whose verdict changed since a moment");
+  AddAsOfOption(command, &cases->as_of);
+  command
+      ->add_option("--from", cases->from,
+                   "First day of the window, as in report; default: --as-of")
+      ->check(DayValidator());
+  AddKnownAtOption(command, &cases->known_at);
+  AddFilterOptions(command, &cases->filter);
+  AddRuleSetsOption(command, &cases->rule_set_ids);
+  command->add_option("--requirement", cases->requirement,
+                      "RULE_SET/REQUIREMENT, e.g. dk-lab-2020/first-active-"
+                      "offer; default: every requirement");
+  command
+      ->add_option("--status", cases->statuses,
+                   "Only rows of this status (repeatable): met, met_late, "
+                   "overdue, due, not_applicable, counts, does_not_count, "
+                   "exempted")
+      ->check(
+          CLI::IsMember({"met", "met_late", "overdue", "due", "not_applicable",
+                         "counts", "does_not_count", "exempted"}))
+      ->take_all();
+  command
+      ->add_option("--compare-known-at", cases->compare_known_at,
+                   "List the rows whose status or deadline as known then "
+                   "differs from --known-at's (an instant, as --known-at)")
+      ->check(KnownAtValidator());
+  command
+      ->add_option("--page-size", cases->page_size,
+                   absl::StrCat("Cases a page (default ", kCaseListPageDefault,
+                                ", at most ", kCaseListPageMax, ")"))
+      ->check(CLI::Range(1, kCaseListPageMax));
+  command->add_option("--after", cases->after,
+                      "Only cases after this id: the previous page's \"more\"");
+  AddCsvFlag(command, &cases->csv);
+  return command;
+}
+
 CLI::App* AddWorklistCommand(CLI::App* app, WorklistOptions* worklist) {
   CLI::App* command = app->add_subcommand(
       "worklist",
@@ -529,10 +570,12 @@ struct PopulationCommands {
   ReportOptions report;
   TrendOptions trend;
   WorklistOptions worklist;
+  CasesOptions cases;
   WhatIfOptions whatif;
   CLI::App* report_command = nullptr;
   CLI::App* trend_command = nullptr;
   CLI::App* worklist_command = nullptr;
+  CLI::App* cases_command = nullptr;
   CLI::App* whatif_command = nullptr;
   CLI::App* rebuild_command = nullptr;
   CLI::App* status_command = nullptr;
@@ -542,6 +585,7 @@ void AddPopulationCommands(CLI::App* app, PopulationCommands* commands) {
   commands->report_command = AddReportCommand(app, &commands->report);
   commands->trend_command = AddTrendCommand(app, &commands->trend);
   commands->worklist_command = AddWorklistCommand(app, &commands->worklist);
+  commands->cases_command = AddCasesCommand(app, &commands->cases);
   commands->whatif_command = AddWhatIfCommand(app, &commands->whatif);
   commands->rebuild_command = app->add_subcommand(
       "rebuild",
@@ -663,6 +707,9 @@ int RunCommand(CommandLine& line) {
   }
   if (population.worklist_command->parsed()) {
     return RunWorklist(options, population.worklist);
+  }
+  if (population.cases_command->parsed()) {
+    return RunCases(options, population.cases);
   }
   if (population.whatif_command->parsed()) {
     return RunWhatIf(options, population.whatif);

@@ -214,6 +214,26 @@ struct WorklistOptions {
 };
 int RunWorklist(const ClientOptions& options, const WorklistOptions& worklist);
 
+// `cases`: Projections.ListCases, the requirement rows behind a report's
+// figure (or those that changed since --compare-known-at), a page of cases.
+struct CasesOptions {
+  PopulationFilter filter;
+  std::string as_of;
+  std::string from;
+  std::string known_at;
+  std::vector<std::string> rule_set_ids;
+  // RULE_SET/REQUIREMENT, e.g. dk-lab-2020/first-active-offer; empty: all.
+  std::string requirement;
+  // met, met_late, overdue, due, not_applicable, counts, does_not_count,
+  // exempted; empty: every status.
+  std::vector<std::string> statuses;
+  std::string compare_known_at;
+  int page_size = 0;
+  std::string after;
+  bool csv = false;
+};
+int RunCases(const ClientOptions& options, const CasesOptions& cases);
+
 // `rules put FILE`: Admin.PutRuleSet of a rule set file (textproto), parsed
 // and checked here first so that mistakes are named with their line.
 int RunRulesPut(const ClientOptions& options, const std::string& file);

@@ -698,6 +698,78 @@ std::string WorklistText(const v1::WorklistResponse& worklist,
   return text;
 }
 
+namespace {
+
+// Whether the rows carry the status as known at another moment.
+bool Compared(const v1::ListCasesResponse& cases) {
+  return std::any_of(
+      cases.rows().begin(), cases.rows().end(), [](const v1::CaseRow& row) {
+        return row.compare_status() != v1::COMPLIANCE_STATUS_UNSPECIFIED ||
+               row.status() == v1::COMPLIANCE_STATUS_UNSPECIFIED;
+      });
+}
+
+Table CasesTable(const v1::ListCasesResponse& cases, bool csv) {
+  const bool compared = Compared(cases);
+  std::vector<std::string> header = {"CASE",       "JOBCENTRE",    "TEAM",
+                                     "CASEWORKER", "TARGET GROUP", "RULE SET",
+                                     "REQUIREMENT"};
+  if (csv) header.insert(header.begin() + 1, "CITIZEN");
+  for (const char* name : {"ITEM", "STATUS", "DEADLINE", "MET ON"}) {
+    header.push_back(name);
+  }
+  if (compared) {
+    for (const char* name : {"THEN STATUS", "THEN DEADLINE", "THEN MET ON"}) {
+      header.push_back(name);
+    }
+  }
+  Table table(header);
+  for (const v1::CaseRow& row : cases.rows()) {
+    std::vector<std::string> cells = {row.case_id(),
+                                      row.jobcentre_id(),
+                                      row.team_id(),
+                                      row.caseworker_id(),
+                                      ShortEnumNameOrEmpty(row.target_group()),
+                                      row.rule_set_id(),
+                                      row.requirement_id()};
+    if (csv) cells.insert(cells.begin() + 1, row.citizen_id());
+    for (const std::string& cell :
+         {row.item(), ShortEnumNameOrEmpty(row.status()), row.deadline_on(),
+          row.met_on()}) {
+      cells.push_back(cell);
+    }
+    if (compared) {
+      for (const std::string& cell :
+           {ShortEnumNameOrEmpty(row.compare_status()),
+            row.compare_deadline_on(), row.compare_met_on()}) {
+        cells.push_back(cell);
+      }
+    }
+    table.AddRow(std::move(cells));
+  }
+  return table;
+}
+
+}  // namespace
+
+std::string CasesText(const v1::ListCasesResponse& cases) {
+  std::string text = BasisText(cases.basis());
+  absl::StrAppend(&text, cases.cases_total(), " cases, ", cases.rows_total(),
+                  " rows in all\n");
+  const Table table = CasesTable(cases, /*csv=*/false);
+  if (!table.empty()) absl::StrAppend(&text, table.Render());
+  if (!cases.next_after_case_id().empty()) {
+    absl::StrAppend(&text, "more: --after ", cases.next_after_case_id(),
+                    " --known-at ", FormatKnownAt(cases.basis().known_at()),
+                    "\n");
+  }
+  return text;
+}
+
+std::string CasesCsv(const v1::ListCasesResponse& cases) {
+  return CasesTable(cases, /*csv=*/true).RenderCsv();
+}
+
 std::string WorklistCsv(const v1::WorklistResponse& worklist) {
   Table table({"DEADLINE", "DAYS LEFT", "WORKING DAYS", "STATUS", "CASE",
                "RULE SET", "REQUIREMENT", "ITEM", "TARGET GROUP", "JOBCENTRE",

@@ -50,6 +50,12 @@ std::string WorklistText(const v1::WorklistResponse& worklist,
                          const WorklistAsked& asked);
 std::string WorklistCsv(const v1::WorklistResponse& worklist);
 
+// The basis, "C cases, R rows in all", the page's rows (with the status
+// and deadline as known then, when compared), and the --after of the next
+// page when there is one.
+std::string CasesText(const v1::ListCasesResponse& cases);
+std::string CasesCsv(const v1::ListCasesResponse& cases);
+
 // The basis, the counts before and after, the changed rows, and, when the
 // list was cut, how many more cases changed.
 std::string WhatIfText(const v1::WhatIfResponse& whatif);

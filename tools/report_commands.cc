@@ -193,6 +193,58 @@ int RunTrend(const ClientOptions& options, const TrendOptions& trend) {
       [&] { return TrendText(response); });
 }
 
+int RunCases(const ClientOptions& options, const CasesOptions& cases) {
+  v1::ListCasesRequest request;
+  if (!SetFilter(cases.filter, request.mutable_filter())) return kExitUsage;
+  request.set_as_of(cases.as_of);
+  request.set_from(cases.from);
+  if (!SetKnownAt(cases.known_at, &request)) return kExitUsage;
+  for (const std::string& id : cases.rule_set_ids) {
+    request.add_rule_set_ids(id);
+  }
+  if (!cases.requirement.empty()) {
+    const size_t slash = cases.requirement.find('/');
+    if (slash == std::string::npos || slash == 0 ||
+        slash + 1 == cases.requirement.size()) {
+      std::cerr << "error: --requirement " << cases.requirement
+                << ": want RULE_SET/REQUIREMENT, e.g. "
+                   "dk-lab-2020/first-active-offer\n";
+      return kExitUsage;
+    }
+    request.set_rule_set_id(cases.requirement.substr(0, slash));
+    request.set_requirement_id(cases.requirement.substr(slash + 1));
+  }
+  for (const std::string& status : cases.statuses) {
+    v1::ComplianceStatus value;
+    if (!v1::ComplianceStatus_Parse(
+            "COMPLIANCE_STATUS_" + absl::AsciiStrToUpper(status), &value)) {
+      std::cerr << "error: --status " << status << ": not a status\n";
+      return kExitUsage;
+    }
+    request.add_statuses(value);
+  }
+  if (!cases.compare_known_at.empty()) {
+    absl::StatusOr<google::protobuf::Timestamp> then =
+        ParseKnownAt(cases.compare_known_at);
+    if (!then.ok()) {
+      std::cerr << "error: --compare-known-at: " << then.status().message()
+                << "\n";
+      return kExitUsage;
+    }
+    *request.mutable_compare_known_at() = *then;
+  }
+  request.set_page_size(cases.page_size);
+  request.set_after_case_id(cases.after);
+  v1::ListCasesResponse response;
+  grpc::ClientContext context;
+  SetPopulationDeadline(options, &context);
+  const grpc::Status status =
+      MakeProjectionsStub(options)->ListCases(&context, request, &response);
+  return Print(
+      options, status, response, cases.csv, [&] { return CasesCsv(response); },
+      [&] { return CasesText(response); });
+}
+
 int RunWorklist(const ClientOptions& options, const WorklistOptions& worklist) {
   if (worklist.caseworker.empty() == worklist.team.empty()) {
     std::cerr << "error: give --caseworker or --team\n";

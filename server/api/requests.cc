@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "projections/calendar.h"
+#include "projections/dates.h"
 #include "projections/event_validation.h"
 #include "projections/instants.h"
 #include "projections/rule_sets.h"
@@ -229,6 +230,15 @@ absl::StatusOr<WorklistQuery> ParseWorklist(const v1::WorklistRequest& request,
         CountField("horizon_working_days", request.horizon_working_days(),
                    kWorklistHorizonDefault, kWorklistHorizonWorkingDaysMax);
     if (!working_days.ok()) return working_days.status();
+    // Counting working days walks the calendar, which ends with
+    // kCalendarYearMax.
+    const absl::CivilDay calendar_end(kCalendarYearMax, 12, 31);
+    if (*as_of > calendar_end - kWorklistHorizonMax) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("horizon_working_days: as_of ", FormatDate(*as_of),
+                       " is within a year of the calendar's end, ",
+                       FormatDate(calendar_end)));
+    }
     // Due within n working days: on or before the day before the (n+1)-th,
     // so that a deadline on the weekend after the n-th is within it.
     const absl::CivilDay last =

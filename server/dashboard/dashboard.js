@@ -41,6 +41,7 @@ const TEXT = {
     'target.met': 'mål nået', 'target.missed': 'mål ikke nået',
     'worklist.title': 'Hvad forfalder', 'worklist.pick': 'Vælg et team eller en sagsbehandler.',
     'worklist.total': 'Punkt {from}-{to} af {total}', 'worklist.none': 'Intet forfalder.',
+    'worklist.beyond': 'Ingen punkter på denne side; listen har {total}.',
     'page.previous': 'Forrige side', 'page.next': 'Næste side',
     'case.title': 'Sag {id}', 'case.verdicts': 'Krav og afgørelser', 'case.timeline': 'Hændelser',
     'legend.statutory': 'Lovkrav', 'legend.local': 'Lokale mål',
@@ -88,6 +89,7 @@ const TEXT = {
     'target.met': 'target met', 'target.missed': 'target missed',
     'worklist.title': 'What falls due', 'worklist.pick': 'Choose a team or a caseworker.',
     'worklist.total': 'Items {from}-{to} of {total}', 'worklist.none': 'Nothing falls due.',
+    'worklist.beyond': 'No items on this page; the list has {total}.',
     'page.previous': 'Previous page', 'page.next': 'Next page',
     'case.title': 'Case {id}', 'case.verdicts': 'Requirements and verdicts', 'case.timeline': 'Events',
     'legend.statutory': 'Statutory', 'legend.local': 'Local targets',
@@ -166,6 +168,8 @@ const TARGET_GROUPS = [
 const LIST_LIMIT = 500;
 // Worklist items a page; the address's per_page (10-500) overrides it.
 const WORKLIST_PAGE = 100;
+// How far a worklist can be paged: offset + limit within the API's 10000.
+const WORKLIST_ITEMS_MAX = 10000;
 // The trend's span by default, and at most (five years of month ends).
 const MONTHS_IN_TREND = 12;
 const MONTHS_IN_TREND_MAX = 60;
@@ -237,8 +241,13 @@ async function api(path, request) {
     const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(request),
       signal });
     const answer = await response.json();
-    if (response.status === 429 && attempt <= BUSY_RETRIES) {
-      await new Promise((resolve) => setTimeout(resolve, BUSY_WAIT_MS * attempt));
+    // Only the refusal of a full house passes; a locked-out token or an
+    // oversized case does not, and is shown at once.
+    if (response.status === 429 && attempt <= BUSY_RETRIES &&
+        String(answer.message).includes('the most at once')) {
+      // Calls refused together do not all come back together.
+      const wait = BUSY_WAIT_MS * attempt * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, wait));
       signal.throwIfAborted();
       continue;
     }
@@ -293,7 +302,7 @@ function parameters() {
     as_of: params.get('as_of') || new Date().toISOString().slice(0, 10),
     known_at: params.get('known_at') || '', days: params.get('days') || '10',
     months: String(Math.min(MONTHS_IN_TREND_MAX,
-      Math.max(2, Number(params.get('months')) || MONTHS_IN_TREND))),
+      Math.max(2, Math.trunc(Number(params.get('months'))) || MONTHS_IN_TREND))),
   };
 }
 
@@ -555,7 +564,8 @@ function caseRows(name, rows, p, now) {
 async function casesPage(page, p, params) {
   const compared = Boolean(params.get('now')) && Boolean(p.known_at);
   // The address's per_page (5-500) overrides the page's size.
-  const perPage = Math.min(500, Math.max(5, Number(params.get('per_page')) || CASES_PAGE));
+  const perPage = Math.min(500, Math.max(5, Math.trunc(Number(params.get('per_page')))
+    || CASES_PAGE));
   const request = { filter: filterOf(p), as_of: p.as_of, page_size: perPage };
   if (compared) {
     request.known_at = params.get('now');
@@ -586,6 +596,7 @@ async function casesPage(page, p, params) {
   // Every page is read as known at the first one's moment, so that the
   // pages fit together while the log grows.
   const next = new URLSearchParams(params);
+  next.set('as_of', answer.basis.as_of);
   if (compared) next.set('now', answer.basis.known_at);
   else next.set('known_at', answer.basis.known_at);
   const first = new URLSearchParams(next);
@@ -613,10 +624,12 @@ async function worklist(page, p) {
     return;
   }
   const { params } = currentRoute();
-  const perPage = Math.min(500, Math.max(10, Number(params.get('per_page')) || WORKLIST_PAGE));
-  const offset = Math.max(0, Number(params.get('offset')) || 0);
+  const perPage = Math.min(500, Math.max(10, Math.trunc(Number(params.get('per_page')))
+    || WORKLIST_PAGE));
+  const offset = Math.max(0, Math.trunc(Number(params.get('offset'))) || 0);
   const request = withKnownAt({ as_of: p.as_of,
-    horizon_working_days: Math.min(250, Math.max(1, Number(p.days) || 10)), limit: perPage,
+    horizon_working_days: Math.min(240, Math.max(1, Math.trunc(Number(p.days)) || 10)),
+    limit: perPage,
     offset }, p);
   if (p.jobcentre) request.jobcentre_id = p.jobcentre;
   if (p.team) request.team_id = p.team;
@@ -631,15 +644,22 @@ async function worklist(page, p) {
     add(page, el('p', { class: 'muted' }, t('worklist.none')));
     return;
   }
-  // The pages around this one, read as known at the same moment.
+  // The pages around this one, judged on the same day as known at the same
+  // moment.
   const pageLink = (to, label, hook) => {
     const query = new URLSearchParams(params);
+    query.set('as_of', answer.basis.as_of);
     query.set('known_at', answer.basis.known_at);
     query.set('offset', String(to));
     return el('a', { class: 'button', href: `#/worklist?${query}`, [hook]: true }, label);
   };
+  // The server lists at most WORKLIST_ITEMS_MAX items, pages and all.
+  const more = offset + items.length < total &&
+    offset + items.length + perPage <= WORKLIST_ITEMS_MAX;
   add(page, el('p', { class: 'muted', 'data-total': String(total) },
-    t('worklist.total', { from: offset + 1, to: offset + items.length, total })),
+    items.length > 0
+      ? t('worklist.total', { from: offset + 1, to: offset + items.length, total })
+      : t('worklist.beyond', { total })),
   table('worklist', [t('col.status'), t('col.deadline'), t('col.days_left'), t('col.case'),
     t('col.caseworker'), t('col.team'), t('col.target_group'), t('col.requirement'),
     t('col.item')],
@@ -651,8 +671,8 @@ async function worklist(page, p) {
   (r) => ({ 'data-row': `${items[r].case_id}/${items[r].rule_set_id}/${items[r].requirement_id}/${items[r].item}` })),
   el('div', { class: 'table-tools' },
     offset > 0 ? pageLink(Math.max(0, offset - perPage), t('page.previous'), 'data-previous') : null,
-    offset + items.length < total ? pageLink(offset + items.length, t('page.next'), 'data-next')
-      : null,
+    more ? pageLink(offset + items.length, t('page.next'), 'data-next') : null,
+    items.length === 0 ? pageLink(0, t('cases.first'), 'data-first') : null,
     el('button', { type: 'button', onclick: () => window.print() }, t('print'))));
 }
 
