@@ -74,6 +74,8 @@ struct Flags {
   std::string log_level = "info";
   std::string rules = "rules";
   bool check = false;
+  std::string backup_dir;
+  std::string restore;
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
@@ -288,7 +290,7 @@ int Serve(const Flags& flags, caseline::store::EventStore& store,
   caseline::api::Admission population(caseline::api::kPopulationQueriesMax,
                                       "population answers");
   caseline::api::AdminService admin(service, store, rules, population, access,
-                                    metrics);
+                                    metrics, flags.backup_dir);
   builder.RegisterService(&admin);
   caseline::api::ProjectionsService projections(store, rules, population,
                                                 access);
@@ -419,6 +421,13 @@ void AddFlags(CLI::App& app, Flags& flags) {
       ->capture_default_str();
   app.add_flag("--check", flags.check,
                "verify the data directory (log and indexes agree) and exit");
+  app.add_option("--backup-dir", flags.backup_dir,
+                 "where Admin.Backup (caseline backup) puts backups: "
+                 "incremental, one directory for all of them");
+  app.add_option("--restore", flags.restore,
+                 "restore the latest backup in this directory into --data "
+                 "(which must be new or empty) and exit; start the server "
+                 "on --data after, or --check it first");
   app.add_option("--tls-cert", flags.tls_cert,
                  "TLS certificate chain (PEM) for the gRPC port");
   app.add_option("--tls-key", flags.tls_key,
@@ -460,6 +469,20 @@ int main(int argc, char** argv) {
   if (absl::Status exposure = CheckExposure(flags); !exposure.ok()) {
     spdlog::error("refusing to start: {}", std::string(exposure.message()));
     return 2;
+  }
+
+  if (!flags.restore.empty()) {
+    absl::StatusOr<caseline::store::BackupMade> restored =
+        caseline::store::RestoreLatestBackup(flags.restore, flags.data);
+    if (!restored.ok()) {
+      std::cerr << "restore failed: " << restored.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "restored backup " << restored->backup_id << " of "
+              << flags.restore << " into " << flags.data << ": position "
+              << restored->head.last_position << ", " << restored->files
+              << " files, checksum sha256:" << restored->checksum << "\n";
+    return 0;
   }
 
   // A bad rule file stops the start, naming the file, the line and the

@@ -43,6 +43,14 @@ v1::Event OpenedIn(const std::string& case_id, const std::string& jobcentre) {
 // Public: the table of calls below reaches into it.
 class AccessTest : public ::testing::Test {
  public:
+  // The issuer's keys, and a directory for backups (Backup is admin's).
+  std::vector<std::string> ServerArgs() const {
+    std::vector<std::string> args = issuer_.ServerArgs();
+    args.push_back("--backup-dir");
+    args.push_back(dir_.path() + "/backups");
+    return args;
+  }
+
   void SetUp() override {
     StartServer();
     for (const char* role : {"recorder", "caseworker", "analyst"}) {
@@ -73,9 +81,8 @@ class AccessTest : public ::testing::Test {
   }
 
   void StartServer() {
-    server_ = std::make_unique<ServerProcess>(dir_.path() + "/data",
-                                              "127.0.0.1:0", CASELINE_RULES_DIR,
-                                              issuer_.ServerArgs());
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path() + "/data", "127.0.0.1:0", CASELINE_RULES_DIR, ServerArgs());
     events_ = v1::EventStore::NewStub(server_->Channel());
     projections_ = v1::Projections::NewStub(server_->Channel());
     admin_ = v1::Admin::NewStub(server_->Channel());
@@ -229,6 +236,13 @@ std::vector<Row> Rows() {
          return Unary<v1::WorklistRequest, v1::WorklistResponse>(
              t, *t.projections_, &v1::Projections::Stub::Worklist, who,
              request);
+       },
+       false});
+  rows.push_back(
+      {"Backup",
+       [](AccessTest& t, const std::string& who, const std::string&) {
+         return Unary<v1::BackupRequest, v1::BackupResponse>(
+             t, *t.admin_, &v1::Admin::Stub::Backup, who, v1::BackupRequest());
        },
        false});
   rows.push_back(
@@ -407,6 +421,7 @@ StatusCode Expected(const std::string& rpc, const std::string& who,
       {"BulkImportHistory", {"admin"}},
       {"Rebuild", {"admin"}},
       {"ReadAccessLog", {"admin"}},
+      {"Backup", {"admin"}},
   };
   if (!may.at(rpc).contains(who)) return StatusCode::PERMISSION_DENIED;
   if (case_id != "case-out" || who == "admin") return StatusCode::OK;

@@ -516,6 +516,18 @@ TEST_F(CliTest, ProjectionCommandsRefuseBadDatesAndUnknownCases) {
 // The population commands print tables, CSV for spreadsheets and JSON.
 // case-1001 on 2018-12-01, as the report above counts it: interview
 // milestones 1-3 met, 4 overdue since 2018-11-25, 5 and 6 due.
+// The test's server has no --backup-dir: the refusal says what to do
+// (backup_e2e_test takes real backups).
+TEST_F(CliTest, BackupWithoutABackupDirectorySaysWhatIsMissing) {
+  ClientRun backup = Run({"backup"});
+  EXPECT_NE(backup.exit_code, 0);
+  EXPECT_EQ(backup.out, "");
+  EXPECT_TRUE(absl::StrContains(backup.err, "FAILED_PRECONDITION"))
+      << backup.err;
+  EXPECT_TRUE(absl::StrContains(backup.err, "restart it with one"))
+      << backup.err;
+}
+
 TEST_F(CliTest, CasesListsTheRowsBehindAReportsFigure) {
   ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
   ClientRun overdue =

@@ -579,6 +579,7 @@ struct PopulationCommands {
   CLI::App* whatif_command = nullptr;
   CLI::App* rebuild_command = nullptr;
   CLI::App* status_command = nullptr;
+  CLI::App* backup_command = nullptr;
 };
 
 void AddPopulationCommands(CLI::App* app, PopulationCommands* commands) {
@@ -596,6 +597,10 @@ void AddPopulationCommands(CLI::App* app, PopulationCommands* commands) {
       "status",
       "The active projection version, how far it has materialized the log, "
       "and a running rebuild");
+  commands->backup_command = app->add_subcommand(
+      "backup",
+      "An online backup of the whole store into the server's --backup-dir "
+      "(incremental, checksummed); restore with caseline-server --restore");
 }
 
 // Every command line parsed into one place, and what was asked.
@@ -716,6 +721,7 @@ int RunCommand(CommandLine& line) {
   }
   if (population.rebuild_command->parsed()) return RunRebuild(options);
   if (population.status_command->parsed()) return RunStatus(options);
+  if (population.backup_command->parsed()) return RunBackup(options);
   return RunProjectionCommand(options, line.projections);
 }
 

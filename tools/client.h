@@ -247,6 +247,10 @@ int RunRebuild(const ClientOptions& options);
 // far it has materialized the log, and a running rebuild.
 int RunStatus(const ClientOptions& options);
 
+// `backup`: Admin.Backup into the server's --backup-dir; prints what the
+// backup holds (its id, the log position, size, files and checksum).
+int RunBackup(const ClientOptions& options);
+
 // `whatif FILE`: Admin.WhatIf of a candidate rule set file.
 struct WhatIfOptions {
   std::string file;

@@ -4,6 +4,7 @@
 // which of the two happened, in words and in its exit status.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include "tools/client.h"
 #include "tools/exit_codes.h"
 #include "tools/format.h"
+#include "tools/time_args.h"
 
 namespace caseline::cli {
 namespace {
@@ -193,6 +195,40 @@ int RunStatus(const ClientOptions& options) {
                     ? std::string("no rebuild running\n")
                     : absl::StrFormat("rebuilding version %d\n",
                                       status.rebuilding_version()));
+  return kExitOk;
+}
+
+namespace {
+
+// How long `backup` waits at least, whatever --timeout says.
+constexpr double kBackupTimeoutMinSeconds = 3600;
+
+}  // namespace
+
+int RunBackup(const ClientOptions& options) {
+  v1::BackupResponse backup;
+  grpc::ClientContext context;
+  // The first backup copies the whole store: minutes on a large one.
+  ClientOptions longer = options;
+  longer.timeout_seconds =
+      std::max(options.timeout_seconds, kBackupTimeoutMinSeconds);
+  SetUnaryDeadline(longer, &context);
+  const grpc::Status status =
+      MakeAdminStub(options)->Backup(&context, v1::BackupRequest(), &backup);
+  if (!status.ok()) {
+    PrintError(status);
+    return kExitRejected;
+  }
+  if (options.json) {
+    std::cout << MessageToJson(backup) << "\n";
+    return kExitOk;
+  }
+  std::cout << absl::StrFormat(
+      "backup %d in %s: every event to log position %d (recorded %s), %d "
+      "files, %d bytes, %s\n",
+      backup.backup_id(), backup.directory(), backup.last_position(),
+      FormatKnownAt(backup.last_recorded_at()), backup.files(),
+      backup.size_bytes(), backup.checksum());
   return kExitOk;
 }
 

@@ -136,6 +136,8 @@ const char* RpcName(Rpc rpc) {
       return "ListCases";
     case Rpc::kReadAccessLog:
       return "ReadAccessLog";
+    case Rpc::kBackup:
+      return "Backup";
   }
   return "?";
 }
@@ -178,6 +180,7 @@ bool RoleMay(Role role, Rpc rpc) {
     case Rpc::kRebuild:
     case Rpc::kGetProjectionStatus:
     case Rpc::kReadAccessLog:
+    case Rpc::kBackup:
       return admin;
   }
   return false;

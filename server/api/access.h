@@ -48,6 +48,7 @@ enum class Rpc {
   kWorklist,
   kListCases,
   kReadAccessLog,
+  kBackup,
 };
 
 // The method's name as the proto gives it ("Append").

@@ -21,6 +21,7 @@ class AdminService final : public v1::Admin::Service {
   AdminService(
       EventStoreService& events, store::EventStore& store, RuleBook& rules,
       Admission& population, Access& access, Metrics& metrics,
+      std::string backup_dir = "",
       std::function<absl::Time()> clock = [] { return absl::Now(); })
       : events_(events),
         store_(store),
@@ -28,6 +29,7 @@ class AdminService final : public v1::Admin::Service {
         population_(population),
         access_(access),
         metrics_(metrics),
+        backup_dir_(std::move(backup_dir)),
         clock_(std::move(clock)) {}
 
   grpc::Status ImportHistory(
@@ -54,6 +56,9 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status ReadAccessLog(grpc::ServerContext* context,
                              const v1::ReadAccessLogRequest* request,
                              v1::ReadAccessLogResponse* response) override;
+  grpc::Status Backup(grpc::ServerContext* context,
+                      const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
 
  private:
   EventStoreService& events_;
@@ -62,6 +67,8 @@ class AdminService final : public v1::Admin::Service {
   Admission& population_;
   Access& access_;
   Metrics& metrics_;
+  // --backup-dir; empty: backups are refused.
+  const std::string backup_dir_;
   const std::function<absl::Time()> clock_;
 };
 

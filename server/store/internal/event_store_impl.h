@@ -76,6 +76,7 @@ class EventStore::Impl {
                                   const KindFilter& kinds) const;
   uint64_t last_position() const { return last_position_.load(); }
   LogHead head() const;
+  rocksdb::DB* db() const { return db_.get(); }
   uint64_t WaitForPosition(uint64_t position, absl::Time deadline) const;
   void BeginClose();
   bool closing() const { return closing_.load(); }

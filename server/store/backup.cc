@@ -1,0 +1,206 @@
+// Backups by RocksDB's BackupEngine (event_store.h: EventStore::Backup,
+// RestoreLatestBackup).
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "rocksdb/utilities/backup_engine.h"
+#include "server/store/event_store.h"
+#include "server/store/internal/event_store_impl.h"
+#include "server/store/internal/store_internal.h"
+
+namespace caseline::store {
+namespace {
+
+using internal::FromRocks;
+
+// One backup at a time, whatever the directory: a second would only double
+// the disk's load, and two into one directory would race.
+std::mutex backup_mu;
+
+// SHA-256 (hex) over the files' names, sizes and checksums, in name order.
+std::string Checksum(std::vector<rocksdb::BackupFileInfo> files) {
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return a.relative_filename < b.relative_filename;
+  });
+  std::string text;
+  for (const rocksdb::BackupFileInfo& file : files) {
+    absl::StrAppend(&text, file.relative_filename, " ", file.size, " ",
+                    file.file_checksum_func_name, ":",
+                    absl::BytesToHexString(file.file_checksum), "\n");
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+// The head recorded with the backup, as "position recorded_at_micros".
+std::string Metadata(const LogHead& head) {
+  return absl::StrCat(
+      head.last_position, " ",
+      head.last_position == 0 ? 0 : absl::ToUnixMicros(head.last_recorded_at));
+}
+
+LogHead HeadOf(const std::string& metadata) {
+  LogHead head;
+  const std::vector<absl::string_view> parts = absl::StrSplit(metadata, ' ');
+  uint64_t position = 0;
+  int64_t micros = 0;
+  if (parts.size() == 2 && absl::SimpleAtoi(parts[0], &position) &&
+      absl::SimpleAtoi(parts[1], &micros)) {
+    head.last_position = position;
+    if (position > 0) head.last_recorded_at = absl::FromUnixMicros(micros);
+  }
+  return head;
+}
+
+BackupMade Made(const rocksdb::BackupInfo& info) {
+  BackupMade made;
+  made.backup_id = info.backup_id;
+  made.head = HeadOf(info.app_metadata);
+  made.created_at = absl::FromUnixSeconds(info.timestamp);
+  made.size_bytes = info.size;
+  made.files = info.number_files;
+  made.checksum = Checksum(info.file_details);
+  return made;
+}
+
+// manifest-<id>.json beside the backup, written whole or not at all.
+absl::Status WriteManifest(const std::string& dir, const BackupMade& made) {
+  const std::string path =
+      absl::StrCat(dir, "/manifest-", made.backup_id, ".json");
+  const std::string text = absl::StrCat(
+      "{\"backup_id\":", made.backup_id,
+      ",\"last_position\":", made.head.last_position,
+      ",\"last_recorded_at\":\"",
+      made.head.last_position == 0
+          ? ""
+          : absl::FormatTime(absl::RFC3339_full, made.head.last_recorded_at,
+                             absl::UTCTimeZone()),
+      "\",\"created_at\":\"",
+      absl::FormatTime(absl::RFC3339_full, made.created_at,
+                       absl::UTCTimeZone()),
+      "\",\"size_bytes\":", made.size_bytes, ",\"files\":", made.files,
+      ",\"checksum\":\"sha256:", made.checksum, "\"}\n");
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot write the backup's manifest ", temporary));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot write the backup's manifest ", path, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<BackupMade> EventStore::Backup(const std::string& dir) {
+  std::unique_lock lock(backup_mu, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    return absl::FailedPreconditionError("a backup is running; one at a time");
+  }
+  // Taken before the copy begins: everything acknowledged by now is in the
+  // backup, which RocksDB makes of one consistent moment after it.
+  const LogHead head = impl_->head();
+  rocksdb::BackupEngine* opened = nullptr;
+  if (rocksdb::Status status = rocksdb::BackupEngine::Open(
+          rocksdb::BackupEngineOptions(dir), rocksdb::Env::Default(), &opened);
+      !status.ok()) {
+    return FromRocks(status, absl::StrCat("open the backup directory ", dir));
+  }
+  const std::unique_ptr<rocksdb::BackupEngine> engine(opened);
+  rocksdb::CreateBackupOptions options;
+  // The memtables too, so that a restore needs no WAL replay to be whole.
+  options.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  if (rocksdb::Status status = engine->CreateNewBackupWithMetadata(
+          options, impl_->db(), Metadata(head), &id);
+      !status.ok()) {
+    return FromRocks(status, absl::StrCat("back up into ", dir));
+  }
+  if (rocksdb::Status status = engine->VerifyBackup(id, true); !status.ok()) {
+    return FromRocks(status, absl::StrCat("verify backup ", id, " in ", dir));
+  }
+  rocksdb::BackupInfo info;
+  if (rocksdb::Status status =
+          engine->GetBackupInfo(id, &info, /*include_file_details=*/true);
+      !status.ok()) {
+    return FromRocks(status, absl::StrCat("read backup ", id, " in ", dir));
+  }
+  BackupMade made = Made(info);
+  if (absl::Status written = WriteManifest(dir, made); !written.ok()) {
+    return written;
+  }
+  return made;
+}
+
+absl::StatusOr<BackupMade> RestoreLatestBackup(const std::string& backup_dir,
+                                               const std::string& data_dir) {
+  std::error_code error;
+  if (std::filesystem::exists(data_dir, error) &&
+      !std::filesystem::is_empty(data_dir, error)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--data ", data_dir,
+        " is not empty: restore into a new directory, never over a store"));
+  }
+  if (!std::filesystem::exists(backup_dir, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no backup directory ", backup_dir));
+  }
+  rocksdb::BackupEngineReadOnly* opened = nullptr;
+  if (rocksdb::Status status = rocksdb::BackupEngineReadOnly::Open(
+          rocksdb::BackupEngineOptions(backup_dir), rocksdb::Env::Default(),
+          &opened);
+      !status.ok()) {
+    return FromRocks(status,
+                     absl::StrCat("open the backup directory ", backup_dir));
+  }
+  const std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(opened);
+  rocksdb::BackupInfo info;
+  if (rocksdb::Status status =
+          engine->GetLatestBackupInfo(&info, /*include_file_details=*/true);
+      !status.ok()) {
+    if (status.IsNotFound()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("no backup in ", backup_dir));
+    }
+    return FromRocks(status, absl::StrCat("read the backups in ", backup_dir));
+  }
+  if (rocksdb::Status status = engine->VerifyBackup(info.backup_id, true);
+      !status.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "backup ", info.backup_id, " in ", backup_dir,
+        " fails its check, nothing restored: ", status.ToString()));
+  }
+  if (rocksdb::Status status =
+          engine->RestoreDBFromLatestBackup(data_dir, data_dir);
+      !status.ok()) {
+    return FromRocks(status,
+                     absl::StrCat("restore ", backup_dir, " into ", data_dir));
+  }
+  return Made(info);
+}
+
+}  // namespace caseline::store
