@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "boost/asio/io_context.hpp"
@@ -240,11 +241,21 @@ std::string WithPort(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, colon), ":", port);
 }
 
+// What to do about a damaged store, after the message that names the file.
+constexpr char kDamagedAdvice[] =
+    "the store is damaged: stop serving from it and keep the directory as it "
+    "is for inspection; restore the latest backup into a new directory "
+    "(caseline-server --restore BACKUP_DIR --data NEW_DIR), --check that, "
+    "and serve it";
+
 int Check(caseline::store::EventStore& store, const std::string& data) {
   absl::StatusOr<caseline::store::VerifyReport> report = store.Verify();
   if (!report.ok()) {
     std::cerr << "check failed for " << data << ": "
               << report.status().message() << "\n";
+    if (absl::IsDataLoss(report.status())) {
+      std::cerr << kDamagedAdvice << "\n";
+    }
     return 1;
   }
   std::cout << "ok: " << report->events << " events in " << report->cases
@@ -515,6 +526,7 @@ int main(int argc, char** argv) {
       caseline::store::EventStore::Open(options);
   if (!store.ok()) {
     spdlog::error("cannot open the store: {}", store.status().ToString());
+    if (absl::IsDataLoss(store.status())) spdlog::error(kDamagedAdvice);
     return 1;
   }
   if (flags.check) return Check(**store, flags.data);

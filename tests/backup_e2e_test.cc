@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -213,6 +215,47 @@ TEST(BackupTest, ABackupDuringAppendsRestoresWithEveryAcknowledgedEvent) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_TRUE(absl::StrContains(refused.error_message(), "--backup-dir"))
       << refused.error_message();
+}
+
+// A data file damaged on disk: --check names it and says what to do.
+TEST(BackupTest, CheckNamesADamagedDataFileAndWhatToDo) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  {
+    ServerProcess server(data, "127.0.0.1:0", CASELINE_RULES_DIR,
+                         {"--backup-dir", dir.path() + "/backups"});
+    Appender appender(server);
+    WaitFor(appender, 300);
+    appender.Stop();
+    // A backup flushes the memtables: the events are in table files now.
+    grpc::Status status;
+    Backup(server, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  std::filesystem::path largest;
+  uintmax_t largest_size = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(data)) {
+    if (entry.path().extension() != ".sst") continue;
+    if (entry.file_size() > largest_size) {
+      largest = entry.path();
+      largest_size = entry.file_size();
+    }
+  }
+  ASSERT_GT(largest_size, 4096u) << "no table file in " << data;
+  {
+    std::fstream file(largest, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(largest_size / 2));
+    const std::string garbage(64, '\xff');
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  const Ran check = RunServerBinary(absl::StrCat("--check --data ", data));
+  EXPECT_EQ(check.exit_code, 1) << check.output;
+  EXPECT_TRUE(absl::StrContains(check.output, largest.filename().string()))
+      << check.output;
+  EXPECT_TRUE(absl::StrContains(check.output, "the store is damaged"))
+      << check.output;
+  EXPECT_TRUE(absl::StrContains(check.output, "--restore BACKUP_DIR"))
+      << check.output;
 }
 
 TEST(BackupTest, RestoringWhatIsNoBackupIsRefused) {
