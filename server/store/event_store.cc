@@ -4,13 +4,16 @@
 #include "server/store/internal/event_store_impl.h"
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
@@ -23,6 +26,29 @@ using internal::FromRocks;
 using internal::View;
 
 namespace {
+
+// Lines of RocksDB's info log a damaged file is named in at most: the
+// first few say which file and where; the rest repeat it.
+constexpr size_t kDamageLinesMax = 3;
+
+// RocksDB names a damaged log or table file only in its info log, the LOG
+// file its last open wrote ("/data/000004.log: dropping 11329 bytes;
+// Corruption: checksum mismatch"): for a failed open, " (" and those
+// lines, from the file's path on, ")"; "" for any other outcome.
+std::string DamageNamed(const rocksdb::Status& opened, const std::string& dir) {
+  if (!opened.IsCorruption()) return "";
+  std::ifstream info(std::filesystem::path(dir) / "LOG");
+  std::vector<std::string> named;
+  std::string line;
+  while (std::getline(info, line) && named.size() < kDamageLinesMax) {
+    if (!absl::StrContains(line, "Corruption")) continue;
+    const size_t file = line.find(dir);
+    if (file == std::string::npos) continue;
+    named.push_back(line.substr(file));
+  }
+  if (named.empty()) return "";
+  return absl::StrCat(" (", absl::StrJoin(named, "; "), ")");
+}
 
 // A case's keys in the cases and projections families end in its version
 // (a u64) after the case's prefix, and a case's versions are written in
@@ -86,6 +112,13 @@ absl::Status EventStore::Impl::Open() {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
+  // An acknowledged append is in the synced log. At open, a torn last
+  // record (a crash mid-write: never acknowledged) is tolerated; damage
+  // anywhere else refuses to open, naming the file, instead of recovering
+  // to the point before it and so dropping every acknowledged append after
+  // it without a word (RocksDB's default, kPointInTimeRecovery).
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   // RocksDB's own info logs: a few, for diagnosing; the data is elsewhere.
   db_options.keep_log_file_num = 5;
 
@@ -125,9 +158,11 @@ absl::Status EventStore::Impl::Open() {
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
+  const rocksdb::Status opened =
+      rocksdb::DB::Open(db_options, options_.path, descriptors, &handles, &db);
   absl::Status status = FromRocks(
-      rocksdb::DB::Open(db_options, options_.path, descriptors, &handles, &db),
-      absl::StrCat("cannot open the database in ", options_.path));
+      opened, absl::StrCat("cannot open the database in ", options_.path,
+                           DamageNamed(opened, options_.path)));
   if (!status.ok()) return status;
   db_.reset(db);
   // The default family's handle is owned by the DB; keep ours only.
