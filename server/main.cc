@@ -260,6 +260,14 @@ int Check(caseline::store::EventStore& store, const std::string& data) {
   }
   std::cout << "ok: " << report->events << " events in " << report->cases
             << " cases; positions gap-free, indexes agree with the log\n";
+  absl::StatusOr<std::string> restored =
+      caseline::store::CheckRestoredFrom(store, data);
+  if (!restored.ok()) {
+    std::cerr << "check failed for " << data << ": "
+              << restored.status().message() << "\n";
+    return 1;
+  }
+  if (!restored->empty()) std::cout << "ok: " << *restored << "\n";
   return 0;
 }
 

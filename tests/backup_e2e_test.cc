@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -167,6 +168,32 @@ TEST(BackupTest, ABackupDuringAppendsRestoresWithEveryAcknowledgedEvent) {
   ASSERT_EQ(check.exit_code, 0) << check.output;
   EXPECT_TRUE(absl::StrContains(check.output, "positions gap-free"))
       << check.output;
+  // And it holds the event its backup's manifest names.
+  EXPECT_TRUE(absl::StrContains(
+      check.output, absl::StrCat("backup 2's manifest agrees: the event at "
+                                 "position ",
+                                 second.last_position(), " was recorded at ")))
+      << check.output;
+  {
+    // A manifest the store does not match fails the check.
+    const std::string marker = restored + "/RESTORED_FROM";
+    std::ifstream in(marker);
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    const size_t at = text.find("last_recorded_at_micros=");
+    ASSERT_NE(at, std::string::npos) << text;
+    std::string tampered = text;
+    tampered.replace(at, std::string("last_recorded_at_micros=").size(),
+                     "last_recorded_at_micros=1");
+    std::ofstream(marker, std::ios::trunc) << tampered;
+    const Ran mismatch =
+        RunServerBinary(absl::StrCat("--check --data ", restored));
+    EXPECT_EQ(mismatch.exit_code, 1) << mismatch.output;
+    EXPECT_TRUE(
+        absl::StrContains(mismatch.output, "as backup 2's manifest says"))
+        << mismatch.output;
+    std::ofstream(marker, std::ios::trunc) << text;
+  }
 
   // A restore never writes over a store.
   const Ran again = RunServerBinary(

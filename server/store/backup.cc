@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -78,6 +79,29 @@ BackupMade Made(const rocksdb::BackupInfo& info) {
   return made;
 }
 
+// What a restore leaves in the data directory, for --check.
+constexpr char kRestoredFrom[] = "RESTORED_FROM";
+
+// `text` into `path`, whole or not at all (written beside it, renamed).
+absl::Status WriteWhole(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", temporary));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write ", path, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
 // manifest-<id>.json beside the backup, written whole or not at all.
 absl::Status WriteManifest(const std::string& dir, const BackupMade& made) {
   const std::string path =
@@ -95,23 +119,7 @@ absl::Status WriteManifest(const std::string& dir, const BackupMade& made) {
                        absl::UTCTimeZone()),
       "\",\"size_bytes\":", made.size_bytes, ",\"files\":", made.files,
       ",\"checksum\":\"sha256:", made.checksum, "\"}\n");
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot write the backup's manifest ", temporary));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot write the backup's manifest ", path, ": ", error.message()));
-  }
-  return absl::OkStatus();
+  return WriteWhole(path, text);
 }
 
 }  // namespace
@@ -200,7 +208,66 @@ absl::StatusOr<BackupMade> RestoreLatestBackup(const std::string& backup_dir,
     return FromRocks(status,
                      absl::StrCat("restore ", backup_dir, " into ", data_dir));
   }
-  return Made(info);
+  const BackupMade made = Made(info);
+  const std::string text = absl::StrCat(
+      "backup_id=", made.backup_id, "\nlast_position=", made.head.last_position,
+      "\nlast_recorded_at_micros=",
+      made.head.last_position == 0
+          ? 0
+          : absl::ToUnixMicros(made.head.last_recorded_at),
+      "\nchecksum=sha256:", made.checksum, "\n");
+  if (absl::Status written =
+          WriteWhole(absl::StrCat(data_dir, "/", kRestoredFrom), text);
+      !written.ok()) {
+    return written;
+  }
+  return made;
+}
+
+absl::StatusOr<std::string> CheckRestoredFrom(const EventStore& store,
+                                              const std::string& data_dir) {
+  std::ifstream in(absl::StrCat(data_dir, "/", kRestoredFrom));
+  if (!in) return std::string();
+  std::map<std::string, std::string> fields;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t equals = line.find('=');
+    if (equals != std::string::npos) {
+      fields[line.substr(0, equals)] = line.substr(equals + 1);
+    }
+  }
+  uint64_t position = 0;
+  int64_t micros = 0;
+  if (!absl::SimpleAtoi(fields["last_position"], &position) ||
+      !absl::SimpleAtoi(fields["last_recorded_at_micros"], &micros)) {
+    return absl::DataLossError(absl::StrCat(kRestoredFrom, " in ", data_dir,
+                                            " is not what a restore writes"));
+  }
+  const std::string backup = absl::StrCat("backup ", fields["backup_id"]);
+  if (position == 0) {
+    return absl::StrCat(backup, "'s manifest names no event: an empty log");
+  }
+  absl::StatusOr<LogPage> page = store.ReadAll(position, 1, KindFilter());
+  if (!page.ok()) return page.status();
+  if (page->events.empty() || page->events[0].position() != position) {
+    return absl::DataLossError(
+        absl::StrCat("the store holds no event at position ", position,
+                     ", which ", backup, "'s manifest says it holds"));
+  }
+  const v1::Event& event = page->events[0];
+  const int64_t recorded = event.recorded_at().seconds() * 1'000'000 +
+                           event.recorded_at().nanos() / 1000;
+  const auto day = [](int64_t at) {
+    return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(at),
+                            absl::UTCTimeZone());
+  };
+  if (recorded != micros) {
+    return absl::DataLossError(absl::StrCat(
+        "the event at position ", position, " was recorded at ", day(recorded),
+        ", not at ", day(micros), " as ", backup, "'s manifest says"));
+  }
+  return absl::StrCat(backup, "'s manifest agrees: the event at position ",
+                      position, " was recorded at ", day(micros));
 }
 
 }  // namespace caseline::store

@@ -251,8 +251,20 @@ struct BackupMade {
 // projections, the rule set versions and the access log, as they were.
 // FAILED_PRECONDITION for a non-empty `data_dir` or no backup; DATA_LOSS
 // for a file that fails its check (nothing is restored then).
+//
+// Leaves RESTORED_FROM in `data_dir`: the backup's id, last position and
+// its recorded_at, and checksum, one "name=value" a line, for
+// CheckRestoredFrom.
 absl::StatusOr<BackupMade> RestoreLatestBackup(const std::string& backup_dir,
                                                const std::string& data_dir);
+
+// For a store restored by RestoreLatestBackup: that it holds the event its
+// backup's manifest names, at that position with that recorded_at. Returns
+// what agreed, in one line, or "" for a store that was not restored;
+// DATA_LOSS when the store and the manifest disagree.
+class EventStore;
+absl::StatusOr<std::string> CheckRestoredFrom(const EventStore& store,
+                                              const std::string& data_dir);
 
 // Which access log entries a read wants; empty strings match every entry.
 struct AccessQuery {
