@@ -243,10 +243,12 @@ std::string WithPort(const std::string& address, int port) {
 
 // What to do about a damaged store, after the message that names the file.
 constexpr char kDamagedAdvice[] =
-    "the store is damaged: stop serving from it and keep the directory as it "
-    "is for inspection; restore the latest backup into a new directory "
+    "the store is damaged: stop serving from it and copy the directory "
+    "aside as it is, for inspection (opening it, even to check it, may "
+    "change it); restore the latest backup into a new directory "
     "(caseline-server --restore BACKUP_DIR --data NEW_DIR), --check that, "
-    "and serve it";
+    "and serve it. Events acknowledged after that backup are only in the "
+    "damaged copy";
 
 int Check(caseline::store::EventStore& store, const std::string& data) {
   absl::StatusOr<caseline::store::VerifyReport> report = store.Verify();

@@ -1,14 +1,20 @@
 // Backups by RocksDB's BackupEngine (event_store.h: EventStore::Backup,
 // RestoreLatestBackup).
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -26,21 +32,18 @@ namespace {
 
 using internal::FromRocks;
 
-// One backup at a time, whatever the directory: a second would only double
-// the disk's load, and two into one directory would race.
+// One backup at a time in this process: a second would only double the
+// disk's load. Other processes are kept out of the directory by its lock
+// file (DirectoryLock).
 std::mutex backup_mu;
 
-// SHA-256 (hex) over the files' names, sizes and checksums, in name order.
-std::string Checksum(std::vector<rocksdb::BackupFileInfo> files) {
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-    return a.relative_filename < b.relative_filename;
-  });
-  std::string text;
-  for (const rocksdb::BackupFileInfo& file : files) {
-    absl::StrAppend(&text, file.relative_filename, " ", file.size, " ",
-                    file.file_checksum_func_name, ":",
-                    absl::BytesToHexString(file.file_checksum), "\n");
-  }
+// The backup's meta file lists every file of it with its size and CRC32C:
+// its SHA-256 (hex) stands for them all. Empty when it cannot be read.
+std::string Checksum(const std::string& dir, rocksdb::BackupID id) {
+  std::ifstream meta(absl::StrCat(dir, "/meta/", id), std::ios::binary);
+  if (!meta) return "";
+  const std::string text((std::istreambuf_iterator<char>(meta)),
+                         std::istreambuf_iterator<char>());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
@@ -68,16 +71,47 @@ LogHead HeadOf(const std::string& metadata) {
   return head;
 }
 
-BackupMade Made(const rocksdb::BackupInfo& info) {
+BackupMade Made(const std::string& dir, const rocksdb::BackupInfo& info) {
   BackupMade made;
   made.backup_id = info.backup_id;
   made.head = HeadOf(info.app_metadata);
   made.created_at = absl::FromUnixSeconds(info.timestamp);
   made.size_bytes = info.size;
   made.files = info.number_files;
-  made.checksum = Checksum(info.file_details);
+  made.checksum = Checksum(dir, info.backup_id);
   return made;
 }
+
+// An exclusive lock on DIR/LOCK while a backup is made: two servers
+// given one --backup-dir would pick the same next id and remove each
+// other's files.
+class DirectoryLock {
+ public:
+  static absl::StatusOr<DirectoryLock> Take(const std::string& dir) {
+    const std::string path = absl::StrCat(dir, "/LOCK");
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return absl::UnavailableError(absl::StrCat("cannot open ", path));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return absl::FailedPreconditionError(
+          absl::StrCat("another process is backing up into ", dir,
+                       "; give each server a --backup-dir of its own"));
+    }
+    return DirectoryLock(fd);
+  }
+  DirectoryLock(DirectoryLock&& other) noexcept
+      : fd_(std::exchange(other.fd_, -1)) {}
+  DirectoryLock& operator=(DirectoryLock&&) = delete;
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);  // Closing lets the lock go.
+  }
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 // What a restore leaves in the data directory, for --check.
 constexpr char kRestoredFrom[] = "RESTORED_FROM";
@@ -86,10 +120,16 @@ constexpr char kRestoredFrom[] = "RESTORED_FROM";
 absl::Status WriteWhole(const std::string& path, const std::string& text) {
   const std::string temporary = path + ".tmp";
   {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
+    FILE* out = std::fopen(temporary.c_str(), "wb");
+    if (out == nullptr) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", temporary));
+    }
+    // Durable before it takes the name: a crash leaves the old file or the
+    // whole new one.
+    const bool written =
+        std::fwrite(text.data(), 1, text.size(), out) == text.size() &&
+        std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
+    if (std::fclose(out) != 0 || !written) {
       return absl::UnavailableError(absl::StrCat("cannot write ", temporary));
     }
   }
@@ -129,6 +169,10 @@ absl::StatusOr<BackupMade> EventStore::Backup(const std::string& dir) {
   if (!lock.owns_lock()) {
     return absl::FailedPreconditionError("a backup is running; one at a time");
   }
+  std::error_code made_dir;
+  std::filesystem::create_directories(dir, made_dir);
+  absl::StatusOr<DirectoryLock> locked = DirectoryLock::Take(dir);
+  if (!locked.ok()) return locked.status();
   // Taken before the copy begins: everything acknowledged by now is in the
   // backup, which RocksDB makes of one consistent moment after it.
   const LogHead head = impl_->head();
@@ -140,7 +184,8 @@ absl::StatusOr<BackupMade> EventStore::Backup(const std::string& dir) {
   }
   const std::unique_ptr<rocksdb::BackupEngine> engine(opened);
   rocksdb::CreateBackupOptions options;
-  // The memtables too, so that a restore needs no WAL replay to be whole.
+  // The memtables into table files first: the backup's tables then hold
+  // every acknowledged append, and the WAL it copies is short.
   options.flush_before_backup = true;
   rocksdb::BackupID id = 0;
   if (rocksdb::Status status = engine->CreateNewBackupWithMetadata(
@@ -149,7 +194,13 @@ absl::StatusOr<BackupMade> EventStore::Backup(const std::string& dir) {
     return FromRocks(status, absl::StrCat("back up into ", dir));
   }
   if (rocksdb::Status status = engine->VerifyBackup(id, true); !status.ok()) {
-    return FromRocks(status, absl::StrCat("verify backup ", id, " in ", dir));
+    // Left in place it would be the latest, and every restore would take
+    // it and refuse.
+    const rocksdb::Status deleted = engine->DeleteBackup(id);
+    return FromRocks(
+        status,
+        absl::StrCat("verify backup ", id, " in ", dir, " (",
+                     deleted.ok() ? "deleted" : "could not delete it", ")"));
   }
   rocksdb::BackupInfo info;
   if (rocksdb::Status status =
@@ -157,7 +208,7 @@ absl::StatusOr<BackupMade> EventStore::Backup(const std::string& dir) {
       !status.ok()) {
     return FromRocks(status, absl::StrCat("read backup ", id, " in ", dir));
   }
-  BackupMade made = Made(info);
+  BackupMade made = Made(dir, info);
   if (absl::Status written = WriteManifest(dir, made); !written.ok()) {
     return written;
   }
@@ -208,7 +259,7 @@ absl::StatusOr<BackupMade> RestoreLatestBackup(const std::string& backup_dir,
     return FromRocks(status,
                      absl::StrCat("restore ", backup_dir, " into ", data_dir));
   }
-  const BackupMade made = Made(info);
+  const BackupMade made = Made(backup_dir, info);
   const std::string text = absl::StrCat(
       "backup_id=", made.backup_id, "\nlast_position=", made.head.last_position,
       "\nlast_recorded_at_micros=",

@@ -42,7 +42,8 @@ std::string DamageNamed(const rocksdb::Status& opened, const std::string& dir) {
   std::string line;
   while (std::getline(info, line) && named.size() < kDamageLinesMax) {
     if (!absl::StrContains(line, "Corruption")) continue;
-    const size_t file = line.find(dir);
+    // The path as RocksDB writes it, a directory of it, and a file.
+    const size_t file = line.find(absl::StrCat(dir, "/"));
     if (file == std::string::npos) continue;
     named.push_back(line.substr(file));
   }

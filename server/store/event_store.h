@@ -241,8 +241,8 @@ struct BackupMade {
   absl::Time created_at = absl::InfinitePast();
   uint64_t size_bytes = 0;
   uint32_t files = 0;
-  // SHA-256 (hex) over each file's name, size and CRC32C as RocksDB copied
-  // and verified them: the same files give the same checksum.
+  // SHA-256 (hex) of the backup's meta file, which lists every file of it
+  // with its size and the CRC32C RocksDB copied and verified it by.
   std::string checksum;
 };
 
