@@ -121,6 +121,29 @@ v1::BackupResponse Backup(const ServerProcess& server, grpc::Status* status) {
   return response;
 }
 
+// Writes 64 bytes of 0xff into the middle of the largest file of `data`
+// with `extension` that has more than `bytes_min` bytes; returns it, or an
+// empty path when there is none.
+std::filesystem::path DamageTheLargest(const std::string& data,
+                                       const std::string& extension,
+                                       uintmax_t bytes_min) {
+  std::filesystem::path largest;
+  uintmax_t largest_size = bytes_min;
+  for (const auto& entry : std::filesystem::directory_iterator(data)) {
+    if (entry.path().extension() == extension &&
+        entry.file_size() > largest_size) {
+      largest = entry.path();
+      largest_size = entry.file_size();
+    }
+  }
+  if (largest.empty()) return largest;
+  std::fstream file(largest, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(static_cast<std::streamoff>(largest_size / 2));
+  const std::string garbage(64, '\xff');
+  file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  return largest;
+}
+
 TEST(BackupTest, ABackupDuringAppendsRestoresWithEveryAcknowledgedEvent) {
   TempDir dir;
   const std::string backups = dir.path() + "/backups";
@@ -266,22 +289,8 @@ TEST(BackupTest, CheckNamesADamagedDataFileAndWhatToDo) {
     Backup(server, &status);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
-  std::filesystem::path largest;
-  uintmax_t largest_size = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(data)) {
-    if (entry.path().extension() != ".sst") continue;
-    if (entry.file_size() > largest_size) {
-      largest = entry.path();
-      largest_size = entry.file_size();
-    }
-  }
-  ASSERT_GT(largest_size, 4096u) << "no table file in " << data;
-  {
-    std::fstream file(largest, std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(static_cast<std::streamoff>(largest_size / 2));
-    const std::string garbage(64, '\xff');
-    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
-  }
+  const std::filesystem::path largest = DamageTheLargest(data, ".sst", 4096);
+  ASSERT_FALSE(largest.empty()) << "no table file in " << data;
   const Ran check = RunServerBinary(absl::StrCat("--check --data ", data));
   EXPECT_EQ(check.exit_code, 1) << check.output;
   EXPECT_TRUE(absl::StrContains(check.output, largest.filename().string()))
@@ -306,21 +315,8 @@ TEST(BackupTest, ALogDamagedInTheMiddleStopsTheStoreAndIsNamed) {
     appender.Stop();
     server.Kill();  // No flush at close: the events are in the log only.
   }
-  std::filesystem::path log;
-  uintmax_t log_size = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(data)) {
-    if (entry.path().extension() == ".log" && entry.file_size() > log_size) {
-      log = entry.path();
-      log_size = entry.file_size();
-    }
-  }
-  ASSERT_GT(log_size, 65536u) << "no write-ahead log in " << data;
-  {
-    std::fstream file(log, std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(static_cast<std::streamoff>(log_size / 2));
-    const std::string garbage(64, '\xff');
-    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
-  }
+  const std::filesystem::path log = DamageTheLargest(data, ".log", 65536);
+  ASSERT_FALSE(log.empty()) << "no write-ahead log in " << data;
   const Ran check = RunServerBinary(absl::StrCat("--check --data ", data));
   EXPECT_EQ(check.exit_code, 1) << check.output;
   EXPECT_TRUE(absl::StrContains(check.output, log.filename().string()))
