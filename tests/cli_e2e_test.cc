@@ -1070,5 +1070,30 @@ TEST_F(CliTest, WorklistByJobcentreShowsTheJobcentre) {
       << "--horizon is now --horizon-days";
 }
 
+TEST_F(CliTest, WorklistPagesByOffsetAndCountsWorkingDays) {
+  ASSERT_EQ(Run({"append", kExamplesPath}).exit_code, 0);
+  const std::vector<std::string> base = {"worklist",   "--team",
+                                         "team-a",     "--as-of",
+                                         "2018-12-01", "--horizon-working-days",
+                                         "20",         "--csv"};
+  ClientRun all = Run(base);
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  const std::vector<std::string> rows = Lines(all.out);
+  // The header, the overdue milestone of 2018-11-25 and at least one due.
+  ASSERT_GE(rows.size(), 3u) << all.out;
+  EXPECT_TRUE(absl::StartsWith(rows[1], "2018-11-25,")) << all.out;
+  std::vector<std::string> next = base;
+  next.insert(next.end(), {"--offset", "1"});
+  ClientRun page = Run(next);
+  ASSERT_EQ(page.exit_code, 0) << page.err;
+  std::vector<std::string> expected = rows;
+  expected.erase(expected.begin() + 1);
+  EXPECT_EQ(Lines(page.out), expected);
+
+  std::vector<std::string> both = base;
+  both.insert(both.end(), {"--horizon-days", "30"});
+  EXPECT_EQ(Run(both).exit_code, 64);
+}
+
 }  // namespace
 }  // namespace caseline

@@ -383,17 +383,33 @@ CLI::App* AddWorklistCommand(CLI::App* app, WorklistOptions* worklist) {
                       "Only this jobcentre's cases (a team id may name teams "
                       "in several jobcentres)");
   AddAsOfOption(command, &worklist->as_of);
-  command
-      ->add_option(
-          "--horizon-days", worklist->horizon_days,
-          absl::StrCat("Days ahead to look (default ", kWorklistHorizonDefault,
-                       ", at most ", kWorklistHorizonMax, ")"))
-      ->check(CLI::Range(1, kWorklistHorizonMax));
+  CLI::Option* days =
+      command
+          ->add_option("--horizon-days", worklist->horizon_days,
+                       absl::StrCat("Days ahead to look (default ",
+                                    kWorklistHorizonDefault, ", at most ",
+                                    kWorklistHorizonMax, ")"))
+          ->check(CLI::Range(1, kWorklistHorizonMax));
+  CLI::Option* working_days =
+      command
+          ->add_option("--horizon-working-days", worklist->horizon_working_days,
+                       absl::StrCat("Instead: working days ahead, weekends "
+                                    "and Danish public holidays skipped (at "
+                                    "most ",
+                                    kWorklistHorizonWorkingDaysMax, ")"))
+          ->check(CLI::Range(1, kWorklistHorizonWorkingDaysMax));
+  days->excludes(working_days);
+  working_days->excludes(days);
   command
       ->add_option("--limit", worklist->limit,
                    absl::StrCat("Items to list (default ", kWorklistDefault,
                                 ", at most ", kWorklistMax, ")"))
       ->check(CLI::Range(1, kWorklistMax));
+  command
+      ->add_option("--offset", worklist->offset,
+                   "Items to skip before those listed, for the next page "
+                   "(--offset plus --limit at most 10000)")
+      ->check(CLI::Range(0, kWorklistMax - 1));
   AddKnownAtOption(command, &worklist->known_at);
   AddRuleSetsOption(command, &worklist->rule_set_ids);
   AddCsvFlag(command, &worklist->csv);

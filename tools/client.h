@@ -207,7 +207,11 @@ struct WorklistOptions {
   std::string jobcentre;
   std::string as_of;
   int horizon_days = 0;
+  // Instead of horizon_days: Danish working days.
+  int horizon_working_days = 0;
   int limit = 0;
+  // Items skipped before those listed, for paging.
+  int offset = 0;
   std::string known_at;
   std::vector<std::string> rule_set_ids;
   bool csv = false;

@@ -573,6 +573,12 @@ std::string EmptyWorklistText(const v1::WorklistResponse& worklist,
     return absl::StrCat("no items: ", HolderText(asked), " holds no cases on ",
                         worklist.basis().as_of(), "\n");
   }
+  if (asked.horizon_working_days > 0) {
+    return absl::StrCat(
+        "no items: none of the ", worklist.basis().cases_counted(), " cases ",
+        HolderText(asked), " holds has a requirement overdue or due within ",
+        asked.horizon_working_days, " working days\n");
+  }
   const int horizon_days =
       asked.horizon_days > 0 ? asked.horizon_days : kWorklistHorizonDefault;
   return absl::StrCat(

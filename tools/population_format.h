@@ -42,6 +42,7 @@ struct WorklistAsked {
   std::string jobcentre;
   // As asked; 0 means the server's default.
   int horizon_days = 0;
+  int horizon_working_days = 0;
 };
 
 // The basis, "N of T items" and the table; for no items, why there are

@@ -256,6 +256,8 @@ int RunWorklist(const ClientOptions& options, const WorklistOptions& worklist) {
   request.set_jobcentre_id(worklist.jobcentre);
   request.set_as_of(worklist.as_of);
   request.set_horizon_days(worklist.horizon_days);
+  request.set_horizon_working_days(worklist.horizon_working_days);
+  request.set_offset(worklist.offset);
   request.set_limit(worklist.limit);
   if (!SetKnownAt(worklist.known_at, &request)) return kExitUsage;
   for (const std::string& id : worklist.rule_set_ids) {
@@ -266,10 +268,12 @@ int RunWorklist(const ClientOptions& options, const WorklistOptions& worklist) {
   SetPopulationDeadline(options, &context);
   const grpc::Status status =
       MakeProjectionsStub(options)->Worklist(&context, request, &response);
-  const WorklistAsked asked = {.caseworker = worklist.caseworker,
-                               .team = worklist.team,
-                               .jobcentre = worklist.jobcentre,
-                               .horizon_days = worklist.horizon_days};
+  const WorklistAsked asked = {
+      .caseworker = worklist.caseworker,
+      .team = worklist.team,
+      .jobcentre = worklist.jobcentre,
+      .horizon_days = worklist.horizon_days,
+      .horizon_working_days = worklist.horizon_working_days};
   return Print(
       options, status, response, worklist.csv,
       [&] { return WorklistCsv(response); },
