@@ -493,16 +493,16 @@ int main(int argc, char** argv) {
   }
 
   if (!flags.restore.empty()) {
-    absl::StatusOr<caseline::store::BackupMade> restored =
+    absl::StatusOr<caseline::v1::BackupResponse> restored =
         caseline::store::RestoreLatestBackup(flags.restore, flags.data);
     if (!restored.ok()) {
       std::cerr << "restore failed: " << restored.status().message() << "\n";
       return 1;
     }
-    std::cout << "restored backup " << restored->backup_id << " of "
+    std::cout << "restored backup " << restored->backup_id() << " of "
               << flags.restore << " into " << flags.data << ": position "
-              << restored->head.last_position << ", " << restored->files
-              << " files, checksum sha256:" << restored->checksum << "\n";
+              << restored->last_position() << ", " << restored->files()
+              << " files, checksum " << restored->checksum() << "\n";
     return 0;
   }
 

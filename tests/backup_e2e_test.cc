@@ -210,11 +210,14 @@ TEST(BackupTest, ABackupDuringAppendsRestoresWithEveryAcknowledgedEvent) {
     std::ifstream in(marker);
     std::string text((std::istreambuf_iterator<char>(in)),
                      std::istreambuf_iterator<char>());
-    const size_t at = text.find("last_recorded_at_micros=");
+    // The manifest as protobuf's JSON: its recorded_at, another instant.
+    const std::string field = "\"last_recorded_at\":\"";
+    const size_t at = text.find(field);
     ASSERT_NE(at, std::string::npos) << text;
     std::string tampered = text;
-    tampered.replace(at, std::string("last_recorded_at_micros=").size(),
-                     "last_recorded_at_micros=1");
+    const size_t value = at + field.size();
+    tampered.replace(value, text.find('"', value) - value,
+                     "1970-01-01T00:00:01Z");
     std::ofstream(marker, std::ios::trunc) << tampered;
     const Ran mismatch =
         RunServerBinary(absl::StrCat("--check --data ", restored));

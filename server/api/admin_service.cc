@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "projections/instants.h"
 #include "projections/population.h"
 #include "server/api/access.h"
 #include "server/api/convert.h"
@@ -225,27 +224,17 @@ grpc::Status AdminService::Backup(grpc::ServerContext* context,
             "one to take backups"));
   }
   const absl::Time started = absl::Now();
-  absl::StatusOr<store::BackupMade> made = store_.Backup(backup_dir_);
+  absl::StatusOr<v1::BackupResponse> made = store_.Backup(backup_dir_);
   if (!made.ok()) {
     spdlog::error("backup into {} failed: {}", backup_dir_,
                   made.status().ToString());
     return access_.Answer(*caller, Rpc::kBackup, use, made.status());
   }
   spdlog::info("backup {} into {}: position {}, {} files, {} bytes, in {}",
-               made->backup_id, backup_dir_, made->head.last_position,
-               made->files, made->size_bytes,
+               made->backup_id(), backup_dir_, made->last_position(),
+               made->files(), made->size_bytes(),
                absl::FormatDuration(absl::Now() - started));
-  response->set_backup_id(made->backup_id);
-  response->set_last_position(made->head.last_position);
-  if (made->head.last_position > 0) {
-    *response->mutable_last_recorded_at() =
-        ToTimestamp(made->head.last_recorded_at);
-  }
-  *response->mutable_created_at() = ToTimestamp(made->created_at);
-  response->set_size_bytes(made->size_bytes);
-  response->set_files(made->files);
-  response->set_checksum(absl::StrCat("sha256:", made->checksum));
-  response->set_directory(backup_dir_);
+  *response = *std::move(made);
   return access_.Answer(*caller, Rpc::kBackup, use, absl::OkStatus());
 }
 

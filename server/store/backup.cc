@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "projections/instants.h"
 #include "rocksdb/utilities/backup_engine.h"
 #include "server/store/event_store.h"
 #include "server/store/internal/event_store_impl.h"
@@ -71,15 +72,33 @@ LogHead HeadOf(const std::string& metadata) {
   return head;
 }
 
-BackupMade Made(const std::string& dir, const rocksdb::BackupInfo& info) {
-  BackupMade made;
-  made.backup_id = info.backup_id;
-  made.head = HeadOf(info.app_metadata);
-  made.created_at = absl::FromUnixSeconds(info.timestamp);
-  made.size_bytes = info.size;
-  made.files = info.number_files;
-  made.checksum = Checksum(dir, info.backup_id);
-  return made;
+// What a backup holds, as Admin.Backup answers it and the manifests say.
+v1::BackupResponse Manifest(const std::string& dir,
+                            const rocksdb::BackupInfo& info) {
+  v1::BackupResponse manifest;
+  manifest.set_backup_id(info.backup_id);
+  const LogHead head = HeadOf(info.app_metadata);
+  manifest.set_last_position(head.last_position);
+  if (head.last_position > 0) {
+    *manifest.mutable_last_recorded_at() = ToTimestamp(head.last_recorded_at);
+  }
+  *manifest.mutable_created_at() =
+      ToTimestamp(absl::FromUnixSeconds(info.timestamp));
+  manifest.set_size_bytes(info.size);
+  manifest.set_files(info.number_files);
+  manifest.set_checksum(absl::StrCat("sha256:", Checksum(dir, info.backup_id)));
+  manifest.set_directory(dir);
+  return manifest;
+}
+
+// A manifest as the files hold it: protobuf's JSON with the proto's names.
+std::string Json(const v1::BackupResponse& manifest) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  // A message always prints.
+  (void)google::protobuf::util::MessageToJsonString(manifest, &json, options);
+  return json + "\n";
 }
 
 // An exclusive lock on DIR/LOCK while a backup is made: two servers
@@ -142,29 +161,9 @@ absl::Status WriteWhole(const std::string& path, const std::string& text) {
   return absl::OkStatus();
 }
 
-// manifest-<id>.json beside the backup, written whole or not at all.
-absl::Status WriteManifest(const std::string& dir, const BackupMade& made) {
-  const std::string path =
-      absl::StrCat(dir, "/manifest-", made.backup_id, ".json");
-  const std::string text = absl::StrCat(
-      "{\"backup_id\":", made.backup_id,
-      ",\"last_position\":", made.head.last_position,
-      ",\"last_recorded_at\":\"",
-      made.head.last_position == 0
-          ? ""
-          : absl::FormatTime(absl::RFC3339_full, made.head.last_recorded_at,
-                             absl::UTCTimeZone()),
-      "\",\"created_at\":\"",
-      absl::FormatTime(absl::RFC3339_full, made.created_at,
-                       absl::UTCTimeZone()),
-      "\",\"size_bytes\":", made.size_bytes, ",\"files\":", made.files,
-      ",\"checksum\":\"sha256:", made.checksum, "\"}\n");
-  return WriteWhole(path, text);
-}
-
 }  // namespace
 
-absl::StatusOr<BackupMade> EventStore::Backup(const std::string& dir) {
+absl::StatusOr<v1::BackupResponse> EventStore::Backup(const std::string& dir) {
   std::unique_lock lock(backup_mu, std::try_to_lock);
   if (!lock.owns_lock()) {
     return absl::FailedPreconditionError("a backup is running; one at a time");
@@ -208,15 +207,17 @@ absl::StatusOr<BackupMade> EventStore::Backup(const std::string& dir) {
       !status.ok()) {
     return FromRocks(status, absl::StrCat("read backup ", id, " in ", dir));
   }
-  BackupMade made = Made(dir, info);
-  if (absl::Status written = WriteManifest(dir, made); !written.ok()) {
+  v1::BackupResponse manifest = Manifest(dir, info);
+  if (absl::Status written = WriteWhole(
+          absl::StrCat(dir, "/manifest-", id, ".json"), Json(manifest));
+      !written.ok()) {
     return written;
   }
-  return made;
+  return manifest;
 }
 
-absl::StatusOr<BackupMade> RestoreLatestBackup(const std::string& backup_dir,
-                                               const std::string& data_dir) {
+absl::StatusOr<v1::BackupResponse> RestoreLatestBackup(
+    const std::string& backup_dir, const std::string& data_dir) {
   std::error_code error;
   if (std::filesystem::exists(data_dir, error) &&
       !std::filesystem::is_empty(data_dir, error)) {
@@ -259,42 +260,28 @@ absl::StatusOr<BackupMade> RestoreLatestBackup(const std::string& backup_dir,
     return FromRocks(status,
                      absl::StrCat("restore ", backup_dir, " into ", data_dir));
   }
-  const BackupMade made = Made(backup_dir, info);
-  const std::string text = absl::StrCat(
-      "backup_id=", made.backup_id, "\nlast_position=", made.head.last_position,
-      "\nlast_recorded_at_micros=",
-      made.head.last_position == 0
-          ? 0
-          : absl::ToUnixMicros(made.head.last_recorded_at),
-      "\nchecksum=sha256:", made.checksum, "\n");
-  if (absl::Status written =
-          WriteWhole(absl::StrCat(data_dir, "/", kRestoredFrom), text);
+  v1::BackupResponse manifest = Manifest(backup_dir, info);
+  if (absl::Status written = WriteWhole(
+          absl::StrCat(data_dir, "/", kRestoredFrom), Json(manifest));
       !written.ok()) {
     return written;
   }
-  return made;
+  return manifest;
 }
 
 absl::StatusOr<std::string> CheckRestoredFrom(const EventStore& store,
                                               const std::string& data_dir) {
   std::ifstream in(absl::StrCat(data_dir, "/", kRestoredFrom));
   if (!in) return std::string();
-  std::map<std::string, std::string> fields;
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t equals = line.find('=');
-    if (equals != std::string::npos) {
-      fields[line.substr(0, equals)] = line.substr(equals + 1);
-    }
-  }
-  uint64_t position = 0;
-  int64_t micros = 0;
-  if (!absl::SimpleAtoi(fields["last_position"], &position) ||
-      !absl::SimpleAtoi(fields["last_recorded_at_micros"], &micros)) {
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  v1::BackupResponse manifest;
+  if (!google::protobuf::util::JsonStringToMessage(text, &manifest).ok()) {
     return absl::DataLossError(absl::StrCat(kRestoredFrom, " in ", data_dir,
                                             " is not what a restore writes"));
   }
-  const std::string backup = absl::StrCat("backup ", fields["backup_id"]);
+  const std::string backup = absl::StrCat("backup ", manifest.backup_id());
+  const uint64_t position = manifest.last_position();
   if (position == 0) {
     return absl::StrCat(backup, "'s manifest names no event: an empty log");
   }
@@ -305,20 +292,20 @@ absl::StatusOr<std::string> CheckRestoredFrom(const EventStore& store,
         absl::StrCat("the store holds no event at position ", position,
                      ", which ", backup, "'s manifest says it holds"));
   }
-  const v1::Event& event = page->events[0];
-  const int64_t recorded = event.recorded_at().seconds() * 1'000'000 +
-                           event.recorded_at().nanos() / 1000;
-  const auto day = [](int64_t at) {
-    return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(at),
+  const auto text_of = [](const google::protobuf::Timestamp& at) {
+    return absl::FormatTime(absl::RFC3339_full, ToTime(at),
                             absl::UTCTimeZone());
   };
-  if (recorded != micros) {
-    return absl::DataLossError(absl::StrCat(
-        "the event at position ", position, " was recorded at ", day(recorded),
-        ", not at ", day(micros), " as ", backup, "'s manifest says"));
+  const google::protobuf::Timestamp& recorded = page->events[0].recorded_at();
+  const google::protobuf::Timestamp& named = manifest.last_recorded_at();
+  if (ToTime(recorded) != ToTime(named)) {
+    return absl::DataLossError(
+        absl::StrCat("the event at position ", position, " was recorded at ",
+                     text_of(recorded), ", not at ", text_of(named), " as ",
+                     backup, "'s manifest says"));
   }
   return absl::StrCat(backup, "'s manifest agrees: the event at position ",
-                      position, " was recorded at ", day(micros));
+                      position, " was recorded at ", text_of(named));
 }
 
 }  // namespace caseline::store

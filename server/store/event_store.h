@@ -232,31 +232,16 @@ struct VerifyReport {
   uint64_t cases = 0;
 };
 
-// A backup made (EventStore::Backup) or restored (RestoreLatestBackup).
-struct BackupMade {
-  uint32_t backup_id = 0;
-  // The log's head when the backup began: every event acknowledged before
-  // then is in it (and perhaps some after).
-  LogHead head;
-  absl::Time created_at = absl::InfinitePast();
-  uint64_t size_bytes = 0;
-  uint32_t files = 0;
-  // SHA-256 (hex) of the backup's meta file, which lists every file of it
-  // with its size and the CRC32C RocksDB copied and verified it by.
-  std::string checksum;
-};
-
 // Restores the latest backup in `backup_dir` into `data_dir`, which must
 // not exist or be empty, after checking every file's CRC32C: the log, the
 // projections, the rule set versions and the access log, as they were.
 // FAILED_PRECONDITION for a non-empty `data_dir` or no backup; DATA_LOSS
 // for a file that fails its check (nothing is restored then).
 //
-// Leaves RESTORED_FROM in `data_dir`: the backup's id, last position and
-// its recorded_at, and checksum, one "name=value" a line, for
-// CheckRestoredFrom.
-absl::StatusOr<BackupMade> RestoreLatestBackup(const std::string& backup_dir,
-                                               const std::string& data_dir);
+// Returns the backup's manifest (as Admin.Backup answered it), and leaves
+// it in `data_dir` as RESTORED_FROM, for CheckRestoredFrom.
+absl::StatusOr<v1::BackupResponse> RestoreLatestBackup(
+    const std::string& backup_dir, const std::string& data_dir);
 
 // For a store restored by RestoreLatestBackup: that it holds the event its
 // backup's manifest names, at that position with that recorded_at. Returns
@@ -442,10 +427,11 @@ class EventStore {
 
   // An online, consistent backup into `dir` by RocksDB's BackupEngine,
   // while appends go on: incremental (files already in `dir` are not
-  // copied again), every file's CRC32C checked after the copy. Writes
-  // manifest-<id>.json beside it. One at a time: FAILED_PRECONDITION while
-  // another runs; UNAVAILABLE for I/O errors (a full disk among them).
-  absl::StatusOr<BackupMade> Backup(const std::string& dir);
+  // copied again), every file's CRC32C checked after the copy. Returns its
+  // manifest (Admin.Backup's answer) and writes it beside the backup, as
+  // manifest-<id>.json. One at a time: FAILED_PRECONDITION while another
+  // runs; UNAVAILABLE for I/O errors (a full disk among them).
+  absl::StatusOr<v1::BackupResponse> Backup(const std::string& dir);
 
   class Impl;
 
