@@ -28,25 +28,25 @@ absl::Status CheckIds(
   return absl::OkStatus();
 }
 
+}  // namespace
+
 absl::Status CheckTargetGroups(
+    absl::string_view field,
     const google::protobuf::RepeatedField<int>& groups) {
   if (groups.size() > kFilterIdsMax) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("filter.target_groups: ", groups.size(),
-                     " groups; the limit is ", kFilterIdsMax));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", groups.size(), " groups; the limit is ", kFilterIdsMax));
   }
   for (int i = 0; i < groups.size(); ++i) {
     const int group = groups[i];
     if (group == v1::TARGET_GROUP_UNSPECIFIED ||
         !v1::TargetGroup_IsValid(group)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "filter.target_groups[", i, "]: ", group, " is not a target group"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "[", i, "]: ", group, " is not a target group"));
     }
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status IdField(absl::string_view field, const std::string& id) {
   if (id.empty()) {
@@ -117,7 +117,7 @@ absl::Status CheckFilter(const v1::CaseFilter& filter) {
       return checked;
     }
   }
-  return CheckTargetGroups(filter.target_groups());
+  return CheckTargetGroups("filter.target_groups", filter.target_groups());
 }
 
 absl::StatusOr<std::vector<v1::GroupBy>> GroupByField(

@@ -49,6 +49,12 @@ absl::StatusOr<absl::Time> KnownAtField(
 absl::StatusOr<int> CountField(absl::string_view field, int value, int fallback,
                                int max);
 
+// At most kFilterIdsMax target groups, each a known one; errors name
+// `field` ("filter.target_groups[2]: ...").
+absl::Status CheckTargetGroups(
+    absl::string_view field,
+    const google::protobuf::RepeatedField<int>& groups);
+
 // Every id of every list well formed, at most kFilterIdsMax in a list, and
 // every target group a known one.
 absl::Status CheckFilter(const v1::CaseFilter& filter);

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "projections/calendar.h"
 #include "projections/dates.h"
 #include "projections/event_validation.h"
@@ -101,12 +100,12 @@ absl::StatusOr<v1::CaseFilter> WorklistFilter(
     }
     filter.add_jobcentre_ids(request.jobcentre_id());
   }
-  *filter.mutable_target_groups() = request.target_groups();
-  if (absl::Status checked = CheckFilter(filter); !checked.ok()) {
-    // CheckFilter names the filter's field; the request's is its own.
-    return absl::InvalidArgumentError(absl::StrReplaceAll(
-        checked.message(), {{"filter.target_groups", "target_groups"}}));
+  if (absl::Status groups =
+          CheckTargetGroups("target_groups", request.target_groups());
+      !groups.ok()) {
+    return groups;
   }
+  *filter.mutable_target_groups() = request.target_groups();
   return filter;
 }
 
