@@ -333,7 +333,6 @@ class Session : public Connection,
     const bool keep_alive = request.keep_alive();
     // The session travels into the posted handler, so that it is released
     // on the io_context's thread, never on the thread that answered.
-    answered_ = false;
     cancel_ = server_->handlers.api(
         std::move(call), [self = this->shared_from_this(), version,
                           keep_alive](HttpServer::ApiAnswer answer) mutable {
@@ -359,7 +358,8 @@ class Session : public Connection,
             self->WriteResponse(std::move(response));
           });
         });
-    if (!answered_) WatchForHangUp();
+    // The answer is posted to this thread, so it comes after this.
+    WatchForHangUp();
   }
 
   // Until the answer comes, a socket that turns readable is either a client
@@ -374,7 +374,9 @@ class Session : public Connection,
   }
 
   void OnReadable(beast::error_code error) {
-    if (answered_ || error == asio::error::operation_aborted) return;
+    // Cancelled by the answer; one that had already completed finds
+    // cancel_ gone and does nothing.
+    if (error == asio::error::operation_aborted) return;
     if (!error) {
       char byte = 0;
       // Readable now, so this does not block; a peek leaves the bytes.
@@ -388,7 +390,6 @@ class Session : public Connection,
   }
 
   void StopWatchingForHangUp() {
-    answered_ = true;
     cancel_ = nullptr;
     beast::error_code ignored;
     beast::get_lowest_layer(stream_).socket().cancel(ignored);
@@ -418,9 +419,8 @@ class Session : public Connection,
   // One parser per request: a Beast parser reads exactly one message.
   std::optional<http::request_parser<http::string_body>> parser_;
   Response response_;  // Must live until async_write completes.
-  // The API call waiting for its answer: whether it came, and what stops
-  // it if the client hangs up first. Used on the io_context's thread only.
-  bool answered_ = true;
+  // What stops the API call waiting for its answer if the client hangs up
+  // first; empty once answered. Used on the io_context's thread only.
   HttpServer::ApiCancel cancel_;
   std::shared_ptr<HttpServer::State> server_;
 };
