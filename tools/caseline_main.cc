@@ -261,6 +261,15 @@ void AddRuleSetsOption(CLI::App* command, std::vector<std::string>* ids) {
       ->take_all();
 }
 
+// The first day of a population answer's window.
+void AddFromOption(CLI::App* command, std::string* from) {
+  command
+      ->add_option("--from", *from,
+                   "First day of the window, YYYY-MM-DD: count the cases "
+                   "open on some day from it to --as-of; default: --as-of")
+      ->check(DayValidator());
+}
+
 void AddCsvFlag(CLI::App* command, bool* csv) {
   command->add_flag("--csv", *csv, "Write the table as CSV, for spreadsheets");
 }
@@ -271,11 +280,7 @@ CLI::App* AddReportCommand(CLI::App* app, ReportOptions* report) {
       "The population on a day: per group and requirement met, late, "
       "overdue and due; STAR's flags; switches per case-year; waiting times");
   AddAsOfOption(command, &report->as_of);
-  command
-      ->add_option("--from", report->from,
-                   "First day of the window, YYYY-MM-DD: count the cases "
-                   "open on some day from it to --as-of; default: --as-of")
-      ->check(DayValidator());
+  AddFromOption(command, &report->from);
   AddKnownAtOption(command, &report->known_at);
   AddFilterOptions(command, &report->filter);
   command
@@ -333,10 +338,7 @@ CLI::App* AddCasesCommand(CLI::App* app, CasesOptions* cases) {
       "The cases behind a report's figure: its requirement rows, a page of "
       "cases at a time; or those whose verdict changed since a moment");
   AddAsOfOption(command, &cases->as_of);
-  command
-      ->add_option("--from", cases->from,
-                   "First day of the window, as in report; default: --as-of")
-      ->check(DayValidator());
+  AddFromOption(command, &cases->from);
   AddKnownAtOption(command, &cases->known_at);
   AddFilterOptions(command, &cases->filter);
   AddRuleSetsOption(command, &cases->rule_set_ids);
