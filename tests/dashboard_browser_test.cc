@@ -129,6 +129,15 @@ class DashboardTest : public ::testing::Test {
     return browser_->WaitFor(condition + "return page.dataset.ready;");
   }
 
+  // Waits for `page` ("cases", "case", ...) drawn, its element also
+  // matching `more` (an attribute selector); returns its data-ready.
+  std::string WaitForDrawn(const std::string& page,
+                           const std::string& more = "") {
+    return browser_->WaitFor(
+        "const page = document.querySelector('#page > [data-page=" + page +
+        "][data-ready]" + more + "');return page ? page.dataset.ready : '';");
+  }
+
   // The requirement rows of the overview as the page shows them.
   Figures PageFigures() {
     const google::protobuf::Value rows = browser_->Run(
@@ -431,10 +440,7 @@ TEST_F(DashboardTest, TheOverviewShowsReportsFiguresAsKnownNowAndThen) {
 
   // "Show all" lists every one of them, as known now against then.
   browser_->Click("[data-all-changed]");
-  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
-                              "'#page > [data-page=cases][data-ready]');"
-                              "return page ? page.dataset.ready : '';"),
-            "true");
+  ASSERT_EQ(WaitForDrawn("cases"), "true");
   browser_->Screenshot(ScreenshotPath("changed-verdicts"));
   EXPECT_EQ(browser_
                 ->Run("return document.querySelector('[data-total]')"
@@ -540,12 +546,7 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
       }
       browser_->Click("#page [data-next]");
       const std::string offset = std::to_string(paged.size());
-      ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
-                                  "'#page > [data-page=worklist][data-ready]"
-                                  "[data-offset=\"" +
-                                  offset +
-                                  "\"]');"
-                                  "return page ? page.dataset.ready : '';"),
+      ASSERT_EQ(WaitForDrawn("worklist", "[data-offset=\"" + offset + "\"]"),
                 "true");
     }
     std::vector<std::string> expected;
@@ -590,10 +591,7 @@ TEST_F(DashboardTest, AWorklistLeadsToACasePageWithGetCompliancesVerdicts) {
           .string_value();
   ASSERT_FALSE(case_id.empty());
   browser_->Click("table[data-table=worklist] tbody a");
-  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
-                              "'#page > [data-page=case][data-ready]');"
-                              "return page ? page.dataset.ready : '';"),
-            "true");
+  ASSERT_EQ(WaitForDrawn("case"), "true");
   browser_->Screenshot(ScreenshotPath("case"));
   ExpectCasePageIsGetCompliance(case_id);
 }
@@ -617,10 +615,7 @@ TEST_F(DashboardTest, AFigureLeadsToTheCasesBehindItAndOnToACasePage) {
   ASSERT_EQ(parts.size(), 4u);
   ASSERT_EQ(parts[0], mine_);
   browser_->Click("#largest");
-  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
-                              "'#page > [data-page=cases][data-ready]');"
-                              "return page ? page.dataset.ready : '';"),
-            "true");
+  ASSERT_EQ(WaitForDrawn("cases"), "true");
   browser_->Screenshot(ScreenshotPath("drilldown"));
 
   // The same cell over gRPC, every row at once.
@@ -694,10 +689,7 @@ TEST_F(DashboardTest, AFigureLeadsToTheCasesBehindItAndOnToACasePage) {
               "'table[data-table=cases] tbody a').textContent;")
           .string_value();
   browser_->Click("table[data-table=cases] tbody a");
-  ASSERT_EQ(browser_->WaitFor("const page = document.querySelector("
-                              "'#page > [data-page=case][data-ready]');"
-                              "return page ? page.dataset.ready : '';"),
-            "true");
+  ASSERT_EQ(WaitForDrawn("case"), "true");
   ExpectCasePageIsGetCompliance(case_id);
 }
 
