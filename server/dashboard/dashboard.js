@@ -42,7 +42,7 @@ const TEXT = {
     'worklist.title': 'Hvad forfalder', 'worklist.pick': 'Vælg et team eller en sagsbehandler.',
     'worklist.total': 'Punkt {from}-{to} af {total}', 'worklist.none': 'Intet forfalder.',
     'worklist.beyond': 'Ingen punkter på denne side; listen har {total}.',
-    'page.previous': 'Forrige side', 'page.next': 'Næste side',
+    'page.previous': 'Forrige side', 'page.next': 'Næste side', 'page.first': 'Første side',
     'case.title': 'Sag {id}', 'case.verdicts': 'Krav og afgørelser', 'case.timeline': 'Hændelser',
     'legend.statutory': 'Lovkrav', 'legend.local': 'Lokale mål',
     'status.MET': 'rettidigt', 'status.MET_LATE': 'for sent', 'status.OVERDUE': 'overskredet',
@@ -50,7 +50,7 @@ const TEXT = {
     'status.DOES_NOT_COUNT': 'tæller ikke med', 'status.EXEMPTED': 'fritaget',
     'cases.title': 'Sagerne bag tallet', 'cases.changed': 'Afgørelser ændret siden {then}',
     'cases.total': '{cases} sager, {rows} rækker i alt.', 'cases.none': 'Ingen sager.',
-    'cases.next': 'Næste side', 'cases.first': 'Første side', 'cases.all': 'Vis alle',
+    'cases.all': 'Vis alle',
     'cases.pinned': 'Siderne læses som kendt {known_at}, så de hænger sammen.',
     'overview.changed': 'Sager hvis afgørelse er ændret', 'col.then': 'Dengang',
   },
@@ -90,7 +90,7 @@ const TEXT = {
     'worklist.title': 'What falls due', 'worklist.pick': 'Choose a team or a caseworker.',
     'worklist.total': 'Items {from}-{to} of {total}', 'worklist.none': 'Nothing falls due.',
     'worklist.beyond': 'No items on this page; the list has {total}.',
-    'page.previous': 'Previous page', 'page.next': 'Next page',
+    'page.previous': 'Previous page', 'page.next': 'Next page', 'page.first': 'First page',
     'case.title': 'Case {id}', 'case.verdicts': 'Requirements and verdicts', 'case.timeline': 'Events',
     'legend.statutory': 'Statutory', 'legend.local': 'Local targets',
     'status.MET': 'met', 'status.MET_LATE': 'met late', 'status.OVERDUE': 'overdue',
@@ -98,7 +98,7 @@ const TEXT = {
     'status.DOES_NOT_COUNT': 'does not count', 'status.EXEMPTED': 'exempted',
     'cases.title': 'The cases behind the figure', 'cases.changed': 'Verdicts changed since {then}',
     'cases.total': '{cases} cases, {rows} rows in all.', 'cases.none': 'No cases.',
-    'cases.next': 'Next page', 'cases.first': 'First page', 'cases.all': 'Show all',
+    'cases.all': 'Show all',
     'cases.pinned': 'Pages are read as known at {known_at}, so that they fit together.',
     'overview.changed': 'Cases whose verdicts changed', 'col.then': 'Then',
   },
@@ -603,9 +603,9 @@ async function casesPage(page, p, params) {
   first.delete('after');
   next.set('after', answer.next_after_case_id || '');
   add(page, el('div', { class: 'table-tools' },
-    params.get('after') ? el('a', { class: 'button', href: `#/cases?${first}` }, t('cases.first')) : null,
+    params.get('after') ? el('a', { class: 'button', href: `#/cases?${first}` }, t('page.first')) : null,
     answer.next_after_case_id
-      ? el('a', { class: 'button', href: `#/cases?${next}`, 'data-next': true }, t('cases.next'))
+      ? el('a', { class: 'button', href: `#/cases?${next}`, 'data-next': true }, t('page.next'))
       : null),
   answer.next_after_case_id
     ? el('p', { class: 'muted' }, t('cases.pinned', { known_at: answer.basis.known_at }))
@@ -672,7 +672,7 @@ async function worklist(page, p) {
   el('div', { class: 'table-tools' },
     offset > 0 ? pageLink(Math.max(0, offset - perPage), t('page.previous'), 'data-previous') : null,
     more ? pageLink(offset + items.length, t('page.next'), 'data-next') : null,
-    items.length === 0 ? pageLink(0, t('cases.first'), 'data-first') : null,
+    items.length === 0 ? pageLink(0, t('page.first'), 'data-first') : null,
     el('button', { type: 'button', onclick: () => window.print() }, t('print'))));
 }
 
